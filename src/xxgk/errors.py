@@ -1,0 +1,59 @@
+"""One catalogue of the messages xxgk gives about inputs (in the manner of spaCy's Errors).
+
+Each entry is a code and a template; records carry the formatted string, so a user can
+grep a batch's output for a code.  Errors make a document `failed`; warnings do not.
+"""
+
+from __future__ import annotations
+
+
+class Errors:
+    E001 = "E001 input not found: {path}"
+    E002 = "E002 file is empty: {path}"
+    E003 = "E003 file looks binary, not text ({detail}): {path}"
+    E004 = "E004 could not decode text ({detail}): {path}"
+    E005 = "E005 file too large ({size} bytes > limit {limit}): {path}"
+    E006 = "E006 invalid JSON on line {line}: {detail}: {path}"
+    E007 = "E007 JSON line {line} has neither 'text' nor 'html': {path}"
+    E008 = "E008 unreadable PDF ({detail}): {path}"
+    E009 = "E009 PDF has no text layer (scanned images?): {path}"
+    E010 = "E010 unreadable DOCX ({detail}): {path}"
+    E011 = "E011 unsupported file type '{suffix}': {path}"
+    E012 = "E012 not an annual report (no title, section or table of one found): {source}"
+    E013 = "E013 this is an interpretation (解读) article about a report, not the report: {source}"
+    E014 = "E014 extraction exceeded the time limit of {seconds}s: {source}"
+    E015 = "E015 internal error while extracting ({detail}): {source}"
+    E016 = "E016 unreadable HTML ({detail}): {path}"
+    E017 = "E017 could not read file ({detail}): {path}"
+
+
+class Warnings:
+    W101 = "W101 text decoded as {encoding} (detected, confidence {confidence})"
+    W102 = "W102 {n} undecodable byte sequences replaced"
+    W103 = "W103 traditional characters found; matched after conversion to simplified"
+    W110 = "W110 section {number} ({title}) not found"
+    W111 = "W111 section {number} header is out of order and was ignored: {title}"
+    W120 = "W120 {table}: row '{row}' not found"
+    W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"
+    W122 = "W122 {table}: glued digits '{digits}' split as {split} using {constraint}"
+    W123 = "W123 {table}: glued digits '{digits}' could not be split unambiguously ({n} candidates); cells left null"
+    W124 = "W124 {table}: {n} stray numbers ignored: {values}"
+    W125 = "W125 {table}: NA mark '{mark}' read as null at {path}"
+    W126 = "W126 {table}: table not found"
+    W127 = "W127 {table}: table is incomplete ({n} of {total} cells read)"
+    W128 = "W128 {table}: extra value column dropped in {n} rows ({how})"
+    W130 = "W130 check failed: {rule} (expected {expected}, found {found})"
+    W140 = "W140 tagger unavailable ({detail}); rules only"
+    W150 = "W150 text appears truncated: {detail}"
+
+
+class XXGKError(Exception):
+    """An error that stops a whole run (bad arguments, unwritable output)."""
+
+
+class InputError(Exception):
+    """An input that cannot be read; becomes a failed record, never stops a batch."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,214 @@
+"""Hand-labelled fixtures: load, validate and resolve them (format in annotations/GUIDE.md).
+
+A fixture is `annotations/gold/<doc_id>.json`: the document it labels (a file under
+`annotations/docs/`), a gold record holding only the keys a person checked, and span labels
+for the tagger.  Sections and narrative counts of the gold record are derived from the
+SECTION / COUNT / TOTAL / CATEGORY spans, so each fact is labelled once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .record import SECTION_KEYS, NarrativeCount, Record, Section
+
+SPAN_LABELS = ("SECTION", "COUNT", "TOTAL", "CATEGORY")
+SPLITS = ("train", "dev", "test")
+GOLD_KEYS = ("format", "status", "meta", "sections", "active_disclosure", "applications", "review_litigation",
+             "narrative", "checks")
+
+
+class GoldError(ValueError):
+    """A gold file that does not validate; the message names the file."""
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    label: str
+    text: str = ""
+    number: int | None = None  # SECTION: which of the six standard sections
+    value: float | None = None  # COUNT/TOTAL: override when the text does not parse plainly
+
+    def to_json(self) -> dict:
+        d = {"label": self.label, "start": self.start, "end": self.end, "text": self.text}
+        if self.number is not None:
+            d["number"] = self.number
+        if self.value is not None:
+            d["value"] = self.value
+        return d
+
+
+@dataclass
+class Gold:
+    doc_id: str
+    path: Path  # the gold file
+    doc: Path  # the labelled document
+    text: str  # normalised text of the document (what offsets point into)
+    split: str
+    checked: list[str]
+    record: dict
+    spans: list[Span]
+    inconsistencies: list[str] = field(default_factory=list)
+    origin: str = ""
+    notes: str = ""
+
+    def sections(self) -> list[Section]:
+        out = []
+        for s in sorted(self.spans, key=lambda s: s.start):
+            if s.label == "SECTION" and s.number:
+                out.append(Section(number=s.number, key=SECTION_KEYS[s.number - 1], title=s.text, start=s.start,
+                                   end=s.end, method="rule", confidence=1.0))
+        return out
+
+    def narrative(self) -> list[NarrativeCount]:
+        from .narrative import link_counts
+
+        return link_counts(self.text, [(s.start, s.end, s.label, s.value) for s in self.spans], method="rule")
+
+    def gold_record(self) -> dict:
+        """The gold record with derived sections and narrative filled in (checked keys only)."""
+        rec = dict(self.record)
+        if "sections" in self.checked:
+            rec["sections"] = [s.model_dump() for s in self.sections()]
+        if "narrative" in self.checked:
+            rec["narrative"] = [n.model_dump() for n in self.narrative()]
+        return rec
+
+
+def resolve_spans(text: str, spans: list[dict], where: str = "") -> list[dict]:
+    """Fill start/end of spans given by text (+ optional `occurrence` or `after` context)."""
+    out = []
+    for i, sp in enumerate(spans):
+        sp = dict(sp)
+        if "start" not in sp or "end" not in sp:
+            needle = sp.get("text")
+            if not needle:
+                raise GoldError(f"{where}: span {i} has neither offsets nor text")
+            pos = 0
+            if sp.get("after"):
+                a = text.find(sp["after"])
+                if a < 0:
+                    raise GoldError(f"{where}: span {i}: context {sp['after']!r} not in text")
+                pos = a + len(sp["after"]) if sp.get("after_end", True) else a
+            k = int(sp.get("occurrence", 1))
+            idx = -1
+            for _ in range(k):
+                idx = text.find(needle, pos)
+                if idx < 0:
+                    raise GoldError(f"{where}: span {i}: {needle!r} (occurrence {k}) not in text")
+                pos = idx + 1
+            sp["start"], sp["end"] = idx, idx + len(needle)
+        sp.pop("occurrence", None)
+        sp.pop("after", None)
+        sp.pop("after_end", None)
+        out.append(sp)
+    return out
+
+
+def read_doc_text(doc: Path) -> str:
+    from .reading import InputItem, load_item
+
+    item = InputItem(doc_id=doc.stem, source=str(doc), path=str(doc), suffix=doc.suffix.lower())
+    return load_item(item).text
+
+
+def load_gold(path: str | Path, text_cache: dict | None = None) -> Gold:
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise GoldError(f"{path}: cannot read gold JSON: {e}") from None
+    if not isinstance(raw, dict):
+        raise GoldError(f"{path}: gold file must hold a JSON object")
+    for key in ("doc_id", "doc", "split", "record"):
+        if key not in raw:
+            raise GoldError(f"{path}: missing key '{key}'")
+    if raw["split"] not in SPLITS:
+        raise GoldError(f"{path}: split must be one of {SPLITS}, not {raw['split']!r}")
+    doc = (path.parent.parent / raw["doc"]).resolve() if not Path(raw["doc"]).is_absolute() else Path(raw["doc"])
+    if not doc.exists():
+        raise GoldError(f"{path}: labelled document {raw['doc']} not found")
+    try:
+        key = str(doc)
+        if text_cache is not None and key in text_cache:
+            text = text_cache[key]
+        else:
+            text = read_doc_text(doc)
+            if text_cache is not None:
+                text_cache[key] = text
+    except Exception as e:
+        raise GoldError(f"{path}: cannot read document {doc}: {e}") from None
+    checked = raw.get("checked") or [k for k in GOLD_KEYS if k in raw["record"]]
+    bad = [k for k in checked if k not in GOLD_KEYS]
+    if bad:
+        raise GoldError(f"{path}: unknown checked keys {bad}")
+    _validate_record(path, raw["record"])
+    spans = []
+    for i, sp in enumerate(raw.get("spans", [])):
+        if not isinstance(sp, dict) or "start" not in sp or "end" not in sp or "label" not in sp:
+            raise GoldError(f"{path}: span {i} needs label/start/end (run `xxgk annotations resolve`)")
+        if sp["label"] not in SPAN_LABELS:
+            raise GoldError(f"{path}: span {i} has unknown label {sp['label']!r}")
+        a, b = int(sp["start"]), int(sp["end"])
+        if not (0 <= a < b <= len(text)):
+            raise GoldError(f"{path}: span {i} offsets {a}:{b} outside the text (length {len(text)})")
+        if "text" in sp and text[a:b] != sp["text"]:
+            raise GoldError(f"{path}: span {i} text {sp['text']!r} != text slice {text[a:b]!r}")
+        if sp["label"] == "SECTION" and sp.get("number") not in (1, 2, 3, 4, 5, 6):
+            raise GoldError(f"{path}: SECTION span {i} needs number 1-6")
+        spans.append(Span(start=a, end=b, label=sp["label"], text=text[a:b], number=sp.get("number"),
+                          value=sp.get("value")))
+    spans.sort(key=lambda s: (s.start, s.end))
+    for x, y in zip(spans, spans[1:]):
+        if y.start < x.end:
+            raise GoldError(f"{path}: spans overlap: {x.text!r}@{x.start} and {y.text!r}@{y.start}")
+    return Gold(doc_id=raw["doc_id"], path=path, doc=doc, text=text, split=raw["split"], checked=checked,
+                record=raw["record"], spans=spans, inconsistencies=list(raw.get("inconsistencies", [])),
+                origin=raw.get("origin", ""), notes=raw.get("notes", ""))
+
+
+def _validate_record(path: Path, rec: dict) -> None:
+    """The partial gold record must be a valid subset of a record."""
+    probe = {"doc_id": "gold", "source": "gold", "status": rec.get("status", "ok")}
+    for k, v in rec.items():
+        if k in ("sections", "narrative"):
+            raise GoldError(f"{path}: '{k}' is derived from spans; label SECTION/COUNT/CATEGORY spans instead")
+        probe[k] = v
+    try:
+        Record.model_validate(probe)
+    except ValidationError as e:
+        first = e.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise GoldError(f"{path}: record does not match the spec at {loc}: {first['msg']}") from None
+
+
+def load_gold_dir(folder: str | Path, splits: tuple[str, ...] | None = None) -> list[Gold]:
+    folder = Path(folder)
+    gold_dir = folder / "gold" if (folder / "gold").is_dir() else folder
+    files = sorted(gold_dir.glob("*.json"))
+    cache: dict = {}
+    out = [load_gold(f, cache) for f in files]
+    if splits:
+        out = [g for g in out if g.split in splits]
+    return out
+
+
+def resolve_file(path: str | Path) -> int:
+    """Resolve text-given spans of one gold file in place; returns the number of spans."""
+    path = Path(path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    doc = path.parent.parent / raw["doc"]
+    text = read_doc_text(doc)
+    spans = resolve_spans(text, raw.get("spans", []), str(path))
+    for sp in spans:
+        sp["text"] = text[sp["start"]:sp["end"]]
+    raw["spans"] = sorted(spans, key=lambda s: s["start"])
+    path.write_text(json.dumps(raw, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    load_gold(path)  # validate
+    return len(spans)

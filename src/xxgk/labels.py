@@ -1,0 +1,227 @@
+"""Every Chinese label xxgk recognises, and its variants, in one table.
+
+All patterns are matched against the *compact match view* of the text (see `text.py`):
+simplified characters, full-width forms folded to ASCII (（ → (, ： → :, ０ → 0), whitespace,
+pipes and injected pinyin removed.  Keep patterns short and distinctive: labels in scraped
+tables are broken across lines, stacked one character per line, or glued to numbers, and a
+short key survives all of that.  Patterns must be linear-time (no nested quantifiers).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# ---------------------------------------------------------------------------------------------
+# sections
+# ---------------------------------------------------------------------------------------------
+
+CN_NUMERALS = "一二三四五六七八九十"
+
+# An enumerator before a section title: 一、 / 一. / 一， / (一) / 1. / 1、 / 第一部分 / 第一章
+SECTION_ENUM = r"(?:第?([一二三四五六七])(?:部分|章)?[、.,:;]*|\(([一二三四五六七])\)[、.]*|([1-7])[、.](?!\d))"
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    number: int
+    key: str
+    title: str
+    strong: str  # the template's own wording (tolerant of small variants and typos)
+    weak: str  # looser wordings seen in the wild
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec(1, "overview", "总体情况",
+                strong=r"(?:\d{4}年(?:度)?)?(?:政府信息公开|政务公开)?(?:工作)?总体情况",
+                weak=r"(?:政府信息公开工作的?)?(?:基本|总体)概况|概述|基本情况"),
+    SectionSpec(2, "active_disclosure", "主动公开政府信息情况",
+                strong=r"(?:行政机关)?主动公开政府信息(?:的)?情况",
+                weak=r"主动公开(?:政府信息|政务信息|信息)?(?:工作)?(?:的)?情况"),
+    SectionSpec(3, "applications", "收到和处理政府信息公开申请情况",
+                strong=r"(?:行政机关)?收到和处理政府信息公开申请(?:的)?(?:情况)?",
+                weak=r"(?:依申请公开政府信息|政府信息公开申请|依申请公开)(?:的)?(?:办理)?情况"),
+    SectionSpec(4, "review_litigation", "政府信息公开行政复议、行政诉讼情况",
+                strong=r"(?:因?政府信息公开(?:工作)?(?:被申请)?)?行政法?复议[、,和及与]?(?:提起)?行政诉讼(?:的)?(?:情况)?",
+                weak=r"(?:被申请行政复议|行政复议(?:情况)?|申请行政复议)[、,和及与]?(?:提起行政诉讼)?(?:的)?情况"),
+    SectionSpec(5, "problems", "存在的主要问题及改进情况",
+                strong=r"(?:政府信息公开工作)?存在的?(?:主要)?问题(?:及|和|与)(?:改进|整改)(?:情况|措施)?",
+                weak=r"(?:主要)?问题(?:及|和|与)(?:改进|整改)(?:情况|措施)|存在(?:的)?(?:主要)?问题"),
+    SectionSpec(6, "other", "其他需要报告的事项",
+                strong=r"其他需要报告的事项",
+                weak=r"其他(?:需要|应当)?报告(?:的)?事项|其他事项"),
+)
+
+# words that introduce the sentence listing all six section names (not headers)
+SECTION_LIST_INTRO = re.compile(r"(?:包括|包含|由|分为|内容为|组成|含)[^。\n]{0,6}$")
+# a table-of-contents line: dotted leaders followed by a page number
+TOC_TAIL = re.compile(r"^[.·…\-—_ ]{4,}\d+")
+
+# ---------------------------------------------------------------------------------------------
+# meta
+# ---------------------------------------------------------------------------------------------
+
+TITLE = re.compile(
+    r"(?P<org1>[^\s\d<>《》:：|]{0,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
+    r"(?P<org2>[^\s\d<>《》:：|]{0,40}?)(?:政府信息公开|政务公开|政务信息公开|信息公开)"
+    r"(?:工作)?(?:开展)?(?:年度)?(?:工作)?报告"
+)
+TITLE_PREFIX = re.compile(r"^(?:标题|标\s*题|题目|title)\s*[:：|]\s*")
+INTERPRETATION = re.compile(r"解读|图解|一图读懂|图读|读懂|答记者问|问答")
+PUBLISHED_LABEL = re.compile(
+    r"(?:发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|印发日期|日期)\s*[:：]?\s*"
+    r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+)
+DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+STATS_PERIOD_YEAR = re.compile(r"统计(?:期限|时限|周期)[^。\n]{0,20}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+
+# ---------------------------------------------------------------------------------------------
+# tables: common
+# ---------------------------------------------------------------------------------------------
+
+# marks that mean "not applicable / not given": read as null, never 0
+NA_MARKS = ("-", "—", "——", "–", "－", "/", "／", "\\", "不适用", "无", "空", "/ ", "--", "---", "×")
+NA_TOKEN = re.compile(r"^(?:[-—–－/／\\×]{1,3}|不适用|无)$")
+
+# a page footer or header that PDF text puts inside tables
+PAGE_FOOTER = re.compile(r"^\s*(?:[-—－]\s*\d{1,3}\s*[-—－]|第\s*\d{1,3}\s*页(?:\s*[,，/共]\s*共?\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3}|Page\s*\d+.*|P\.\s*\d+)\s*$")
+
+# an enumerator that starts a row label ("1." "2、" "3．"): digits here are not values
+ROW_ENUM_DIGIT = r"(?:[1-9][.、]\s*)?"
+
+# ---------------------------------------------------------------------------------------------
+# table 二 (第二十条 items)
+# ---------------------------------------------------------------------------------------------
+
+T2_MARK = re.compile(r"第二十条|第20条")
+T2_LAYOUT_2019 = re.compile(r"本年新制作|本年新公开|对外公开总数量|上一年项目数量|本年增[/、]?减|政府集中采购|采购项目数量")
+T2_LAYOUT_2021 = re.compile(r"本年制发|本年废止|现行有效|本年处理决定数量|本年收费金额")
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    key: str
+    label: str
+    pattern: str
+    columns: tuple[str, ...] = ()
+    is_float: tuple[bool, ...] = ()
+
+
+T2_ROWS_2021: tuple[RowSpec, ...] = (
+    RowSpec("regulations", "规章", r"规章(?!制度)", ("issued", "repealed", "in_force")),
+    RowSpec("normative_documents", "行政规范性文件", r"(?:行政)?规范性文件", ("issued", "repealed", "in_force")),
+    RowSpec("licensing", "行政许可", r"行政许可", ("",)),
+    RowSpec("punishment", "行政处罚", r"行政处罚", ("",)),
+    RowSpec("coercion", "行政强制", r"行政强制", ("",)),
+    RowSpec("fees", "行政事业性收费", r"行政事业性收费", ("",), (True,)),
+)
+
+T2_ROWS_2019: tuple[RowSpec, ...] = (
+    RowSpec("regulations", "规章", r"规章(?!制度)", ("made", "published", "total_public")),
+    RowSpec("normative_documents", "规范性文件", r"(?:行政)?规范性文件", ("made", "published", "total_public")),
+    RowSpec("licensing", "行政许可", r"行政许可", ("prior_items", "change", "decisions")),
+    RowSpec("other_services", "其他对外管理服务事项", r"其他对外管理服务事项|对外管理服务事项", ("prior_items", "change", "decisions")),
+    RowSpec("punishment", "行政处罚", r"行政处罚", ("prior_items", "change", "decisions")),
+    RowSpec("coercion", "行政强制", r"行政强制", ("prior_items", "change", "decisions")),
+    RowSpec("fees", "行政事业性收费", r"行政事业性收费", ("prior_items", "change")),
+    RowSpec("procurement", "政府集中采购", r"政府集中采购", ("items", "amount"), (False, True)),
+)
+
+# ---------------------------------------------------------------------------------------------
+# table 三 (申请)
+# ---------------------------------------------------------------------------------------------
+
+T3_MARK = re.compile(r"勾稽关系|本年新收|申请人情况")
+T3_COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other", "total")
+T3_COLUMN_LABELS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+
+_RESULTS_HEAD = (
+    RowSpec("new_received", "一、本年新收政府信息公开申请数量", r"本年度?新收"),
+    RowSpec("carried_over", "二、上年结转政府信息公开申请数量", r"上年度?结转"),
+    RowSpec("granted", "（一）予以公开", r"予以公开"),
+    RowSpec("partially_granted", "（二）部分公开", r"部分公开"),
+    RowSpec("denied_state_secret", "（三）1 属于国家秘密", ROW_ENUM_DIGIT + r"(?:属于)?国家秘密"),
+    RowSpec("denied_law_prohibited", "（三）2 其他法律行政法规禁止公开", ROW_ENUM_DIGIT + r"(?:其他)?法律行政法规禁止"),
+    RowSpec("denied_security_stability", "（三）3 危及“三安全一稳定”", ROW_ENUM_DIGIT + r"(?:危及)?.?三安全一稳定"),
+    RowSpec("denied_third_party", "（三）4 保护第三方合法权益", ROW_ENUM_DIGIT + r"(?:保护)?第三方合法权益"),
+    RowSpec("denied_internal_affairs", "（三）5 属于三类内部事务信息", ROW_ENUM_DIGIT + r"(?:属于)?三类内部事务"),
+    RowSpec("denied_process_info", "（三）6 属于四类过程性信息", ROW_ENUM_DIGIT + r"(?:属于)?四类过程性"),
+    RowSpec("denied_enforcement_file", "（三）7 属于行政执法案卷", ROW_ENUM_DIGIT + r"(?:属于)?行政执法案卷"),
+    RowSpec("denied_inquiry", "（三）8 属于行政查询事项", ROW_ENUM_DIGIT + r"(?:属于)?行政查询事项"),
+    RowSpec("unavailable_not_held", "（四）1 本机关不掌握相关政府信息", ROW_ENUM_DIGIT + r"本机关不掌握"),
+    RowSpec("unavailable_needs_creation", "（四）2 没有现成信息需要另行制作", ROW_ENUM_DIGIT + r"没有现成信息"),
+    RowSpec("unavailable_unclear", "（四）3 补正后申请内容仍不明确", ROW_ENUM_DIGIT + r"补正后申请内容"),
+    RowSpec("rejected_petition", "（五）1 信访举报投诉类申请", ROW_ENUM_DIGIT + r"信访举报投诉"),
+    RowSpec("rejected_duplicate", "（五）2 重复申请", ROW_ENUM_DIGIT + r"重复申请"),
+    RowSpec("rejected_publication", "（五）3 要求提供公开出版物", ROW_ENUM_DIGIT + r"(?:要求提供)?公开出版物"),
+    RowSpec("rejected_excessive", "（五）4 无正当理由大量反复申请", ROW_ENUM_DIGIT + r"(?:无正当理由)?大量反复申请"),
+    RowSpec("rejected_confirmation", "（五）5 要求行政机关确认或重新出具已获取信息", ROW_ENUM_DIGIT + r"要求行政机关确认"),
+)
+_TAIL = (
+    RowSpec("total_processed", "（七）总计", r"(?:\(七\)|七、|\(7\))?总计"),
+    RowSpec("carried_forward", "四、结转下年度继续办理", r"结转下一?年度?"),
+)
+T3_ROWS_2021: tuple[RowSpec, ...] = _RESULTS_HEAD + (
+    RowSpec("other_no_correction", "（六）1 申请人无正当理由逾期不补正", ROW_ENUM_DIGIT + r"(?:申请人)?无正当理由逾期不补正|逾期不补正"),
+    RowSpec("other_no_fee", "（六）2 申请人逾期未按收费通知要求缴纳费用", ROW_ENUM_DIGIT + r"(?:申请人)?逾期未按收费|未按收费通知"),
+    RowSpec("other_other", "（六）3 其他", r"(?:[3３][.、]?|\(3\))其他(?!需要|结果|法律|对外|处理)"),
+) + _TAIL
+T3_ROWS_2019: tuple[RowSpec, ...] = _RESULTS_HEAD + (
+    RowSpec("other_processing", "（六）其他处理", r"\(六\)其他处理|六、其他处理|其他处理"),
+) + _TAIL
+T3_LAYOUT_2021 = re.compile(r"逾期不补正|逾期未按收费|未按收费通知")
+
+# result rows that add up to total_processed
+T3_RESULT_ROWS_2021 = tuple(r.key for r in T3_ROWS_2021[2:-2])
+T3_RESULT_ROWS_2019 = tuple(r.key for r in T3_ROWS_2019[2:-2])
+
+# ---------------------------------------------------------------------------------------------
+# table 四 (行政复议 / 行政诉讼)
+# ---------------------------------------------------------------------------------------------
+
+T4_MARK = re.compile(r"行政法?复议")
+T4_HEADER_WORDS = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|总计|维持|纠正|审结|复议后起诉|直接起诉|行政诉讼|行政复议")
+T4_GROUPS = ("review", "litigation_direct", "litigation_after_review")
+T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+
+# ---------------------------------------------------------------------------------------------
+# narrative: counts in running text
+# ---------------------------------------------------------------------------------------------
+
+COUNT_UNITS = ("条", "件", "篇", "期", "个", "次", "份", "场", "项", "部", "宗", "批", "起", "人次", "万人次", "余条", "余件")
+COUNT = re.compile(
+    r"(?P<pre>约|近|超过|逾|达|共计?|累计|合计)?\s*"
+    r"(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<mult>万|千|百)?\s*(?P<approx>余|多)?\s*"
+    r"(?P<unit>人次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
+    r"(?P<approx2>左右|以上)?"
+)
+# what must not precede a count (ordinal 第N, dates, phone numbers, document numbers)
+COUNT_BAD_PREFIX = re.compile(r"(?:第|〔|\[|号|No\.?|-|—|/|:|\.)\s*$")
+COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分钟|秒|%|％|元|万元|亿元|岁|号|层)")
+# the clause boundary when looking back for a category
+CATEGORY_BOUNDARY = re.compile(r"[，,。；;：:、\n（(）)“”\"'《》【】]|其中|以及|包括|包含|分别|及|和|与|共|累计|合计|通过|在|向|对|为|是|了|发布|公开|更新|推送|编发|制作|转载|报送|印发|收到|受理|办理|答复|开展|组织|召开|举办|完成|处理")
+CATEGORY_TRIM_LEFT = re.compile(r"^(?:各类|各项|有关|相关|全部|主动|的|了|其|共|各)+")
+CATEGORY_TRIM_RIGHT = re.compile(r"(?:类信息|类|信息数量|数量|总数|信息条数|的|共计|累计|共|达|约|近|超过|逾)+$")
+TOTAL_CUE = re.compile(r"主动公开(?:政府)?(?:信息)?|公开(?:政府)?信息(?:总数)?|发布(?:各类)?信息")
+
+# narrative statements that restate a table figure: (rule, cell path(s), pattern)
+RESTATEMENTS = (
+    ("narrative.applications_received", ("applications.new_received.total",),
+     re.compile(r"(?:收到|受理|接收|接到|办理)[^。；;，,\d]{0,14}?(?:政府信息公开|依申请公开|信息公开)[^。；;，,\d]{0,8}?(?:申请)?[^。；;，,\d]{0,6}?"
+                r"(?P<num>\d+)\s*(?:件|个|份|宗|起|条|次)")),
+    ("narrative.applications_received", ("applications.new_received.total",),
+     re.compile(r"(?:收到|受理|接收)(?:了)?(?:依申请公开|政府信息公开)?(?:申请)?(?:共|共计|累计)?(?P<num>\d+)\s*(?:件|个|份|宗|起)")),
+    ("narrative.review_total", ("review_litigation.review.total",),
+     re.compile(r"(?:政府信息公开)?行政复议(?:案件)?(?:共|共计)?\s*(?P<num>\d+)\s*(?:件|起|宗|个)")),
+    ("narrative.review_total", ("review_litigation.review.total",),
+     re.compile(r"(?P<num>\d+)\s*(?:件|起|宗|个)(?:涉及政府信息公开工作的)?行政复议")),
+)
+NO_APPLICATIONS = re.compile(r"(?:没有|未|无)(?:收到|受理|接到|发生)[^。；;，,\d]{0,10}?(?:政府信息公开|依申请公开|公开政府信息)[^。；;，,\d]{0,6}?申请")
+
+# ---------------------------------------------------------------------------------------------
+# page chrome and spam (removed from the match view only; the text itself is never edited)
+# ---------------------------------------------------------------------------------------------
+
+# pinyin that hijacked mirror sites inject after characters: 規(guī)定
+PINYIN_INJECTION = r"\([a-zü]*[àáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜ][a-zàáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜü]{0,6}\)"
+CHROME_LINE = re.compile(r"打印本页|关闭窗口|当前位置|您当前的位置|首页\s*>|索\s*引\s*号|无障碍|字体[:：]?\s*[【\[]?\s*[大中小]|分享到|扫一扫|浏览次数|点击数|访问量")

@@ -1,0 +1,172 @@
+"""Counts stated in running text: the rule tagger, and the linking of counts to categories.
+
+Both the rules and the token classifier produce spans (COUNT / TOTAL / CATEGORY); `link_counts`
+turns spans into the record's `narrative` items the same way for both, and for gold labels.
+Linking (see annotations/GUIDE.md): a count takes the nearest CATEGORY before it in the same
+clause with no other count in between; failing that, a CATEGORY directly after its unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import labels
+from .record import NarrativeCount
+from .text import Text
+
+_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
+_NUM = re.compile(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?")
+_MULT = {"万": 10000, "千": 1000, "百": 100}
+
+
+@dataclass
+class SpanPred:
+    start: int
+    end: int
+    label: str
+    score: float = 1.0
+    method: str = "rule"
+
+
+def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
+    """'180余条' → (180, '条', True); '1.3万余条' → (13000, '条', True)."""
+    m = labels.COUNT.search(s)
+    if m:
+        raw = m.group("num").replace(",", "")
+        val: float | int = float(raw) if "." in raw else int(raw)
+        if m.group("mult"):
+            val = val * _MULT[m.group("mult")]
+            if isinstance(val, float) and val.is_integer():
+                val = int(val)
+        approx = bool(m.group("approx") or m.group("approx2") or (m.group("pre") in ("约", "近", "超过", "逾")))
+        return val, m.group("unit"), approx
+    m = _NUM.search(s)
+    if not m:
+        return None, None, False
+    raw = m.group(0).replace(",", "")
+    return (float(raw) if "." in raw else int(raw)), None, bool(re.search(r"余|多", s))
+
+
+def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[NarrativeCount]:
+    """Spans (start, end, label[, value[, score]]) → narrative items, in document order."""
+    spans = sorted(spans, key=lambda s: s[0])
+    items: list[NarrativeCount] = []
+    cats = [s for s in spans if s[2] == "CATEGORY"]
+    counts = [s for s in spans if s[2] in ("COUNT", "TOTAL")]
+    for sp in counts:
+        a, b, label = sp[0], sp[1], sp[2]
+        override = sp[3] if len(sp) > 3 else None
+        score = sp[4] if len(sp) > 4 else 1.0
+        value, unit, approx = parse_count(text[a:b])
+        if override is not None:
+            value = int(override) if float(override).is_integer() else float(override)
+        if value is None:
+            continue
+        before = text[max(0, a - 3):a]
+        if re.search(r"(约|近|超过|逾)\s*$", before):
+            approx = True
+        cat = _category_for(text, a, b, cats, counts)
+        items.append(NarrativeCount(
+            category=text[cat[0]:cat[1]] if cat else None, value=value, unit=unit, approximate=approx,
+            start=a, end=b, method=method, confidence=round(float(score), 4),
+            category_start=cat[0] if cat else None, category_end=cat[1] if cat else None,
+            total=label == "TOTAL"))
+    return items
+
+
+def _category_for(text, a, b, cats, counts):
+    best = None
+    for c in cats:
+        if c[1] <= a:
+            gap = text[c[1]:a]
+            if _SENTENCE_END.search(gap) or len(gap) > 40:
+                continue
+            if any(c[1] <= k[0] and k[1] <= a for k in counts if k[0] != a):
+                continue
+            best = c  # keep the nearest
+    if best is not None:
+        return best[0], best[1]
+    for c in cats:  # "8个领域": the category right after the unit
+        if b <= c[0] <= b + 1 and not _SENTENCE_END.search(text[b:c[0]]):
+            return c[0], c[1]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# the rule fallback
+# ---------------------------------------------------------------------------------------------
+
+
+def rule_spans(t: Text, start: int, end: int) -> list[SpanPred]:
+    """COUNT / TOTAL / CATEGORY spans found by patterns in text[start:end] (running text only)."""
+    out: list[SpanPred] = []
+    src = t.match
+    total_seen = False
+    for m in labels.COUNT.finditer(src, start, end):
+        a = m.start("num")
+        b = m.end()
+        line_a, line_b = t.line_bounds(a)
+        line = src[line_a:line_b]
+        if "\t" in line or line.count("|") >= 2:  # a table row, not running text
+            continue
+        if labels.COUNT_BAD_PREFIX.search(src[max(line_a, a - 3):a]):
+            continue
+        if labels.COUNT_BAD_SUFFIX.match(src[b:b + 3]):
+            continue
+        if a > 0 and (src[a - 1].isdigit() or src[a - 1] in ".-"):
+            continue
+        if m.group("approx2"):
+            b = m.end()
+        label = "COUNT"
+        cat = _rule_category(t, line_a, a)
+        if not total_seen and cat and _is_total(src, line_a, a, b, cat):
+            label = "TOTAL"
+            total_seen = True
+        out.append(SpanPred(a, b, label, 0.9))
+        if cat:
+            out.append(SpanPred(cat[0], cat[1], "CATEGORY", 0.8))
+    out.sort(key=lambda s: s.start)
+    # drop overlapping duplicates (a category shared by several counts is found once per count)
+    dedup: list[SpanPred] = []
+    for s in out:
+        if dedup and s.start < dedup[-1].end:
+            continue
+        dedup.append(s)
+    return dedup
+
+
+def _rule_category(t: Text, line_a: int, a: int) -> tuple[int, int] | None:
+    """The noun phrase before a number: back to the clause boundary or the verb."""
+    src = t.match
+    lo = max(line_a, a - 30)
+    window = src[lo:a]
+    cut = 0
+    for m in labels.CATEGORY_BOUNDARY.finditer(window):
+        cut = m.end()
+    raw_a = lo + cut
+    seg = src[raw_a:a]
+    # trim filler on both ends, keeping offsets
+    m = labels.CATEGORY_TRIM_LEFT.match(seg)
+    left = m.end() if m else 0
+    right_m = labels.CATEGORY_TRIM_RIGHT.search(seg[left:])
+    right = len(seg) - (right_m.end() - right_m.start()) if right_m else len(seg)
+    if right_m and right <= left:  # never trim a category to nothing: "信息" stays
+        right = len(seg)
+    cat_a, cat_b = raw_a + left, raw_a + right
+    s = src[cat_a:cat_b].strip()
+    if not s or not re.search(r"[\u4e00-\u9fff]", s) or re.search(r"\d", s) or len(s) > 20:
+        return None
+    # strip spaces at the edges
+    while cat_a < cat_b and src[cat_a].isspace():
+        cat_a += 1
+    while cat_b > cat_a and src[cat_b - 1].isspace():
+        cat_b -= 1
+    return cat_a, cat_b
+
+
+def _is_total(src: str, line_a: int, a: int, b: int, cat: tuple[int, int]) -> bool:
+    ctx = src[max(line_a, a - 25):a]
+    after = src[b:b + 6]
+    return bool(labels.TOTAL_CUE.search(ctx)) and ("主动公开" in ctx or "其中" in after or "共" in ctx
+                                                    or "累计" in ctx)

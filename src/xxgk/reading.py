@@ -1,0 +1,311 @@
+"""Inputs: find them, read their bytes, decode them to text.
+
+`iter_inputs` turns the command line's mix of files, folders and globs into `InputItem`s
+(one per document; a JSONL file gives one per line) without reading them, so a batch can
+start at once and a worker can read its own item.  `load_item` reads and decodes one item
+into a `Decoded` text, or raises `InputError` with a message from the catalogue naming it.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from .errors import Errors, InputError, Warnings
+from .text import normalise_newlines
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx", ".jsonl", ".ndjson"}
+DEFAULT_MAX_BYTES = 50 * 2**20
+
+
+@dataclass
+class InputItem:
+    """One document to extract, before reading."""
+
+    doc_id: str
+    source: str
+    path: str
+    suffix: str
+    line_no: int | None = None  # 1-based, for JSONL lines
+    payload: bytes | None = None  # the JSONL line itself
+    url: str | None = None
+
+
+@dataclass
+class Decoded:
+    text: str
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+    html_spans: list[tuple[int, int]] = field(default_factory=list)  # text ranges rendered from HTML tables
+    kind: str = "text"
+
+
+# ---------------------------------------------------------------------------------------------
+# discovery
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_glob(spec: str) -> bool:
+    return any(ch in spec for ch in "*?[")
+
+
+def iter_input_paths(specs: list[str]) -> Iterator[tuple[str, str | None]]:
+    """Yield (path, error) for every file named by the specs; folders recurse, globs expand."""
+    seen: set[str] = set()
+    for spec in specs:
+        if _is_glob(spec):
+            matches = sorted(glob.glob(spec, recursive=True))
+            if not matches:
+                yield spec, Errors.E001.format(path=spec)
+            paths = []
+            for m in matches:
+                paths.extend(_walk(m) if os.path.isdir(m) else [m])
+        elif os.path.isdir(spec):
+            paths = _walk(spec)
+        elif os.path.exists(spec):
+            paths = [spec]
+        else:
+            yield spec, Errors.E001.format(path=spec)
+            continue
+        for p in paths:
+            key = os.path.abspath(p)
+            if key not in seen:
+                seen.add(key)
+                yield p, None
+
+
+def _walk(folder: str) -> list[str]:
+    out = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            if f.startswith(".") or f == "manifest.jsonl":
+                continue
+            if Path(f).suffix.lower() in SUPPORTED:
+                out.append(os.path.join(root, f))
+    return out
+
+
+def iter_inputs(specs: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[InputItem]:
+    """Every document named by `specs`; missing inputs come out as items that fail on load."""
+    for path, err in iter_input_paths(specs):
+        if err:
+            yield InputItem(doc_id=Path(path).stem or path, source=path, path=path, suffix="!missing")
+            continue
+        suffix = Path(path).suffix.lower()
+        if suffix in (".jsonl", ".ndjson"):
+            yield from _iter_jsonl(path, max_bytes)
+        else:
+            yield InputItem(doc_id=Path(path).stem, source=path, path=path, suffix=suffix)
+
+
+def _iter_jsonl(path: str, max_bytes: int) -> Iterator[InputItem]:
+    stem = Path(path).stem
+    try:
+        fh = open(path, "rb")
+    except OSError as e:
+        yield InputItem(doc_id=stem, source=path, path=path, suffix="!unreadable", payload=str(e).encode())
+        return
+    with fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            source = f"{path}#L{n}"
+            if len(line) > max_bytes:
+                yield InputItem(doc_id=f"{stem}:{n}", source=source, path=path, suffix="!toolarge", line_no=n,
+                                payload=str(len(line)).encode())
+                continue
+            doc_id, url = f"{stem}:{n}", None
+            try:  # peek at id/url so the item is named before a worker parses it fully
+                obj = json.loads(line)
+                if isinstance(obj, dict):
+                    if obj.get("id") not in (None, ""):
+                        doc_id = str(obj["id"])
+                    url = obj.get("url") if isinstance(obj.get("url"), str) else None
+            except ValueError:
+                pass
+            yield InputItem(doc_id=doc_id, source=source, path=path, suffix=".jsonl-line", line_no=n,
+                            payload=line, url=url)
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+# ---------------------------------------------------------------------------------------------
+
+
+def load_item(item: InputItem, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
+    if item.suffix == "!missing":
+        raise InputError(Errors.E001.format(path=item.path))
+    if item.suffix == "!unreadable":
+        raise InputError(Errors.E017.format(path=item.path, detail=(item.payload or b"").decode()))
+    if item.suffix == "!toolarge":
+        raise InputError(Errors.E005.format(path=item.source, size=(item.payload or b"?").decode(), limit=max_bytes))
+    if item.suffix == ".jsonl-line":
+        return _load_jsonl_line(item, max_bytes)
+    try:
+        size = os.path.getsize(item.path)
+    except OSError as e:
+        raise InputError(Errors.E017.format(path=item.path, detail=e.strerror or e)) from None
+    if size > max_bytes:
+        raise InputError(Errors.E005.format(path=item.path, size=size, limit=max_bytes))
+    try:
+        with open(item.path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise InputError(Errors.E017.format(path=item.path, detail=e.strerror or e)) from None
+    return decode_bytes(data, item.suffix, item.path)
+
+
+def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
+    line = item.payload or b""
+    sha = hashlib.sha256(line).hexdigest()
+    try:
+        obj = json.loads(line)
+    except ValueError as e:
+        raise InputError(Errors.E006.format(line=item.line_no, detail=str(e)[:80], path=item.path)) from None
+    if not isinstance(obj, dict):
+        raise InputError(Errors.E006.format(line=item.line_no, detail="not a JSON object", path=item.path))
+    where = f"{item.path}#L{item.line_no}"
+    if isinstance(obj.get("text"), str):
+        text = obj["text"]
+        if not text.strip():
+            raise InputError(Errors.E002.format(path=where))
+        dec = Decoded(text=normalise_newlines(text), sha256=sha, kind="jsonl-text")
+    elif isinstance(obj.get("html"), str):
+        if not obj["html"].strip():
+            raise InputError(Errors.E002.format(path=where))
+        from .html import html_to_text
+
+        text, spans = html_to_text(obj["html"], where)
+        dec = Decoded(text=text, sha256=sha, html_spans=spans, kind="jsonl-html")
+    else:
+        raise InputError(Errors.E007.format(line=item.line_no, path=item.path))
+    return dec
+
+
+_MAGIC = (
+    (b"%PDF", "pdf"), (b"PK\x03\x04", "zip"), (b"\x89PNG", "png image"), (b"\xff\xd8\xff", "jpeg image"),
+    (b"GIF8", "gif image"), (b"\x1f\x8b", "gzip"), (b"\xd0\xcf\x11\xe0", "ole (old .doc/.xls)"),
+    (b"Rar!", "rar"), (b"7z\xbc\xaf", "7z"), (b"\x7fELF", "executable"),
+)
+
+
+def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
+    """Bytes of one file → normalised text; the file type is sniffed before the suffix is trusted."""
+    if not data or not data.strip(b" \t\r\n\x00"):
+        raise InputError(Errors.E002.format(path=path))
+    sha = hashlib.sha256(data).hexdigest()
+    sniffed = next((kind for magic, kind in _MAGIC if data.startswith(magic)), None)
+    if sniffed == "pdf" or (suffix == ".pdf" and sniffed is None and b"%PDF" in data[:1024]):
+        from .pdf import pdf_to_text
+
+        return Decoded(text=pdf_to_text(data, path), sha256=sha, kind="pdf")
+    if suffix == ".pdf":
+        raise InputError(Errors.E008.format(path=path, detail=f"content is {sniffed or 'not a PDF'}"))
+    if sniffed == "zip" and suffix in (".docx", ".txt", ".md", ".html", ".htm"):
+        from .docx import docx_to_text
+
+        return Decoded(text=docx_to_text(data, path), sha256=sha, kind="docx")
+    if suffix == ".docx":
+        raise InputError(Errors.E010.format(path=path, detail=f"content is {sniffed or 'not a DOCX (zip)'}"))
+    if sniffed is not None:
+        raise InputError(Errors.E003.format(path=path, detail=sniffed))
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
+        raise InputError(Errors.E011.format(path=path, suffix=suffix))
+    text, warnings = decode_text_bytes(data, path, html=suffix in HTML_SUFFIXES)
+    if suffix in HTML_SUFFIXES or _looks_like_html(text):
+        from .html import html_to_text
+
+        body, spans = html_to_text(text, path)
+        return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="html")
+    return Decoded(text=normalise_newlines(text), sha256=sha, warnings=warnings, kind="text")
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:2000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in text[:20000])
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def decode_text_bytes(data: bytes, path: str, html: bool = False) -> tuple[str, list[str]]:
+    """Decode text of unknown encoding: BOMs, strict UTF-8, UTF-16 sniffing, then detection."""
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                     (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            text = data[len(bom):].decode(enc, errors="replace")
+            return text, _replacement_warning(text, data)
+    even_nul = data[0:4000:2].count(0)
+    odd_nul = data[1:4000:2].count(0)
+    sample = min(len(data), 4000) // 2 or 1
+    if odd_nul > 0.3 * sample and even_nul < 0.05 * sample:
+        return data.decode("utf-16-le", errors="replace"), [Warnings.W101.format(encoding="utf-16-le", confidence="BOM-less")]
+    if even_nul > 0.3 * sample and odd_nul < 0.05 * sample:
+        return data.decode("utf-16-be", errors="replace"), [Warnings.W101.format(encoding="utf-16-be", confidence="BOM-less")]
+    if data.count(0) > max(8, len(data) // 100):
+        raise InputError(Errors.E003.format(path=path, detail=f"{data.count(0)} NUL bytes"))
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    # mostly UTF-8 with a few broken sequences (a page cut mid-character): keep UTF-8
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\xef\xbf\xbd".encode("latin-1"))
+    if bad * 200 < len(text):
+        return text, [Warnings.W102.format(n=bad)]
+    if html:
+        m = _META_CHARSET.search(data[:4096])
+        if m:
+            enc = m.group(1).decode("ascii", "ignore").lower()
+            enc = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}.get(enc, enc)
+            try:
+                return data.decode(enc), [Warnings.W101.format(encoding=enc, confidence="declared")]
+            except (LookupError, UnicodeDecodeError):
+                pass
+    return _detect(data, path)
+
+
+def _detect(data: bytes, path: str) -> tuple[str, list[str]]:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a declared dependency
+        from_bytes = None
+    if from_bytes is not None:
+        sample = data[: 256 * 1024]
+        results = from_bytes(sample, cp_isolation=["gb18030", "big5", "utf_16", "shift_jis", "euc_kr", "cp1252"])
+        best = results.best()
+        if best is not None:
+            enc = best.encoding
+            enc = "gb18030" if enc in ("gb2312", "gbk") else enc
+            text = data.decode(enc, errors="replace")
+            chaos = getattr(best, "chaos", 0.0)
+            warnings = [Warnings.W101.format(encoding=enc, confidence=f"{1 - chaos:.2f}")]
+            bad = text.count("\ufffd")
+            if bad:
+                warnings.append(Warnings.W102.format(n=bad))
+            if bad * 20 > len(text):
+                raise InputError(Errors.E004.format(path=path, detail=f"best guess {enc} leaves {bad} bad characters"))
+            return text, warnings
+    try:
+        return data.decode("gb18030"), [Warnings.W101.format(encoding="gb18030", confidence="fallback")]
+    except UnicodeDecodeError as e:
+        raise InputError(Errors.E004.format(path=path, detail=str(e)[:80])) from None
+
+
+def _replacement_warning(text: str, data: bytes) -> list[str]:
+    bad = text.count("\ufffd")
+    return [Warnings.W102.format(n=bad)] if bad else []
+
+
+def read_bytes_io(data: bytes) -> io.BytesIO:
+    return io.BytesIO(data)

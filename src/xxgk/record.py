@@ -1,0 +1,261 @@
+"""The extraction record: one per input document (see ../shared/spec/record.md).
+
+The pydantic models here are the single definition of the record; `xxgk schema`
+prints their JSON Schema.  Keys follow the spec; keys the project adds are marked
+"added" in their description.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+Status = Literal["ok", "partial", "failed"]
+Format = Literal["2021", "2019", "pre2019", "unknown"]
+Method = Literal["model", "rule"]
+CheckStatus = Literal["PASS", "FAIL", "NOT_ASSESSABLE"]
+ProvenanceMethod = Literal["html_table", "text_table", "model", "rule", "derived"]
+
+Int = Optional[int]
+Num = Optional[float]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Meta(_Model):
+    title: Optional[str] = None
+    organization: Optional[str] = Field(None, description="the reporting body as written in the title")
+    year: Int = Field(None, description="the reporting year")
+    published: Optional[str] = Field(None, description="ISO date (YYYY-MM-DD) or null")
+
+
+SECTION_KEYS = ("overview", "active_disclosure", "applications", "review_litigation", "problems", "other")
+SectionKey = Literal["overview", "active_disclosure", "applications", "review_litigation", "problems", "other"]
+
+
+class Section(_Model):
+    number: int = Field(..., ge=1, le=6)
+    key: SectionKey
+    title: str = Field(..., description="the header as written")
+    start: int = Field(..., description="offset of the header in the normalised text")
+    end: int = Field(..., description="end offset (exclusive) of the header")
+    method: Method
+    confidence: float
+
+
+# ---- table 二 -------------------------------------------------------------------------------
+
+
+class DocCounts2021(_Model):
+    issued: Int = None
+    repealed: Int = None
+    in_force: Int = None
+
+
+class ActiveDisclosure2021(_Model):
+    regulations: DocCounts2021 = Field(default_factory=DocCounts2021)
+    normative_documents: DocCounts2021 = Field(default_factory=DocCounts2021)
+    licensing: Int = None
+    punishment: Int = None
+    coercion: Int = None
+    fees: Num = Field(None, description="本年收费金额, 万元")
+
+
+class DocCounts2019(_Model):
+    made: Int = None
+    published: Int = None
+    total_public: Int = None
+
+
+class ItemCounts2019(_Model):
+    prior_items: Int = None
+    change: Int = None
+    decisions: Int = None
+
+
+class FeeCounts2019(_Model):
+    prior_items: Int = None
+    change: Int = None
+
+
+class Procurement2019(_Model):
+    items: Int = None
+    amount: Num = None
+
+
+class ActiveDisclosure2019(_Model):
+    regulations: DocCounts2019 = Field(default_factory=DocCounts2019)
+    normative_documents: DocCounts2019 = Field(default_factory=DocCounts2019)
+    licensing: ItemCounts2019 = Field(default_factory=ItemCounts2019)
+    other_services: ItemCounts2019 = Field(default_factory=ItemCounts2019)
+    punishment: ItemCounts2019 = Field(default_factory=ItemCounts2019)
+    coercion: ItemCounts2019 = Field(default_factory=ItemCounts2019)
+    fees: FeeCounts2019 = Field(default_factory=FeeCounts2019)
+    procurement: Procurement2019 = Field(default_factory=Procurement2019)
+
+
+# ---- table 三 -------------------------------------------------------------------------------
+
+APPLICANT_COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other", "total")
+
+
+class ApplicantCounts(_Model):
+    natural_person: Int = None
+    commercial: Int = None
+    research: Int = None
+    social_welfare: Int = None
+    legal_service: Int = None
+    other: Int = None
+    total: Int = None
+
+
+def _row() -> ApplicantCounts:
+    return ApplicantCounts()
+
+
+class _ApplicationsBase(_Model):
+    new_received: ApplicantCounts = Field(default_factory=_row)
+    carried_over: ApplicantCounts = Field(default_factory=_row)
+    granted: ApplicantCounts = Field(default_factory=_row)
+    partially_granted: ApplicantCounts = Field(default_factory=_row)
+    denied_state_secret: ApplicantCounts = Field(default_factory=_row)
+    denied_law_prohibited: ApplicantCounts = Field(default_factory=_row)
+    denied_security_stability: ApplicantCounts = Field(default_factory=_row)
+    denied_third_party: ApplicantCounts = Field(default_factory=_row)
+    denied_internal_affairs: ApplicantCounts = Field(default_factory=_row)
+    denied_process_info: ApplicantCounts = Field(default_factory=_row)
+    denied_enforcement_file: ApplicantCounts = Field(default_factory=_row)
+    denied_inquiry: ApplicantCounts = Field(default_factory=_row)
+    unavailable_not_held: ApplicantCounts = Field(default_factory=_row)
+    unavailable_needs_creation: ApplicantCounts = Field(default_factory=_row)
+    unavailable_unclear: ApplicantCounts = Field(default_factory=_row)
+    rejected_petition: ApplicantCounts = Field(default_factory=_row)
+    rejected_duplicate: ApplicantCounts = Field(default_factory=_row)
+    rejected_publication: ApplicantCounts = Field(default_factory=_row)
+    rejected_excessive: ApplicantCounts = Field(default_factory=_row)
+    rejected_confirmation: ApplicantCounts = Field(default_factory=_row)
+
+
+class Applications2021(_ApplicationsBase):
+    other_no_correction: ApplicantCounts = Field(default_factory=_row)
+    other_no_fee: ApplicantCounts = Field(default_factory=_row)
+    other_other: ApplicantCounts = Field(default_factory=_row)
+    total_processed: ApplicantCounts = Field(default_factory=_row)
+    carried_forward: ApplicantCounts = Field(default_factory=_row)
+
+
+class Applications2019(_ApplicationsBase):
+    other_processing: ApplicantCounts = Field(default_factory=_row)
+    total_processed: ApplicantCounts = Field(default_factory=_row)
+    carried_forward: ApplicantCounts = Field(default_factory=_row)
+
+
+# ---- table 四 -------------------------------------------------------------------------------
+
+REVIEW_GROUPS = ("review", "litigation_direct", "litigation_after_review")
+REVIEW_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+
+
+class ReviewCounts(_Model):
+    upheld: Int = None
+    corrected: Int = None
+    other: Int = None
+    pending: Int = None
+    total: Int = None
+
+
+class ReviewLitigation(_Model):
+    review: ReviewCounts = Field(default_factory=ReviewCounts)
+    litigation_direct: ReviewCounts = Field(default_factory=ReviewCounts)
+    litigation_after_review: ReviewCounts = Field(default_factory=ReviewCounts)
+
+
+# ---- narrative, checks, provenance ------------------------------------------------------------
+
+
+class NarrativeCount(_Model):
+    category: Optional[str] = Field(None, description="the thing counted, as written (filler trimmed)")
+    value: Union[int, float]
+    unit: Optional[str] = None
+    approximate: bool = False
+    start: int = Field(..., description="offset of the number in the normalised text")
+    end: int
+    method: Method
+    confidence: float = 1.0
+    category_start: Optional[int] = Field(None, description="added: offset of the category text")
+    category_end: Optional[int] = None
+    total: bool = Field(False, description="added: the headline total of 主动公开 (label TOTAL)")
+
+
+class Check(_Model):
+    rule: str
+    ok: Optional[bool] = Field(..., description="null when the rule could not be assessed")
+    status: CheckStatus = Field(..., description="added: PASS / FAIL / NOT_ASSESSABLE")
+    expected: Optional[float] = None
+    found: Optional[float] = None
+    cells: list[str] = Field(default_factory=list)
+    message: Optional[str] = Field(None, description="added: why, in words")
+
+
+class Provenance(_Model):
+    method: ProvenanceMethod
+    start: Optional[int] = None
+    end: Optional[int] = None
+    note: Optional[str] = Field(None, description="added: e.g. how a glued digit run was split")
+
+
+class Record(_Model):
+    schema_version: str = SCHEMA_VERSION
+    doc_id: str
+    source: str
+    url: Optional[str] = Field(None, description="added: URL given by a JSONL input line")
+    text_sha256: Optional[str] = None
+    status: Status
+    format: Format = "unknown"
+    meta: Meta = Field(default_factory=Meta)
+    sections: list[Section] = Field(default_factory=list)
+    active_disclosure: Optional[Union[ActiveDisclosure2021, ActiveDisclosure2019]] = None
+    applications: Optional[Union[Applications2021, Applications2019]] = None
+    review_litigation: Optional[ReviewLitigation] = None
+    narrative: list[NarrativeCount] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+    missing: list[str] = Field(default_factory=list, description="added: parts not found (why status is partial)")
+    warnings: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    text_length: Optional[int] = Field(None, description="added: length of the normalised text")
+    methods: dict[str, str] = Field(default_factory=dict, description="added: which system produced headers/narrative")
+    text: Optional[str] = Field(None, description="added: the normalised text, only with --with-text")
+
+    def to_json(self) -> str:
+        return self.model_dump_json(exclude_none=False)
+
+
+def json_schema() -> dict:
+    schema = Record.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"xxgk extraction record v{SCHEMA_VERSION}"
+    return schema
+
+
+def failed_record(doc_id: str, source: str, errors: list[str], *, sha256: str | None = None,
+                  url: str | None = None) -> Record:
+    return Record(doc_id=doc_id, source=source, url=url, text_sha256=sha256, status="failed", errors=errors)
+
+
+def get_path(obj, path: str):
+    """Value at a dotted path of a record (or None when any step is missing)."""
+    cur = obj
+    for part in path.split("."):
+        if cur is None:
+            return None
+        if isinstance(cur, dict):
+            cur = cur.get(part)
+        else:
+            cur = getattr(cur, part, None)
+    return cur

@@ -1,0 +1,151 @@
+"""Normalised text and the views used for matching, all sharing one offset space.
+
+`Text.text` is the document text that records point into: the decoded input with line
+endings unified and control characters blanked.  `Text.match` has exactly the same length:
+each character folded on its own (NFKC when that yields one character, traditional → simplified
+by opencc's character table), so an offset found in `match` is an offset into `text`, and
+titles or categories can be sliced from `text` as written.  `Text.compact(a, b)` drops
+whitespace, table pipes and injected pinyin so that labels broken across lines or spaced
+out still match; it keeps a map from each compact character back to its offset.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import resources
+
+from . import labels
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\ufeff]")
+
+
+def normalise_newlines(s: str) -> str:
+    """Unify line endings and blank control characters (the only edits made to the text)."""
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(" ", s)
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    try:
+        path = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 2 and len(parts[0]) == 1:
+                    target = parts[1].split(" ")[0]
+                    if len(target) == 1 and target != parts[0]:
+                        table[ord(parts[0])] = target
+    except (FileNotFoundError, ModuleNotFoundError, OSError):  # conversion is an aid, not a must
+        pass
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    """Per-character folding: NFKC where it maps one char to one char, then t2s."""
+    table: dict[int, str] = {}
+    ranges = [(0x00A0, 0x0100), (0x2000, 0x2070), (0x2150, 0x2190), (0x2460, 0x2500), (0x3000, 0x3040),
+              (0xFE30, 0xFE70), (0xFF00, 0xFFF0)]
+    for lo, hi in ranges:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            n = unicodedata.normalize("NFKC", ch)
+            if len(n) == 1 and n != ch:
+                table[cp] = n
+    table[0x3000] = " "
+    table[0x00A0] = " "
+    for cp, s in _t2s_table().items():
+        table[cp] = table.get(ord(s), s)
+    return table
+
+
+def t2s_available() -> bool:
+    return bool(_t2s_table())
+
+
+_COMPACT_DROP = re.compile(r"[\s|?*#`>\u3000]+|" + labels.PINYIN_INJECTION)
+
+
+@dataclass
+class Compact:
+    """A view with noise removed; `to_text(i)` maps a compact index to a text offset."""
+
+    s: str
+    _cstarts: list[int]
+    _tstarts: list[int]
+    base_end: int
+
+    def to_text(self, i: int) -> int:
+        if i >= len(self.s):
+            return self.base_end
+        k = bisect.bisect_right(self._cstarts, i) - 1
+        return self._tstarts[k] + (i - self._cstarts[k])
+
+    def span_to_text(self, a: int, b: int) -> tuple[int, int]:
+        """Text span covering compact [a, b) (end exclusive)."""
+        if b <= a:
+            t = self.to_text(a)
+            return t, t
+        return self.to_text(a), self.to_text(b - 1) + 1
+
+    def from_text(self, t: int) -> int:
+        """First compact index whose text offset is >= t."""
+        k = bisect.bisect_right(self._tstarts, t) - 1
+        if k < 0:
+            return 0
+        seg_len = (self._cstarts[k + 1] if k + 1 < len(self._cstarts) else len(self.s)) - self._cstarts[k]
+        off = t - self._tstarts[k]
+        if off < seg_len:
+            return self._cstarts[k] + off
+        return self._cstarts[k] + seg_len
+
+
+@dataclass
+class Text:
+    text: str
+    match: str = field(init=False)
+    traditional: bool = field(init=False)
+
+    def __post_init__(self):
+        self.match = self.text.translate(_fold_table())
+        t2s = _t2s_table()
+        # "traditional" when a noticeable share of CJK characters changed under t2s
+        changed = sum(1 for ch in self.text[:20000] if ord(ch) in t2s)
+        self.traditional = changed >= 20 or (changed >= 3 and changed * 50 > len(self.text[:20000]))
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def compact(self, start: int = 0, end: int | None = None) -> Compact:
+        end = len(self.text) if end is None else min(end, len(self.text))
+        src = self.match[start:end]
+        parts: list[str] = []
+        cstarts: list[int] = []
+        tstarts: list[int] = []
+        pos = 0
+        clen = 0
+        for m in _COMPACT_DROP.finditer(src):
+            if m.start() > pos:
+                parts.append(src[pos:m.start()])
+                cstarts.append(clen)
+                tstarts.append(start + pos)
+                clen += m.start() - pos
+            pos = m.end()
+        if pos < len(src):
+            parts.append(src[pos:])
+            cstarts.append(clen)
+            tstarts.append(start + pos)
+        if not cstarts:
+            cstarts, tstarts = [0], [start]
+        return Compact("".join(parts), cstarts, tstarts, end)
+
+    def line_bounds(self, i: int) -> tuple[int, int]:
+        a = self.text.rfind("\n", 0, i) + 1
+        b = self.text.find("\n", i)
+        return a, (len(self.text) if b < 0 else b)
