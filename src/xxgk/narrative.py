@@ -9,24 +9,14 @@ clause with no other count in between; failing that, a CATEGORY directly after i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from . import labels
 from .record import NarrativeCount
+from .spans import SpanPred
 from .text import Text
 
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _NUM = re.compile(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?")
 _MULT = {"万": 10000, "千": 1000, "百": 100}
-
-
-@dataclass
-class SpanPred:
-    start: int
-    end: int
-    label: str
-    score: float = 1.0
-    method: str = "rule"
 
 
 def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
