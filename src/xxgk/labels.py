@@ -61,12 +61,16 @@ TOC_TAIL = re.compile(r"^[.·…\-—_ ]{4,}\d+")
 # meta
 # ---------------------------------------------------------------------------------------------
 
+_ORG_CHARS = r"[^\s\d<>《》:：|,，。；;、“”\"'!?！？\[\]【】]"
 TITLE = re.compile(
-    r"(?P<org1>[^\s\d<>《》:：|]{0,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*"
-    r"(?P<org2>[^\s\d<>《》:：|]{0,40}?)(?:政府信息公开|政务公开|政务信息公开|信息公开)"
+    rf"(?P<org1>{_ORG_CHARS}{{0,40}}?)\s*(?P<year>(?:19|20)\d{{2}})\s*年\s*度?\s*"
+    rf"(?P<org2>{_ORG_CHARS}{{0,40}}?)(?:政府信息公开|政务公开|政务信息公开|信息公开)"
     r"(?:工作)?(?:开展)?(?:年度)?(?:工作)?报告"
 )
-TITLE_PREFIX = re.compile(r"^(?:标题|标\s*题|题目|title)\s*[:：|]\s*")
+TITLE_PREFIX = re.compile(r"^(?:标题|标\s*题|题目|title)\s*[:：|]?\s*")
+# words of a sentence that mentions the title ("现公布XX局2023年…报告"): the body's name follows them
+TITLE_VERBS = re.compile(r"公布|发布|编制(?:了|并)?|现将|特此|印发|制定|要求|根据|按照|结合实际|向社会")
+GENERIC_ORG = re.compile(r"^(?:本单位|本机关|本部门|本级|我[局镇乡委办厅市县区街]|我单位|本)$")
 INTERPRETATION = re.compile(r"解读|图解|一图读懂|图读|读懂|答记者问|问答")
 PUBLISHED_LABEL = re.compile(
     r"(?:发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|印发日期|日期)\s*[:：]?\s*"

@@ -1,0 +1,150 @@
+"""Title, reporting body, year and publication date; and whether the text is a report at all."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from . import labels
+from .record import Meta
+from .text import Text
+
+_JUNK = re.compile(r"[-_|>»—]|网站|门户|首页|官网|app|APP|http")
+_HEAD_CHARS = 4000
+
+
+@dataclass
+class TitleMatch:
+    title: str
+    organization: str | None
+    year: int
+    start: int
+    end: int
+    score: float
+
+
+def find_title(t: Text) -> TitleMatch | None:
+    head_end = min(len(t.text), _HEAD_CHARS)
+    lines = []
+    pos = 0
+    for raw in t.text[:head_end].split("\n"):
+        lines.append((pos, pos + len(raw)))
+        pos += len(raw) + 1
+    best: TitleMatch | None = None
+    nonempty = [(a, b) for a, b in lines if t.text[a:b].strip()]
+    for idx, (a, b) in enumerate(nonempty[:60]):
+        spans = [(a, b, 0.0)]
+        if idx + 1 < len(nonempty):  # a title broken over two lines
+            spans.append((a, nonempty[idx + 1][1], -0.3))
+        for sa, sb, bonus in spans:
+            comp = t.compact(sa, sb)
+            s = labels.TITLE_PREFIX.sub("", comp.s)
+            shift = len(comp.s) - len(s)
+            for m in labels.TITLE.finditer(s):
+                tm = _title_from_match(t, comp, m, shift, sa, sb, idx, bonus)
+                if tm and (best is None or tm.score > best.score):
+                    best = tm
+    return best
+
+
+def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | None:
+    org1, org2 = m.group("org1") or "", m.group("org2") or ""
+    start_c = m.start("org1") + shift
+    org_c = start_c  # where the body's name starts (compact index)
+    in_sentence = False
+    verbs = list(labels.TITLE_VERBS.finditer(org1))
+    if verbs:  # the title mentioned in a sentence: keep the body's name after the verb
+        in_sentence = True
+        cut = verbs[-1].end()
+        if cut < len(org1):
+            start_c += cut
+            org_c = start_c
+            org1 = org1[cut:]
+        else:
+            org1 = org1[:verbs[0].start()] if not org2 else ""
+            start_c = m.start("year") + shift
+    if _JUNK.search(org1) or labels.INTERPRETATION.search(org1):
+        # site name or chrome before the title: start at the year
+        start_c, org1 = m.start("year") + shift, ""
+    if labels.GENERIC_ORG.match(org1) or len(org1) < 2:
+        start_c, org1 = m.start("year") + shift, ""
+    a, b = comp.span_to_text(start_c, m.end() + shift)
+    year = int(m.group("year"))
+    if not (1990 <= year <= _dt.date.today().year + 1):
+        return None
+    org = None
+    if org2:
+        oa, ob = comp.span_to_text(m.start("org2") + shift, m.end("org2") + shift)
+        org = t.text[oa:ob]
+    elif org1:
+        oa, ob = comp.span_to_text(org_c, org_c + len(org1))
+        org = t.text[oa:ob]
+    if org:
+        org = re.sub(labels.PINYIN_INJECTION, "", re.sub(r"\s+", "", org)).strip(" ，,、:：") or None
+    line_text = t.compact(sa, sb).s
+    whole = labels.TITLE_PREFIX.sub("", line_text)
+    score = 2.0 + bonus - 0.02 * idx
+    if len(whole) - (m.end() - m.start()) <= 2:
+        score += 3.0  # the line is the title
+    if org:
+        score += 1.0
+    if line_text[max(0, start_c - 1):start_c] == "《" or "》" in line_text[m.end() + shift:m.end() + shift + 2]:
+        score -= 2.5  # quoted in a sentence
+    if re.search(r"[，,。]", line_text) or in_sentence:
+        score -= 1.0
+    title = re.sub(labels.PINYIN_INJECTION, "", re.sub(r"\s*\n\s*", "", t.text[a:b])).strip()
+    return TitleMatch(title=title, organization=org, year=year, start=a, end=b, score=score)
+
+
+def is_interpretation(t: Text, title: TitleMatch | None) -> bool:
+    """A 解读 / 图解 article about a report rather than the report itself."""
+    first_line = t.match.lstrip().split("\n", 1)[0][:80]
+    cands = [first_line]
+    if title:
+        cands.append(t.match[max(0, title.start - 12):title.end + 12])
+    return any(labels.INTERPRETATION.search(c) and ("报告" in c or "年报" in c) for c in cands)
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    try:
+        return _dt.date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def find_published(t: Text) -> str | None:
+    m = labels.PUBLISHED_LABEL.search(t.match[:_HEAD_CHARS])
+    if m:
+        iso = _iso(*m.groups())
+        if iso:
+            return iso
+    tail_start = max(0, len(t.match) - 300)
+    dates = list(labels.DATE_CN.finditer(t.match, tail_start))
+    if dates:
+        last = dates[-1]
+        # a signature date stands on its own line near the end
+        a, b = t.line_bounds(last.start())
+        if t.match[a:b].strip() == last.group(0).strip() or len(t.match[a:b].strip()) <= len(last.group(0)) + 2:
+            return _iso(*last.groups())
+    return None
+
+
+def find_year(t: Text, title: TitleMatch | None) -> int | None:
+    if title:
+        return title.year
+    m = labels.STATS_PERIOD_YEAR.search(t.match[:_HEAD_CHARS])
+    if m:
+        return int(m.group(1))
+    years = Counter(int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", t.match[:2000]))
+    this_year = _dt.date.today().year
+    years = Counter({y: n for y, n in years.items() if 2000 <= y <= this_year})
+    return years.most_common(1)[0][0] if years else None
+
+
+def extract_meta(t: Text) -> tuple[Meta, TitleMatch | None]:
+    title = find_title(t)
+    meta = Meta(title=title.title if title else None, organization=title.organization if title else None,
+                year=find_year(t, title), published=find_published(t))
+    return meta, title

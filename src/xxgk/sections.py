@@ -1,0 +1,231 @@
+"""The six standard section headers: rule candidates, and the choice of one per section.
+
+Candidates come from the pattern table (strong = the template's wording, weak = looser
+wordings, fuzzy = key words in order on an enumerated line, which survives spam injected into
+a header) and, when a tagger runs, from its SECTION spans.  Each candidate is scored on how
+header-like its position is; the sequence with increasing section numbers and positions and
+the best total score wins.  The sentence that lists all six names, tables of contents and
+sub-headers such as （一）主动公开情况 are rejected by position, not by wording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import labels
+from .record import SECTION_KEYS, Section
+from .spans import SpanPred
+from .text import Text
+
+_CN = {c: i + 1 for i, c in enumerate("一二三四五六七")}
+_ENUM_BEFORE = re.compile(labels.SECTION_ENUM + r"$")
+_STRONG = [re.compile(s.strong) for s in labels.SECTIONS]
+_WEAK = [re.compile(s.weak) for s in labels.SECTIONS]
+_ANY_TITLE = re.compile("|".join(f"(?:{s.strong})|(?:{s.weak})" for s in labels.SECTIONS))
+_FUZZY = [
+    re.compile(r"总体|概况|概述"),
+    re.compile(r"主动公开.{0,14}?情况"),
+    re.compile(r"(?:收到|处理|依申请).{0,16}?申请.{0,6}?情况|申请.{0,6}?情况"),
+    re.compile(r"复议.{0,14}?诉讼.{0,6}?(?:情况)?"),
+    re.compile(r"问题.{0,14}?(?:改进|整改).{0,4}?(?:情况|措施)?"),
+    re.compile(r"其他.{0,12}?事项"),
+]
+_LINE_LEAD = re.compile(r"^[\s#>*?|•·\-]*$")
+_SENT_BOUNDARY = re.compile(r"[。！？!?；;:：]\s*$|\s$")
+
+
+@dataclass
+class Candidate:
+    number: int
+    start: int  # text offsets of the whole header (enumerator included)
+    end: int
+    tier: str  # strong | weak | fuzzy | model
+    enum: str  # cn | paren | digit | none
+    numeral: int | None
+    score: float = 0.0
+    reason: str = ""
+
+    def title(self, t: Text) -> str:
+        return t.text[self.start:self.end]
+
+
+def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
+    comp = t.compact()
+    s = comp.s
+    cands: list[Candidate] = []
+    seen: set[tuple[int, int]] = set()
+    for num in range(1, 7):
+        for tier, pats in (("strong", _STRONG), ("weak", _WEAK)):
+            for m in pats[num - 1].finditer(s):
+                if m.end() - m.start() < 2:
+                    continue
+                c = _make(t, comp, num, m.start(), m.end(), tier)
+                if c and (c.number, c.start) not in seen:
+                    seen.add((c.number, c.start))
+                    cands.append(c)
+    # fuzzy: an enumerated line whose numeral agrees and whose words are in order
+    for line_m in re.finditer(r"[^\n]+", t.match):
+        line = line_m.group(0)
+        lead = re.match(r"[\s#>*?|]*第?([一二三四五六])(?:部分)?[、.,，:;]+", line)
+        if not lead:
+            continue
+        num = _CN[lead.group(1)]
+        rest = line[lead.end():]
+        m = _FUZZY[num - 1].search(rest[:40])
+        if not m or m.start() > 12:
+            continue
+        a = line_m.start() + len(lead.group(0)) - len(lead.group(0).lstrip(" \t#>*?|"))
+        b = line_m.start() + lead.end() + m.end()
+        if any(c.number == num and c.start <= a < c.end for c in cands):
+            continue
+        cands.append(Candidate(num, a, b, "fuzzy", "cn", num))
+    for c in cands:
+        _score(t, c, title_pos)
+    return sorted((c for c in cands if c.score > 0), key=lambda c: (c.start, c.number))
+
+
+def _make(t: Text, comp, num: int, ca: int, cb: int, tier: str) -> Candidate | None:
+    before = comp.s[max(0, ca - 8):ca]
+    m = _ENUM_BEFORE.search(before)
+    enum, numeral, enum_len = "none", None, 0
+    if m:
+        enum_len = len(m.group(0))
+        if m.group(1):
+            enum, numeral = "cn", _CN[m.group(1)]
+        elif m.group(2):
+            enum, numeral = "paren", _CN[m.group(2)]
+        else:
+            enum, numeral = "digit", int(m.group(3))
+    start, end = comp.span_to_text(ca - enum_len, cb)
+    return Candidate(num, start, end, tier, enum, numeral)
+
+
+def _score(t: Text, c: Candidate, title_pos: int | None) -> None:
+    text, match = t.text, t.match
+    line_a, line_b = t.line_bounds(c.start)
+    lead = match[line_a:c.start]
+    at_line_start = bool(_LINE_LEAD.match(lead))
+    after = match[c.end:min(len(match), c.end + 12)]
+    rest_of_line = match[c.end:line_b].strip()
+    own_line = at_line_start and (not rest_of_line or re.fullmatch(r"[:：。.\s]*", rest_of_line) is not None)
+    inline_ok = not at_line_start and bool(_SENT_BOUNDARY.search(match[max(line_a, c.start - 2):c.start]))
+    base = {"strong": 3.0, "fuzzy": 2.0, "weak": 1.0}[c.tier]
+    reasons = [c.tier]
+    # list of section names in an introductory sentence
+    m_next = re.match(r"\s*[、,，;；”\"’'/]\s*[“\"‘]?\s*(?:\d[.、])?", after)
+    if m_next and _ANY_TITLE.match(t.compact(c.end + m_next.end(), c.end + m_next.end() + 30).s):
+        c.score, c.reason = 0.0, "listed in a sentence"
+        return
+    if labels.SECTION_LIST_INTRO.search(match[max(line_a, c.start - 12):c.start]) and c.enum == "none":
+        c.score, c.reason = 0.0, "listed in a sentence"
+        return
+    if labels.TOC_TAIL.match(after.replace(" ", "")) or re.match(r"\s*[.·…]{3,}", after):
+        c.score, c.reason = 0.0, "table of contents"
+        return
+    if c.enum == "none":
+        if not (own_line and c.tier == "strong"):
+            c.score, c.reason = 0.0, "no enumerator and not on its own line"
+            return
+        base -= 0.5
+    elif c.enum == "paren":
+        # （一）主动公开情况 is usually a sub-header of section 1; accept only a numeral that agrees
+        if c.tier == "weak" or not at_line_start or c.numeral != c.number:
+            c.score, c.reason = 0.0, "sub-header style"
+            return
+        base -= 0.8
+    elif c.enum == "digit":
+        base -= 0.2
+    if not (at_line_start or inline_ok):
+        c.score, c.reason = 0.0, "inside a sentence"
+        return
+    score = base + (0.6 if at_line_start else 0.0) + (0.3 if own_line else 0.0)
+    if c.numeral is not None and c.numeral == c.number:
+        score += 0.5
+        reasons.append("numeral agrees")
+    if title_pos is not None and c.end <= title_pos:
+        score -= 1.0  # chrome before the report's own title
+        reasons.append("before title")
+    c.score = round(score, 3)
+    c.reason = ", ".join(reasons)
+
+
+def model_candidates(t: Text, spans: list[SpanPred]) -> list[Candidate]:
+    """The tagger's SECTION spans as candidates; the section number comes from the wording."""
+    out = []
+    for sp in spans:
+        if sp.label != "SECTION":
+            continue
+        num = classify_header(t, sp.start, sp.end)
+        if num is None:
+            continue
+        comp = t.compact(sp.start, sp.end)
+        m = re.match(labels.SECTION_ENUM, comp.s)
+        numeral = None
+        if m:
+            g = m.group(1) or m.group(2)
+            numeral = _CN[g] if g else int(m.group(3))
+        out.append(Candidate(num, sp.start, sp.end, "model", "model", numeral, score=float(sp.score),
+                             reason=f"model {sp.score:.2f}"))
+    return out
+
+
+def classify_header(t: Text, a: int, b: int) -> int | None:
+    """Which standard section a header's wording names (None if none)."""
+    s = t.compact(a, b).s
+    for num in range(1, 7):
+        if _STRONG[num - 1].search(s) or _WEAK[num - 1].search(s):
+            return num
+    for num in range(1, 7):
+        if _FUZZY[num - 1].search(s):
+            return num
+    return None
+
+
+def choose(cands: list[Candidate]) -> list[Candidate]:
+    """Best increasing sequence (positions and section numbers both increase)."""
+    cands = sorted(cands, key=lambda c: (c.start, c.number))
+    n = len(cands)
+    best = [0.0] * n
+    prev = [-1] * n
+    for i, c in enumerate(cands):
+        best[i] = c.score
+        for j in range(i):
+            p = cands[j]
+            if p.number < c.number and p.end <= c.start and best[j] + c.score > best[i]:
+                best[i] = best[j] + c.score
+                prev[i] = j
+    if not n:
+        return []
+    i = max(range(n), key=lambda k: (best[k], -cands[k].start))
+    out = []
+    while i >= 0:
+        out.append(cands[i])
+        i = prev[i]
+    return out[::-1]
+
+
+def to_sections(t: Text, chosen: list[Candidate]) -> list[Section]:
+    out = []
+    for c in chosen:
+        method = "model" if c.tier == "model" else "rule"
+        conf = c.score if method == "model" else min(1.0, round(c.score / 4.4, 3))
+        out.append(Section(number=c.number, key=SECTION_KEYS[c.number - 1], title=c.title(t), start=c.start,
+                           end=c.end, method=method, confidence=round(conf, 3)))
+    return out
+
+
+def find_sections(t: Text, title_pos: int | None = None, extra: list[Candidate] | None = None) -> list[Section]:
+    cands = find_candidates(t, title_pos)
+    if extra:
+        cands = cands + extra
+    return to_sections(t, choose(cands))
+
+
+def section_bounds(sections: list[Section], n: int, text_len: int) -> tuple[int, int] | None:
+    """Body of section n: from its header's end to the next section's start."""
+    for i, s in enumerate(sections):
+        if s.number == n:
+            nxt = sections[i + 1].start if i + 1 < len(sections) else text_len
+            return s.end, nxt
+    return None
