@@ -39,7 +39,7 @@ def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
 
 
 def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[NarrativeCount]:
-    """Spans (start, end, label[, value[, score]]) → narrative items, in document order."""
+    """Spans (start, end, label[, value[, score[, method]]]) → narrative items, in document order."""
     spans = sorted(spans, key=lambda s: s[0])
     items: list[NarrativeCount] = []
     cats = [s for s in spans if s[2] == "CATEGORY"]
@@ -48,6 +48,7 @@ def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[Nar
         a, b, label = sp[0], sp[1], sp[2]
         override = sp[3] if len(sp) > 3 else None
         score = sp[4] if len(sp) > 4 else 1.0
+        span_method = sp[5] if len(sp) > 5 else method
         value, unit, approx = parse_count(text[a:b])
         if override is not None:
             value = int(override) if float(override).is_integer() else float(override)
@@ -59,7 +60,7 @@ def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[Nar
         cat = _category_for(text, a, b, cats, counts)
         items.append(NarrativeCount(
             category=text[cat[0]:cat[1]] if cat else None, value=value, unit=unit, approximate=approx,
-            start=a, end=b, method=method, confidence=round(float(score), 4),
+            start=a, end=b, method=span_method, confidence=round(float(score), 4),
             category_start=cat[0] if cat else None, category_end=cat[1] if cat else None,
             total=label == "TOTAL"))
     return items

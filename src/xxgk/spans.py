@@ -17,4 +17,4 @@ class SpanPred:
     method: str = "rule"  # "rule" | "model"
 
     def as_tuple(self) -> tuple:
-        return (self.start, self.end, self.label, None, self.score)
+        return (self.start, self.end, self.label, None, self.score, self.method)

@@ -1,0 +1,331 @@
+"""One document from decoded text to a reconciled record: the stages, in order.
+
+bytes → text (reading) → normalised text and match views (text) → meta → sections (rules,
+plus the tagger's SECTION spans) → the three tables (rules) → narrative spans (tagger and/or
+rules) → checks (reconcile) → record.  `system` picks who answers for headers and narrative:
+"rules", "model" (tagger only) or "combined" (tagger above its threshold, rules otherwise).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import labels
+from .errors import Errors, Warnings
+from .meta import extract_meta, is_interpretation
+from .narrative import link_counts, rule_spans as narrative_rule_spans
+from .reading import Decoded
+from .reconcile import check_applications, check_restatements, check_review, failed_messages
+from .record import Provenance, Record
+from .sections import (
+    Candidate,
+    choose,
+    find_candidates,
+    model_candidates,
+    section_bounds,
+    to_sections,
+)
+from .spans import SpanPred
+from .tables import TableResult, parse_table2, parse_table3, parse_table4, prose_numbers
+from .text import Text, t2s_available
+
+SYSTEMS = ("rules", "model", "combined")
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass
+class Layout:
+    """Where things are: sections and table regions (text offsets)."""
+
+    sections: list
+    t2: tuple[int, int] | None
+    t3: tuple[int, int] | None
+    t4: tuple[int, int] | None
+
+
+def _first(pattern: re.Pattern, s: str, start: int = 0, end: int | None = None) -> int | None:
+    m = pattern.search(s, start, len(s) if end is None else end)
+    return m.start() if m else None
+
+
+def table_regions(t: Text, sections) -> tuple:
+    n = len(t.text)
+    src = t.match
+    sec = {s.number: s for s in sections}
+
+    def body(k):
+        return section_bounds(sections, k, n)
+
+    # table 二
+    t2 = None
+    b2 = body(2)
+    t3_mark = _first(labels.T3_MARK, src)
+    if b2:
+        end = b2[1]
+        if t3_mark is not None and b2[0] < t3_mark < end:
+            end = t3_mark
+        t2 = (b2[0], end)
+    else:
+        m = _first(labels.T2_MARK, src)
+        if m is not None:
+            end = min(x for x in (t3_mark if t3_mark and t3_mark > m else None, body(3)[0] if body(3) else None,
+                                  m + 3000, n) if x is not None)
+            # rows of the table may precede its first 第二十条 mark (a fragment that starts mid-table)
+            before = [s.end for s in sections if s.end <= m]
+            t2 = (max(before[-1] if before else 0, m - 600), end)
+    # table 三
+    t3 = None
+    b3 = body(3)
+    if b3:
+        t3 = b3
+    else:
+        after = t2[1] if t2 else 0
+        m = _first(labels.T3_MARK, src, after)
+        if m is not None:
+            nxt = [s.start for s in sections if s.start > m]
+            t3 = (max(after, m - 60), min(nxt[0] if nxt else n, m + 8000))
+    if t3 and t3[1] - t3[0] < 20:
+        t3 = None
+    # table 四
+    t4 = None
+    b4 = body(4)
+    if b4:
+        t4 = b4
+    else:
+        after = t3[1] if t3 else (t2[1] if t2 else 0)
+        if t3 and 4 not in sec:
+            # the section 4 header is missing: look after table 三's region for the table's header
+            m = _first(labels.T4_MARK, src, t3[0])
+        else:
+            m = _first(labels.T4_MARK, src, after) if (t2 or t3) else None
+        if m is not None:
+            nxt = [s.start for s in sections if s.start > m + 5]
+            t4 = (m, min(nxt[0] if nxt else n, m + 2500))
+    return t2, t3, t4
+
+
+def _prose_spans(n: int, tables: list[tuple[int, int] | None]) -> list[tuple[int, int]]:
+    cuts = sorted(r for r in tables if r)
+    out, pos = [], 0
+    for a, b in cuts:
+        if a > pos:
+            out.append((pos, a))
+        pos = max(pos, b)
+    if pos < n:
+        out.append((pos, n))
+    return out
+
+
+def model_regions(t: Text, cands: list[Candidate], sections, prose: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text worth tagging: the overview section (or the opening prose) and header candidate lines."""
+    regions = []
+    b1 = section_bounds(sections, 1, len(t.text))
+    if b1:
+        s1 = next(s for s in sections if s.number == 1)
+        regions.append((max(0, s1.start - 400), min(b1[1], s1.start + 6000)))
+    elif prose:
+        a = prose[0][0]
+        regions.append((a, min(prose[0][1], a + 4000)))
+    for line in re.finditer(r"[^\n]+", t.match):
+        s = line.group(0)
+        if len(s) <= 80 and re.match(r"\s*[#>*]*\s*(?:第?[一二三四五六七][、.,，:;]|\([一二三四五六七]\)|[1-7][.、])", s):
+            regions.append((line.start(), line.end()))
+    for c in cands:
+        a, b = t.line_bounds(c.start)
+        regions.append((a, min(b, a + 200)))
+    regions.sort()
+    merged: list[list[int]] = []
+    for a, b in regions:
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
+
+
+def rule_spans(text: str) -> list[SpanPred]:
+    """Weak labels from the rules (for the tagger's training): SECTION, COUNT, TOTAL, CATEGORY."""
+    t = Text(text)
+    meta, title = extract_meta(t)
+    cands = find_candidates(t, title.end if title else None)
+    sections = to_sections(t, choose(cands))
+    t2, t3, t4 = table_regions(t, sections)
+    spans = [SpanPred(s.start, s.end, "SECTION", s.confidence, "rule") for s in sections]
+    for a, b in _prose_spans(len(text), [t2, t3, t4]):
+        spans.extend(narrative_rule_spans(t, a, b))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagger=None,
+            system: str = "combined", with_text: bool = False) -> Record:
+    """The record for one decoded document (never raises for document content)."""
+    t = Text(dec.text)
+    warnings = list(dec.warnings)
+    rec = Record(doc_id=doc_id, source=source, url=url, text_sha256=dec.sha256, status="ok",
+                 text_length=len(t.text))
+    if with_text:
+        rec.text = t.text
+    if t.traditional:
+        warnings.append(Warnings.W103 if t2s_available() else "W103 traditional characters found; opencc "
+                                                                  "table missing, matched as written")
+    meta, title = extract_meta(t)
+    rec.meta = meta
+    if title:
+        rec.provenance["meta.title"] = Provenance(method="rule", start=title.start, end=title.end)
+
+    threshold = DEFAULT_THRESHOLD
+    use_model = tagger is not None and system in ("model", "combined")
+    if use_model:
+        threshold = float(getattr(tagger, "info", {}).get("threshold", DEFAULT_THRESHOLD))
+
+    # sections
+    rule_cands = find_candidates(t, title.end if title else None)
+    model_spans: list[SpanPred] = []
+    if use_model:
+        prose_guess = _prose_spans(len(t.text), [])
+        regions = model_regions(t, rule_cands, to_sections(t, choose(rule_cands)), prose_guess)
+        try:
+            model_spans = [s for s in tagger.predict(t.text, regions=regions)]
+        except Exception as e:  # a broken model must not lose the document
+            warnings.append(Warnings.W140.format(detail=f"{type(e).__name__}: {e}"[:120]))
+            use_model = False
+    cands = _combine_section_candidates(t, rule_cands, model_spans, system if use_model else "rules", threshold)
+    sections = to_sections(t, choose(cands))
+    rec.sections = sections
+    rec.methods["sections"] = system if use_model else "rules"
+
+    # tables
+    t2, t3, t4 = table_regions(t, sections)
+    prose = _prose_spans(len(t.text), [t2, t3, t4])
+    results: list[TableResult] = []
+    if t2:
+        r2 = parse_table2(t, t2, meta.year, dec.html_spans, prose_numbers(t, prose))
+        results.append(r2)
+        rec.active_disclosure = r2.data
+    if t3:
+        r3 = parse_table3(t, t3, meta.year, dec.html_spans)
+        results.append(r3)
+        rec.applications = r3.data
+    if t4:
+        r4 = parse_table4(t, t4, dec.html_spans)
+        results.append(r4)
+        rec.review_litigation = r4.data
+    for r in results:
+        warnings.extend(r.warnings)
+        rec.provenance.update(r.provenance)
+
+    # format
+    layouts = {r.name: r.layout for r in results if r.data is not None}
+    rec.format = _format(layouts, meta.year)
+
+    # narrative
+    spans = _narrative_spans(t, prose, model_spans, system if use_model else "rules", threshold)
+    rec.narrative = link_counts(t.text, [s.as_tuple() for s in spans], method="rule")
+    rec.methods["narrative"] = system if use_model else "rules"
+
+    # checks
+    checks = []
+    if rec.applications is not None:
+        checks += check_applications(rec.applications, layouts.get("table 三") or rec.format)
+    if rec.review_litigation is not None:
+        checks += check_review(rec.review_litigation)
+    checks += check_restatements(t, prose, rec)
+    rec.checks = checks
+    warnings.extend(failed_messages(checks))
+
+    # status
+    is_report = _report_score(t, title, sections, results) >= 2
+    if is_interpretation(t, title):
+        rec.status = "failed"
+        rec.errors.append(Errors.E013.format(source=source))
+    elif not is_report:
+        rec.status = "failed"
+        rec.errors.append(Errors.E012.format(source=source))
+    else:
+        rec.missing = _missing(rec, results)
+        rec.status = "partial" if rec.missing else "ok"
+        for miss in rec.missing:
+            if miss.startswith("sections."):
+                n = int(miss.split(".")[1])
+                warnings.append(Warnings.W110.format(number=n, title=labels.SECTIONS[n - 1].title))
+    rec.warnings = warnings
+    return rec
+
+
+def _combine_section_candidates(t: Text, rule_cands, model_spans, system: str, threshold: float):
+    if system == "rules" or not model_spans:
+        return rule_cands if system != "model" else []
+    mc = model_candidates(t, model_spans)
+    if system == "model":
+        for c in mc:
+            c.score = 1.0 + c.score
+        return mc
+    out = list(rule_cands)
+    for c in mc:
+        conf = c.score
+        if conf < threshold:
+            continue  # the model is unsure: the rules answer
+        c.score = 3.5 + conf  # confident model headers win over conflicting rule candidates
+        out.append(c)
+    return out
+
+
+def _narrative_spans(t: Text, prose, model_spans, system: str, threshold: float) -> list[SpanPred]:
+    rule = []
+    for a, b in prose:
+        rule.extend(narrative_rule_spans(t, a, b))
+    if system == "rules":
+        return rule
+    model = [s for s in model_spans if s.label in ("COUNT", "TOTAL", "CATEGORY")
+             and any(a <= s.start < b for a, b in prose)]
+    if system == "model":
+        return sorted(model, key=lambda s: s.start)
+    chosen = [s for s in model if s.score >= threshold]
+    for s in rule:  # rules fill in where the model has no confident span
+        if not any(s.start < c.end and c.start < s.end for c in chosen):
+            chosen.append(s)
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def _format(layouts: dict, year: int | None) -> str:
+    for name in ("table 三", "table 二"):
+        if layouts.get(name):
+            return layouts[name]
+    if year is None:
+        return "unknown"
+    if year < 2019:
+        return "pre2019"
+    return "2019" if year <= 2020 else "2021"
+
+
+def _report_score(t: Text, title, sections, results) -> int:
+    score = 0
+    if title:
+        score += 2
+    score += len(sections)
+    score += 2 * sum(1 for r in results if r.data is not None)
+    head = t.match[:20000]
+    if "政府信息公开" in head or "政务公开" in head:
+        score += 1
+    if re.search(r"年度报告|年报|工作报告", head):
+        score += 1
+    if "主动公开" in head and ("依申请" in head or "申请" in head):
+        score += 1
+    return score
+
+
+def _missing(rec: Record, results: list[TableResult]) -> list[str]:
+    missing = []
+    if rec.format == "pre2019":
+        return missing  # free-form reports: the fixed sections and tables do not apply
+    have = {s.number for s in rec.sections}
+    missing += [f"sections.{n}" for n in range(1, 7) if n not in have]
+    for key, name in (("active_disclosure", "table 二"), ("applications", "table 三"),
+                      ("review_litigation", "table 四")):
+        r = next((x for x in results if x.name == name), None)
+        if r is None or r.data is None:
+            missing.append(key)
+        elif r.cells_found < r.cells_total:
+            missing.append(f"{key} ({r.cells_found} of {r.cells_total} cells)")
+    return missing

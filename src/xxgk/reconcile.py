@@ -1,0 +1,112 @@
+"""Reconciliation (勾稽关系): every rule of the spec, PASS / FAIL / NOT_ASSESSABLE.
+
+A check only reports.  It never changes a value read from the document; a report whose own
+figures do not add up is flagged, not fixed.
+"""
+
+from __future__ import annotations
+
+from . import labels
+from .errors import Warnings
+from .record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Check, get_path
+from .text import Text
+
+
+def _check(rule: str, expected, found, cells: list[str], message: str | None = None) -> Check:
+    if expected is None or found is None:
+        return Check(rule=rule, ok=None, status="NOT_ASSESSABLE", expected=expected, found=found, cells=cells,
+                     message=message or "a cell it needs is null")
+    ok = abs(float(expected) - float(found)) < 1e-9
+    return Check(rule=rule, ok=ok, status="PASS" if ok else "FAIL", expected=expected, found=found, cells=cells,
+                 message=message)
+
+
+def _sum(values):
+    if any(v is None for v in values):
+        return None
+    return sum(values)
+
+
+def check_applications(apps, layout: str) -> list[Check]:
+    if apps is None:
+        return []
+    out = []
+    rows = labels.T3_ROWS_2021 if layout == "2021" else labels.T3_ROWS_2019
+    results = labels.T3_RESULT_ROWS_2021 if layout == "2021" else labels.T3_RESULT_ROWS_2019
+    for spec in rows:
+        row = getattr(apps, spec.key)
+        parts = [getattr(row, c) for c in APPLICANT_COLUMNS[:-1]]
+        cells = [f"applications.{spec.key}.{c}" for c in APPLICANT_COLUMNS]
+        out.append(_check(f"applications.{spec.key}.row_total", _sum(parts), row.total, cells))
+    for col in APPLICANT_COLUMNS:
+        g = {k: getattr(getattr(apps, k), col) for k in ("new_received", "carried_over", "total_processed",
+                                                          "carried_forward")}
+        left = _sum([g["new_received"], g["carried_over"]])
+        right = _sum([g["total_processed"], g["carried_forward"]])
+        out.append(_check(f"applications.{col}.balance", left, right,
+                          [f"applications.{k}.{col}" for k in g],
+                          "new_received + carried_over (expected) vs total_processed + carried_forward (found)"))
+        parts = [getattr(getattr(apps, k), col) for k in results]
+        out.append(_check(f"applications.{col}.results_sum", _sum(parts), g["total_processed"],
+                          [f"applications.{k}.{col}" for k in results] + [f"applications.total_processed.{col}"]))
+    return out
+
+
+def check_review(rl) -> list[Check]:
+    if rl is None:
+        return []
+    out = []
+    for group in REVIEW_GROUPS:
+        obj = getattr(rl, group)
+        parts = [getattr(obj, c) for c in REVIEW_COLUMNS[:-1]]
+        out.append(_check(f"review_litigation.{group}.total", _sum(parts), obj.total,
+                          [f"review_litigation.{group}.{c}" for c in REVIEW_COLUMNS]))
+    return out
+
+
+def check_restatements(t: Text, prose: list[tuple[int, int]], record) -> list[Check]:
+    """Sentences that restate a table figure must agree with the table."""
+    out: list[Check] = []
+    seen: set[tuple[str, int]] = set()
+    for a, b in prose:
+        segment = t.match[a:b]
+        for rule, paths, pattern in labels.RESTATEMENTS:
+            for m in pattern.finditer(segment):
+                stated = int(m.group("num"))
+                pos = a + m.start("num")
+                if (rule, pos) in seen:
+                    continue
+                seen.add((rule, pos))
+                out.append(_restatement(rule, paths, stated, pos, record))
+        for m in labels.NO_APPLICATIONS.finditer(segment):
+            pos = a + m.start()
+            if ("narrative.applications_received", pos) not in seen:
+                seen.add(("narrative.applications_received", pos))
+                out.append(_restatement("narrative.applications_received", ("applications.new_received.total",),
+                                        0, pos, record, said="no applications received"))
+    return out
+
+
+def _restatement(rule, paths, stated, pos, record, said=None) -> Check:
+    table_value = get_path(record, paths[0])
+    msg = f"text at offset {pos} says {said or stated}"
+    if rule == "narrative.applications_received" and table_value is not None and stated != table_value:
+        carried = get_path(record, "applications.carried_over.total")
+        if carried is not None and stated == table_value + carried:
+            # many reports count applications carried over from last year as received
+            return Check(rule=rule, ok=True, status="PASS", expected=table_value + carried, found=stated,
+                         cells=list(paths) + ["applications.carried_over.total"],
+                         message=msg + "; equals new_received + carried_over")
+    return _check(rule, table_value, stated, list(paths), msg)
+
+
+def failed_messages(checks: list[Check]) -> list[str]:
+    return [Warnings.W130.format(rule=c.rule, expected=_fmt(c.expected), found=_fmt(c.found))
+            for c in checks if c.status == "FAIL"]
+
+
+def _fmt(v):
+    if v is None:
+        return "null"
+    return str(int(v)) if float(v).is_integer() else str(v)
+

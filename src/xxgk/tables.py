@@ -1,0 +1,768 @@
+"""The three fixed tables, parsed by rules from text in any of the layouts scrapes produce.
+
+One tokenizer serves every layout: a table region is read line by line; a line with tabs or
+pipes is split into cells (an empty cell is a *blank*), any other line into whitespace-separated
+tokens; numbers, NA marks and blanks become value tokens, everything else is label text.
+Row labels are found as *anchors* in the compact view (short keys survive labels broken across
+lines or stacked one character per line); digits inside labels (`1.属于国家秘密`, `第二十条`,
+`保留4位小数`, page footers) are masked first.
+
+Value tokens are grouped into *value rows*: a new group starts at an anchor, at label text, or
+where a line holding several values begins or ends.  Table 三's value rows are then aligned to
+the template's rows by dynamic programming (an anchor agreeing with a row is rewarded, order
+is kept), which copes both with clean layouts and with converters that displace labels from
+their numbers.  Table 二 takes the values that directly follow each row label; table 四 the
+first run of fifteen values after its header.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import glued, labels
+from .errors import Warnings
+from .record import (
+    APPLICANT_COLUMNS,
+    ActiveDisclosure2019,
+    ActiveDisclosure2021,
+    Applications2019,
+    Applications2021,
+    Provenance,
+    ReviewLitigation,
+)
+from .text import Text
+
+# digits that belong to labels, not cells
+_MASKS = re.compile(
+    r"第\s*\d+\s*条|第\s*[(（]?\s*\d+\s*[)）]?\s*项|保留\s*\d+\s*位|\d{4}\s*年(?:\s*\d{1,2}\s*月)?|"
+    r"(?<![\d.])\d\s*[.、．](?=\s*[\u4e00-\u9fff])|[(（]\s*\d\s*[)）](?=\s*[\u4e00-\u9fff])|"
+    r"表\s*[一二三四1-4]|注\s*\d|\d+\s*(?:万元|元)|\d+\s*%"
+)
+_NUM = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
+_NA_CELL = re.compile(r"^\s*(?:[-—–－/／\\×]{1,3}|不适用|无)\s*$")
+_NA_TOKEN = re.compile(r"(?<!\S)(?:[-—–－/／\\×]{1,3}|不适用)(?!\S)")
+_SEP_ONLY = re.compile(r"^[\s|\t:：,，;；]*$")
+
+
+@dataclass
+class Tok:
+    kind: str  # num | na | blank
+    start: int
+    end: int
+    line: int
+    raw: str = ""
+
+    @property
+    def value(self):
+        if self.kind != "num":
+            return None
+        s = self.raw.replace(",", "").replace("−", "-")
+        return float(s) if "." in s else int(s)
+
+
+@dataclass
+class Anchor:
+    row: int
+    start: int
+    end: int
+
+
+@dataclass
+class VRow:
+    toks: list[Tok]
+    anchor: int | None = None  # row index of the anchor before it (table 三)
+    anchor_gap: bool = False  # text between the anchor and this row's first value
+
+    @property
+    def values(self) -> list[Tok]:
+        toks = self.toks
+        i, j = 0, len(toks)
+        while i < j and toks[i].kind == "blank":
+            i += 1
+        while j > i and toks[j - 1].kind == "blank":
+            j -= 1
+        return toks[i:j]
+
+    @property
+    def start(self) -> int:
+        return self.toks[0].start
+
+
+@dataclass
+class TableResult:
+    name: str
+    data: object = None
+    layout: str | None = None
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    cells_found: int = 0
+    cells_total: int = 0
+    region: tuple[int, int] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# tokenizing
+# ---------------------------------------------------------------------------------------------
+
+
+def tokenize(t: Text, a: int, b: int, masks: list[tuple[int, int]] = ()) -> tuple[list[Tok], list[bool]]:
+    """Value tokens of text[a:b] and, per token, whether label text precedes it (since the last token)."""
+    src = t.match
+    masked = list(masks)
+    for m in _MASKS.finditer(src, a, b):
+        masked.append((m.start(), m.end()))
+    masked.sort()
+    toks: list[Tok] = []
+    pos = a
+    line_no = 0
+    while pos < b:
+        nl = src.find("\n", pos, b)
+        le = b if nl < 0 else nl
+        line = src[pos:le]
+        if labels.PAGE_FOOTER.match(line) or not line.strip():
+            pass
+        elif "\t" in line or line.count("|") >= 2:
+            sep = "\t" if "\t" in line else "|"
+            cpos = pos
+            cells = line.split(sep)
+            if sep == "|":  # "| a | b |": the outer pipes do not delimit empty cells
+                if cells and not cells[0].strip():
+                    cpos += len(cells[0]) + 1
+                    cells = cells[1:]
+                if cells and not cells[-1].strip():
+                    cells = cells[:-1]
+                if all(re.fullmatch(r"\s*:?-{2,}:?\s*", c) for c in cells if c.strip()):
+                    cells = []  # markdown separator row
+            filled = [bool(c.strip()) for c in cells]
+            for k, cell in enumerate(cells):
+                # an empty cell is a blank (NA) only between filled cells of its line; empty cells at
+                # the edges come from indentation or merged label columns
+                interior = any(filled[:k]) and any(filled[k + 1:])
+                if cell.strip() or interior:
+                    _cell_tokens(t, cpos, cpos + len(cell), line_no, masked, toks, cell_mode=True)
+                cpos += len(cell) + 1
+        else:
+            _cell_tokens(t, pos, le, line_no, masked, toks, cell_mode=False)
+        line_no += 1
+        pos = le + 1
+    gaps = []
+    prev_end = a
+    for tk in toks:
+        gaps.append(_has_text(t, prev_end, tk.start, masks))
+        prev_end = tk.end
+    return toks, gaps
+
+
+def _in_masks(i: int, j: int, masked) -> bool:
+    for x, y in masked:
+        if x < j and i < y:
+            return True
+        if x >= j:
+            break
+    return False
+
+
+def _cell_tokens(t: Text, a: int, b: int, line_no: int, masked, out: list[Tok], cell_mode: bool) -> None:
+    src = t.match
+    cell = src[a:b]
+    if cell_mode and not cell.strip():
+        out.append(Tok("blank", a, a, line_no))
+        return
+    if cell_mode and _NA_CELL.match(cell):
+        s = a + len(cell) - len(cell.lstrip())
+        out.append(Tok("na", s, s + len(cell.strip()), line_no, cell.strip()))
+        return
+    found: list[Tok] = []
+    for m in _NUM.finditer(src, a, b):
+        if _in_masks(m.start(), m.end(), masked):
+            # a run that ends in a masked enumerator ("00000002." → "0000000" + "2.")
+            for x, y in masked:
+                if x < m.end() and m.start() < y and x > m.start():
+                    raw = src[m.start():x]
+                    if raw.isdigit():
+                        found.append(Tok("num", m.start(), x, line_no, raw))
+                    break
+            continue
+        found.append(Tok("num", m.start(), m.end(), line_no, m.group(0)))
+    for m in _NA_TOKEN.finditer(src, a, b):
+        if not any(f.start <= m.start() < f.end for f in found):
+            found.append(Tok("na", m.start(), m.end(), line_no, m.group(0)))
+    found.sort(key=lambda x: x.start)
+    # "-2" is a number, but "- 4 -" style dashes next to numbers are not signs
+    out.extend(found)
+
+
+def _has_text(t: Text, i: int, j: int, masks) -> bool:
+    if j <= i:
+        return False
+    seg = t.match[i:j]
+    if _SEP_ONLY.match(seg):
+        return False
+    # footers on their own lines are not label text
+    lines = [ln for ln in seg.split("\n") if ln.strip() and not labels.PAGE_FOOTER.match(ln)]
+    return any(not _SEP_ONLY.match(ln) for ln in lines)
+
+
+def value_rows(toks: list[Tok], gaps: list[bool], anchors: list[Anchor] = (), merge_lines: bool = False) -> list[VRow]:
+    counts: dict[int, int] = {}
+    for tk in toks:
+        if tk.kind != "blank":
+            counts[tk.line] = counts.get(tk.line, 0) + 1
+    rows: list[VRow] = []
+    ai = 0
+    anchors = sorted(anchors, key=lambda x: x.start)
+    last_anchor: Anchor | None = None
+    cur: VRow | None = None
+    for tk, gap in zip(toks, gaps):
+        new_anchor = False
+        while ai < len(anchors) and anchors[ai].start < tk.start:
+            if cur is None or anchors[ai].start >= cur.toks[-1].end:
+                new_anchor = True
+            last_anchor = anchors[ai]
+            ai += 1
+        boundary = cur is None or new_anchor or gap
+        if not boundary and not merge_lines and tk.line != cur.toks[-1].line:
+            if counts.get(tk.line, 0) >= 2 or counts.get(cur.toks[-1].line, 0) >= 2:
+                boundary = True
+        if boundary:
+            cur = VRow([tk], anchor=last_anchor.row if last_anchor else None)
+            if last_anchor is not None:
+                cur.anchor_gap = gap and not new_anchor
+            rows.append(cur)
+        else:
+            cur.toks.append(tk)
+    return [r for r in rows if r.values]
+
+
+def find_anchors(t: Text, a: int, b: int, specs, ordered: bool = True) -> list[Anchor]:
+    comp = t.compact(a, b)
+    s = comp.s
+    out = []
+    pos = 0
+    for i, spec in enumerate(specs):
+        m = re.compile(spec.pattern).search(s, pos)
+        if not m:
+            continue
+        x, y = comp.span_to_text(m.start(), m.end())
+        out.append(Anchor(i, x, y))
+        if ordered:
+            pos = m.end()
+    return out
+
+
+def _prov(t: Text, tk_start: int, tk_end: int, html_spans, method: str | None = None, note=None) -> Provenance:
+    if method is None:
+        method = "html_table" if any(x <= tk_start < y for x, y in html_spans) else "text_table"
+    return Provenance(method=method, start=tk_start, end=tk_end, note=note)
+
+
+# ---------------------------------------------------------------------------------------------
+# table 二
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_table2(t: Text, region: tuple[int, int], year: int | None, html_spans=(), prose_numbers=None) -> TableResult:
+    a, b = region
+    res = TableResult("table 二", region=region)
+    comp = t.compact(a, b).s
+    if labels.T2_LAYOUT_2019.search(comp):
+        layout = "2019"
+    elif labels.T2_LAYOUT_2021.search(comp):
+        layout = "2021"
+    else:
+        layout = "2019" if year in (2019, 2020) else "2021"
+    specs = labels.T2_ROWS_2019 if layout == "2019" else labels.T2_ROWS_2021
+    anchors_by_row: dict[int, list[Anchor]] = {}
+    comp_view = t.compact(a, b)
+    for i, spec in enumerate(specs):
+        for m in re.finditer(spec.pattern, comp_view.s):
+            x, y = comp_view.span_to_text(m.start(), m.end())
+            anchors_by_row.setdefault(i, []).append(Anchor(i, x, y))
+    all_anchors = sorted((an for lst in anchors_by_row.values() for an in lst), key=lambda z: z.start)
+    # "行政规范性文件" contains "规范性文件"; "其他对外管理服务事项" is not "行政许可": drop nested anchors
+    all_anchors = [an for an in all_anchors if not any(o is not an and o.start <= an.start and an.end <= o.end
+                                                        and (o.end - o.start) > (an.end - an.start) for o in all_anchors)]
+    masks = [(an.start, an.end) for an in all_anchors]
+    toks, gaps = tokenize(t, a, b, masks)
+    data = ActiveDisclosure2019() if layout == "2019" else ActiveDisclosure2021()
+    res.layout = layout
+    found_any = False
+    for i, spec in enumerate(specs):
+        cols = spec.columns
+        res.cells_total += len(cols)
+        cands = [an for an in all_anchors if an.row == i]
+        values: list[Tok] | None = None
+        for an in cands:
+            vals = _values_after(t, an, toks, gaps, all_anchors)
+            if vals:
+                values = vals
+                break
+        if values is None:
+            if cands:
+                res.warnings.append(Warnings.W121.format(table="table 二", row=spec.label, found=0,
+                                                         expected=len(cols), action="cells left null"))
+            else:
+                res.warnings.append(Warnings.W120.format(table="table 二", row=spec.label))
+            continue
+        found_any = True
+        cells = _fit_row(t, spec, values, res, html_spans, prose_numbers, layout)
+        for col, (val, prov) in zip(cols, cells):
+            path_obj = getattr(data, spec.key) if col else None
+            path = f"active_disclosure.{spec.key}" + (f".{col}" if col else "")
+            if val is not None:
+                res.cells_found += 1
+            if col:
+                setattr(path_obj, col, val)
+            else:
+                setattr(data, spec.key, val)
+            if prov is not None:
+                res.provenance[path] = prov
+    if not found_any:
+        res.warnings.append(Warnings.W126.format(table="table 二"))
+        return res
+    res.data = data
+    return res
+
+
+def _values_after(t: Text, an: Anchor, toks, gaps, anchors) -> list[Tok]:
+    """Value tokens directly after a row label, up to the next label text."""
+    out: list[Tok] = []
+    nxt = min((o.start for o in anchors if o.start >= an.end), default=None)
+    prev_end = an.end
+    for tk, gap in zip(toks, gaps):
+        if tk.start < an.end:
+            continue
+        if nxt is not None and tk.start >= nxt:
+            break
+        if _has_text(t, prev_end, tk.start, ()):
+            break
+        out.append(tk)
+        prev_end = tk.end
+    while out and out[-1].kind == "blank":
+        out.pop()
+    while out and out[0].kind == "blank":
+        out.pop(0)
+    return out
+
+
+def _num_value(tk: Tok, is_float: bool):
+    if tk.kind != "num":
+        return None
+    v = tk.value
+    if is_float:
+        return float(v)
+    if isinstance(v, float):
+        return int(v) if v.is_integer() else v
+    return v
+
+
+def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, prose_numbers, layout):
+    cols = spec.columns
+    n = len(cols)
+    floats = spec.is_float or (False,) * n
+    out: list[tuple] = []
+    nums = [tk for tk in values if tk.kind == "num"]
+    if len(values) < n and nums and all(tk.kind == "num" and "." not in tk.raw for tk in values) \
+            and sum(len(tk.raw.lstrip("+-")) for tk in values) >= n:
+        # glued digits: split, then disambiguate by numbers the prose repeats
+        runs = [(tk.start, tk.raw) for tk in values]
+        cands, complete = glued.split_candidates([r for _, r in runs], n)
+        if len(cands) == 1 and sum(len(r) for _, r in runs) == n:
+            chosen, how = cands[0], None
+        else:
+            chosen, how = _pick_by_prose(cands, spec, prose_numbers), "figures repeated in the text"
+        digits = "".join(r for _, r in runs)
+        if chosen is None:
+            res.warnings.append(Warnings.W123.format(table="table 二", digits=digits, n=len(cands)))
+            return [(None, None)] * n
+        offs = glued.cell_offsets(runs, chosen)
+        if how:
+            res.warnings.append(Warnings.W122.format(table="table 二", digits=digits,
+                                                     split=",".join(map(str, chosen)), constraint=how))
+        for v, (x, y), fl in zip(chosen, offs, floats):
+            out.append((float(v) if fl else v, _prov(t, x, y, html_spans, "derived" if how else None,
+                                                    f"split of glued '{digits}'" if how else None)))
+        return out
+    if len(values) != n:
+        action = "first cells used" if len(values) > n else "missing cells left null"
+        res.warnings.append(Warnings.W121.format(table="table 二", row=spec.label, found=len(values), expected=n,
+                                                 action=action))
+    for k in range(n):
+        if k < len(values):
+            tk = values[k]
+            if tk.kind == "na":
+                res.warnings.append(Warnings.W125.format(table="table 二", mark=tk.raw,
+                                                         path=f"active_disclosure.{spec.key}"))
+            out.append((_num_value(tk, floats[k]), _prov(t, tk.start, tk.end, html_spans)))
+        else:
+            out.append((None, None))
+    return out
+
+
+_HINTS = {
+    "issued": r"制发|印发|出台|发布|制定|新增", "repealed": r"废止|失效|清理", "in_force": r"现行有效|有效",
+    "made": r"制作|制发|印发", "published": r"公开", "total_public": r"公开总|累计",
+}
+
+
+_SUBJECT = {"regulations": "规章", "normative_documents": "规范性文件"}
+
+
+def _pick_by_prose(cands, spec, prose_numbers):
+    if not cands or not prose_numbers:
+        return None
+    subject = _SUBJECT.get(spec.key, "")
+    scored = []
+    for cand in cands:
+        score = 0
+        for col, v in zip(spec.columns, cand):
+            hint = _HINTS.get(col)
+            if hint and any(num == v and subject in ctx and re.search(hint, ctx) for num, ctx in prose_numbers):
+                score += 1
+        scored.append((score, cand))
+    scored.sort(key=lambda x: -x[0])
+    if scored[0][0] >= 1 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    return None
+
+
+def prose_numbers(t: Text, spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """Numbers in running text with the 12 characters before them (for glued-run hints)."""
+    out = []
+    for a, b in spans:
+        for m in re.finditer(r"(?<![\d.])(\d+)(?![\d.])", t.match[a:b]):
+            out.append((int(m.group(1)), t.match[a + max(0, m.start() - 16):a + m.start()]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# table 三
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=()) -> TableResult:
+    a, b = region
+    res = TableResult("table 三", region=region)
+    comp = t.compact(a, b).s
+    if labels.T3_LAYOUT_2021.search(comp):
+        layout = "2021"
+    elif re.search(r"其他处理", comp) and not labels.T3_LAYOUT_2021.search(comp):
+        layout = "2019" if (year is None or year <= 2020 or not re.search(r"总计", comp)) else "2021"
+        if year is not None and year >= 2021:
+            layout = "2021"
+    else:
+        layout = "2019" if year in (2019, 2020) else "2021"
+    specs = labels.T3_ROWS_2021 if layout == "2021" else labels.T3_ROWS_2019
+    anchors = find_anchors(t, a, b, specs)
+    masks = [(an.start, an.end) for an in anchors]
+    toks, gaps = tokenize(t, a, b, masks)
+    vrows = value_rows(toks, gaps, anchors)
+    res.layout = layout
+    ncol = len(APPLICANT_COLUMNS)
+    res.cells_total = len(specs) * ncol
+    if not vrows or not anchors:
+        res.warnings.append(Warnings.W126.format(table="table 三"))
+        return res
+    matched = _align(vrows, len(specs), ncol)
+    if not matched:
+        res.warnings.append(Warnings.W126.format(table="table 三"))
+        return res
+    data = Applications2021() if layout == "2021" else Applications2019()
+    rows: dict[int, list] = {}  # row index -> list of (value, Provenance|None)
+    pending_glued: dict[int, tuple] = {}
+    eight: dict[int, list[Tok]] = {}
+    stray = [v for i, v in enumerate(vrows) if i not in matched.values() and len(v.values) < 5]
+    for r, vi in sorted(matched.items()):
+        v = vrows[vi]
+        vals = v.values
+        nums = [tk for tk in vals if tk.kind == "num"]
+        digits = sum(len(tk.raw) for tk in nums)
+        if len(vals) < ncol - 1 and nums and len(nums) == len(vals) and digits >= ncol \
+                and all(tk.raw.isdigit() for tk in nums):
+            runs = [(tk.start, tk.raw) for tk in nums]
+            cands, complete = glued.split_candidates([x for _, x in runs], ncol, _row_sum_ok)
+            pending_glued[r] = (runs, cands)
+            continue
+        if len(vals) == ncol + 1:
+            eight[r] = vals
+            continue
+        rows[r] = _cells(t, vals, ncol, html_spans)
+        if len(vals) != ncol:
+            res.warnings.append(Warnings.W121.format(
+                table="table 三", row=specs[r].label, found=len(vals), expected=ncol,
+                action="first cells used" if len(vals) > ncol else "missing cells left null"))
+    if eight:
+        _resolve_extra_column(t, eight, rows, res, html_spans, ncol)
+    if pending_glued:
+        _resolve_glued(t, pending_glued, rows, specs, layout, res, html_spans, ncol)
+    if stray:
+        shown = [",".join(tk.raw for tk in v.values) for v in stray][:5]
+        res.warnings.append(Warnings.W124.format(table="table 三", n=len(stray), values="; ".join(shown)))
+    for r, spec in enumerate(specs):
+        if r not in rows:
+            res.warnings.append(Warnings.W120.format(table="table 三", row=spec.label))
+            continue
+        row_obj = getattr(data, spec.key)
+        for col, (val, prov) in zip(APPLICANT_COLUMNS, rows[r]):
+            setattr(row_obj, col, val)
+            if val is not None:
+                res.cells_found += 1
+            if prov is not None:
+                res.provenance[f"applications.{spec.key}.{col}"] = prov
+    res.data = data
+    return res
+
+
+def _row_sum_ok(vals: list[int]) -> bool:
+    return sum(vals[:-1]) == vals[-1]
+
+
+def _cells(t: Text, vals: list[Tok], n: int, html_spans) -> list[tuple]:
+    out = []
+    for k in range(n):
+        if k < len(vals):
+            tk = vals[k]
+            v = tk.value if tk.kind == "num" else None
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            out.append((v, _prov(t, tk.start, tk.end, html_spans) if tk.kind != "blank" else None))
+        else:
+            out.append((None, None))
+    return out
+
+
+def _align(vrows: list[VRow], nrows: int, ncol: int) -> dict[int, int]:
+    """Monotone alignment of value rows to template rows (row index -> vrow index)."""
+
+    def usable(v: VRow) -> float:
+        vals = v.values
+        k = len(vals)
+        if ncol - 1 <= k <= ncol + 1:
+            return 1.0
+        nums = [tk for tk in vals if tk.kind == "num"]
+        if nums and len(nums) == k and k < ncol and sum(len(tk.raw) for tk in nums) >= ncol \
+                and all(tk.raw.isdigit() for tk in nums):
+            return 0.9  # glued digits
+        if ncol - 3 <= k < ncol - 1:
+            return 0.3
+        return 0.0
+
+    m, n = len(vrows), nrows
+    base = [usable(v) for v in vrows]
+    NEG = -1e9
+    f = [[0.0] * (n + 1) for _ in range(m + 1)]
+    back = [[0] * (n + 1) for _ in range(m + 1)]
+    for i in range(m + 1):
+        for j in range(n + 1):
+            if i == 0 and j == 0:
+                continue
+            best, arg = NEG, 0
+            if i > 0 and f[i - 1][j] > best:
+                best, arg = f[i - 1][j], 1
+            if j > 0 and f[i][j - 1] > best:
+                best, arg = f[i][j - 1], 2
+            if i > 0 and j > 0 and base[i - 1] > 0:
+                v = vrows[i - 1]
+                s = base[i - 1]
+                if v.anchor == j - 1:
+                    s += 2.0 if not v.anchor_gap else 1.5
+                sc = f[i - 1][j - 1] + s
+                if sc > best:
+                    best, arg = sc, 3
+            f[i][j] = best
+            back[i][j] = arg
+    out: dict[int, int] = {}
+    i, j = m, n
+    while i > 0 or j > 0:
+        arg = back[i][j]
+        if arg == 3:
+            out[j - 1] = i - 1
+            i, j = i - 1, j - 1
+        elif arg == 1:
+            i -= 1
+        else:
+            j -= 1
+    return out
+
+
+def _resolve_extra_column(t, eight: dict[int, list[Tok]], rows, res, html_spans, ncol):
+    """Rows with one value too many: drop the same column everywhere, chosen by the row sums."""
+    best_p, best_ok = ncol, -1
+    for p in [ncol] + list(range(ncol)):
+        ok = 0
+        for vals in eight.values():
+            kept = [tk for k, tk in enumerate(vals) if k != p]
+            nums = [tk.value for tk in kept]
+            if all(isinstance(x, (int, float)) for x in nums) and sum(nums[:-1]) == nums[-1]:
+                ok += 1
+        if ok > best_ok:
+            best_p, best_ok = p, ok
+    for r, vals in eight.items():
+        kept = [tk for k, tk in enumerate(vals) if k != best_p]
+        rows[r] = _cells(t, kept, ncol, html_spans)
+    how = ("the last value" if best_p == ncol else f"value {best_p + 1}") + \
+          f" dropped; row totals agree in {best_ok} of {len(eight)} rows"
+    res.warnings.append(Warnings.W128.format(table="table 三", n=len(eight), how=how))
+
+
+def _resolve_glued(t, pending, rows, specs, layout, res, html_spans, ncol):
+    """Pick splits of glued rows; when a row has several, let the column sums decide."""
+    keys = [s.key for s in specs]
+    results = labels.T3_RESULT_ROWS_2021 if layout == "2021" else labels.T3_RESULT_ROWS_2019
+    ambiguous = {r: c for r, (_, c) in pending.items() if len(c) > 1}
+    fixed = {r: c[0] for r, (_, c) in pending.items() if len(c) == 1}
+
+    def table_with(choice: dict[int, list[int]]):
+        grid = {}
+        for r, cells in rows.items():
+            grid[keys[r]] = [v for v, _ in cells]
+        for r, vals in {**fixed, **choice}.items():
+            grid[keys[r]] = vals
+        return grid
+
+    def col_score(grid) -> int:
+        ok = 0
+        for c in range(ncol):
+            try:
+                nr, co, tp, cf = (grid[k][c] for k in ("new_received", "carried_over", "total_processed",
+                                                        "carried_forward"))
+                if None not in (nr, co, tp, cf) and nr + co == tp + cf:
+                    ok += 1
+                parts = [grid[k][c] for k in results]
+                if None not in parts and tp is not None and sum(parts) == tp:
+                    ok += 1
+            except KeyError:
+                continue
+        return ok
+
+    chosen: dict[int, list[int]] = {}
+    if ambiguous:
+        import itertools
+
+        items = list(ambiguous.items())
+        combos = 1
+        for _, c in items:
+            combos *= len(c)
+        if combos <= 5000:
+            best = None
+            for pick in itertools.product(*[c for _, c in items]):
+                choice = {r: list(v) for (r, _), v in zip(items, pick)}
+                sc = col_score(table_with(choice))
+                if best is None or sc > best[0]:
+                    best = (sc, choice, 1)
+                elif sc == best[0]:
+                    best = (sc, best[1], best[2] + 1)
+            if best and best[2] == 1:
+                chosen = best[1]
+    for r, (runs, cands) in pending.items():
+        digits = "".join(x for _, x in runs)
+        vals = fixed.get(r) or chosen.get(r)
+        if vals is None:
+            res.warnings.append(Warnings.W123.format(table="table 三", digits=digits, n=len(cands)))
+            rows[r] = [(None, None)] * ncol
+            continue
+        offs = glued.cell_offsets(runs, vals)
+        trivially = len(digits) == ncol and len(cands) == 1
+        constraint = "the row total" if r in fixed else "the row total and the column sums"
+        if not trivially:
+            res.warnings.append(Warnings.W122.format(table="table 三", digits=digits,
+                                                     split=",".join(map(str, vals)), constraint=constraint))
+        rows[r] = [(v, _prov(t, x, y, html_spans, None if trivially else "derived",
+                             None if trivially else f"split of glued '{digits}' using {constraint}"))
+                   for v, (x, y) in zip(vals, offs)]
+
+
+# ---------------------------------------------------------------------------------------------
+# table 四
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_table4(t: Text, region: tuple[int, int], html_spans=()) -> TableResult:
+    a, b = region
+    res = TableResult("table 四", region=region)
+    res.cells_total = 15
+    comp = t.compact(a, b)
+    heads = list(labels.T4_HEADER_WORDS.finditer(comp.s))
+    if not heads:
+        res.warnings.append(Warnings.W126.format(table="table 四"))
+        return res
+    start = comp.span_to_text(heads[0].start(), heads[0].end())[0]
+    toks, gaps = tokenize(t, start, b)
+    seq = _first_run(t, toks, gaps, 15)
+    vals: list[tuple] | None = None
+    if seq is not None:
+        if len(seq) > 15:
+            res.warnings.append(Warnings.W121.format(table="table 四", row="all", found=len(seq), expected=15,
+                                                     action="first 15 used"))
+        vals = _cells(t, seq[:15], 15, html_spans)
+    else:
+        vals = _table4_glued(t, toks, gaps, res, html_spans)
+    if vals is None:
+        res.warnings.append(Warnings.W126.format(table="table 四"))
+        return res
+    data = ReviewLitigation()
+    for gi, group in enumerate(labels.T4_GROUPS):
+        obj = getattr(data, group)
+        for ci, col in enumerate(labels.T4_COLUMNS):
+            v, prov = vals[gi * 5 + ci]
+            setattr(obj, col, v)
+            if v is not None:
+                res.cells_found += 1
+            if prov is not None:
+                res.provenance[f"review_litigation.{group}.{col}"] = prov
+    res.data = data
+    return res
+
+
+def _first_run(t, toks, gaps, n) -> list[Tok] | None:
+    """First run of n value tokens with nothing but separators (or short labels) between them."""
+    for allow_short_text in (False, True):
+        run: list[Tok] = []
+        for tk, gap in zip(toks, gaps):
+            if tk.kind == "blank":
+                continue
+            if run and gap:
+                seg = t.match[run[-1].end:tk.start]
+                if not allow_short_text or len(re.sub(r"\s", "", seg)) > 8:
+                    if len(run) >= n:
+                        return run
+                    run = []
+            run.append(tk)
+        if len(run) >= n:
+            return run
+    return None
+
+
+def _table4_glued(t, toks, gaps, res, html_spans):
+    nums = [tk for tk in toks if tk.kind == "num" and tk.raw.isdigit()]
+    for i in range(len(nums)):
+        for j in range(i + 1, min(len(nums), i + 15) + 1):
+            group = nums[i:j]
+            if any(gaps[toks.index(tk)] for tk in group[1:]):
+                break
+            digits = sum(len(tk.raw) for tk in group)
+            if digits < 15:
+                continue
+            runs = [(tk.start, tk.raw) for tk in group]
+
+            def ok(v):
+                return all(sum(v[g * 5:g * 5 + 4]) == v[g * 5 + 4] for g in range(3))
+
+            cands, _ = glued.split_candidates([x for _, x in runs], 15, ok)
+            if len(cands) == 1:
+                dg = "".join(x for _, x in runs)
+                derived = digits != 15
+                if derived:
+                    res.warnings.append(Warnings.W122.format(table="table 四", digits=dg,
+                                                             split=",".join(map(str, cands[0])),
+                                                             constraint="the group totals"))
+                offs = glued.cell_offsets(runs, cands[0])
+                return [(v, _prov(t, x, y, html_spans, "derived" if derived else None,
+                                  f"split of glued '{dg}'" if derived else None)) for v, (x, y) in zip(cands[0], offs)]
+            if cands:
+                res.warnings.append(Warnings.W123.format(table="table 四", digits="".join(x for _, x in runs),
+                                                         n=len(cands)))
+                return None
+            break
+    return None

@@ -1,0 +1,422 @@
+"""Training data for the tagger: examples, weak labels, augmentation, token windows.
+
+An `Example` is a text with character spans (start, end, label).  Sources:
+  - gold fixtures (`annotations/gold`, train split only; labels of groups a fixture did not check
+    — SECTION when `sections` is unchecked, COUNT/TOTAL/CATEGORY when `narrative` is — are filled
+    with weak labels from the rules);
+  - plain JSONL files `{"id", "text", "spans": [{"start", "end", "label"}]}`;
+  - unlabelled text files labelled by the rules (weak labels);
+  - synthetic reports (`synth.py`) and realistic augmentations of all the above (line wrapping,
+    glued headers, traditional characters, injected junk, cut-off pages), spans carried through
+    every edit.
+Nothing whose text overlaps an evaluation fixture (dev/test) is ever used: `LeakGuard` checks.
+Examples become token windows with BIO tags projected through the tokenizer's offsets and a
+Hugging Face `datasets.Dataset`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..spans import LABELS
+from .model import bio_tags, project_spans, trim_offsets, windows
+
+NARRATIVE_LABELS = ("COUNT", "TOTAL", "CATEGORY")
+
+
+@dataclass
+class Example:
+    id: str
+    text: str
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+    source: str = "gold"  # gold | jsonl | weak | synthetic | +aug
+
+    def check(self) -> None:
+        for a, b, lab in self.spans:
+            if not (0 <= a < b <= len(self.text)) or lab not in LABELS:
+                raise ValueError(f"{self.id}: bad span {(a, b, lab)}")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def drop_overlaps(spans) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for a, b, lab in sorted((s[0], s[1], s[2]) for s in spans):
+        if out and a < out[-1][1]:
+            continue
+        out.append((a, b, lab))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# weak labels from the rules
+# --------------------------------------------------------------------------------------------
+
+
+def rule_spans(text: str):
+    """The pipeline's rule spans (SECTION + narrative); falls back to the modules it is built from."""
+    try:
+        from ..pipeline import rule_spans as _pipeline_rule_spans  # type: ignore[attr-defined]
+
+        return list(_pipeline_rule_spans(text))
+    except ImportError:
+        pass
+    from ..narrative import rule_spans as narrative_rule_spans
+    from ..sections import find_sections
+    from ..spans import SpanPred
+    from ..text import Text
+
+    t = Text(text)
+    out = [SpanPred(s.start, s.end, "SECTION", s.confidence, "rule") for s in find_sections(t)]
+    out += narrative_rule_spans(t, 0, len(text))
+    return out
+
+
+def weak_spans(text: str, labels=LABELS) -> list[tuple[int, int, str]]:
+    return drop_overlaps((s.start, s.end, s.label) for s in rule_spans(text) if s.label in labels)
+
+
+# --------------------------------------------------------------------------------------------
+# sources
+# --------------------------------------------------------------------------------------------
+
+
+class LeakGuard:
+    """Refuses training text that reproduces an evaluation document (dev/test fixture): compares
+    folded, whitespace-free text by 80-character chunks; a candidate holding 30 % or more of an
+    evaluation document's chunks (or that document whole) is a leak."""
+
+    CHUNK = 80
+
+    def __init__(self, texts):
+        self.docs = []
+        for t in texts:
+            f = self._fold(t)
+            chunks = {f[i:i + self.CHUNK] for i in range(0, max(1, len(f) - self.CHUNK + 1), self.CHUNK)}
+            self.docs.append((f, chunks))
+
+    @staticmethod
+    def _fold(text: str) -> str:
+        from ..text import Text
+
+        return re.sub(r"\s+", "", Text(text).match)
+
+    def leaks(self, text: str) -> bool:
+        f = self._fold(text)
+        for doc, chunks in self.docs:
+            if not doc:
+                continue
+            if doc in f or (len(f) >= self.CHUNK and f in doc and len(f) > 0.3 * len(doc)):
+                return True
+            hit = sum(1 for c in chunks if c in f)
+            if chunks and hit >= max(1, 0.3 * len(chunks)):
+                return True
+        return False
+
+
+def gold_examples(folder: str | Path, splits=("train",), fill_unchecked: bool = True) -> list[Example]:
+    from ..gold import load_gold_dir
+
+    if "test" in splits:
+        raise ValueError("the test split is never trained on")
+    out = []
+    for g in load_gold_dir(folder, splits=tuple(splits)):
+        spans = [(s.start, s.end, s.label) for s in g.spans]
+        if fill_unchecked:
+            missing = []
+            if "sections" not in g.checked:
+                missing.append("SECTION")
+            if "narrative" not in g.checked:
+                missing += list(NARRATIVE_LABELS)
+            if missing:
+                spans = [s for s in spans if s[2] not in missing]
+                spans = drop_overlaps(spans + weak_spans(g.text, missing))
+        out.append(Example(g.doc_id, g.text, spans, "gold"))
+    return out
+
+
+def eval_texts(folder: str | Path) -> list[str]:
+    """Texts of the fixtures that must never be trained on (dev and test)."""
+    from ..gold import load_gold_dir
+
+    return [g.text for g in load_gold_dir(folder, splits=("dev", "test"))]
+
+
+def read_jsonl(path: str | Path) -> list[Example]:
+    """The plain interchange format: one document per line, {"id", "text", "spans": [...]}."""
+    out = []
+    path = Path(path)
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                d = json.loads(line)
+                text = d["text"]
+                spans = [(int(s["start"]), int(s["end"]), str(s["label"])) for s in d.get("spans", [])]
+            except (ValueError, KeyError, TypeError) as e:
+                raise ValueError(f"{path}:{n}: not an annotation line ({e})") from None
+            ex = Example(str(d.get("id", f"{path.stem}-{n}")), text, drop_overlaps(spans), "jsonl")
+            ex.check()
+            out.append(ex)
+    return out
+
+
+def write_jsonl(examples, path: str | Path) -> None:
+    with Path(path).open("w", encoding="utf-8") as fh:
+        for ex in examples:
+            fh.write(json.dumps({"id": ex.id, "text": ex.text, "spans": [
+                {"start": a, "end": b, "label": lab, "text": ex.text[a:b]} for a, b, lab in ex.spans]},
+                ensure_ascii=False) + "\n")
+
+
+def weak_examples(paths) -> list[Example]:
+    """Unlabelled text files (or JSONL with 'text') labelled by the rules."""
+    from ..text import normalise_newlines
+
+    out = []
+    for p in paths:
+        p = Path(p)
+        if p.suffix == ".jsonl":
+            for ex in read_jsonl(p):
+                out.append(Example(ex.id, ex.text, weak_spans(ex.text), "weak"))
+        else:
+            text = normalise_newlines(p.read_text(encoding="utf-8", errors="replace"))
+            out.append(Example(p.stem, text, weak_spans(text), "weak"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# augmentation: edits that carry spans along
+# --------------------------------------------------------------------------------------------
+
+
+def apply_edits(ex: Example, edits, tag: str) -> Example:
+    """edits: (pos, n_delete, insert) on ex.text, non-overlapping.  Spans are mapped through;
+    a span whose characters are all deleted is dropped."""
+    text = ex.text
+    edits = sorted(edits, key=lambda e: (e[0], e[1]))
+    parts = []
+    newpos = [0] * (len(text) + 1)  # old offset → new offset
+    pos = 0
+    out_len = 0
+    for at, n_del, ins in edits:
+        if at < pos:
+            continue
+        for i in range(pos, at):
+            newpos[i] = out_len + (i - pos)
+        parts.append(text[pos:at])
+        out_len += at - pos
+        for i in range(at, at + n_del):
+            newpos[i] = out_len + len(ins)
+        parts.append(ins)
+        out_len += len(ins)
+        pos = at + n_del
+    for i in range(pos, len(text) + 1):
+        newpos[i] = out_len + (i - pos)
+    parts.append(text[pos:])
+    new = "".join(parts)
+    spans = []
+    for a, b, lab in ex.spans:
+        na, nb = newpos[a], newpos[b - 1] + 1 if b - 1 >= 0 else newpos[b]
+        # an insertion right at the span start belongs before it
+        while na < nb and new[na].isspace() and not text[a].isspace():
+            na += 1
+        while nb > na and new[nb - 1].isspace() and not text[b - 1].isspace():
+            nb -= 1
+        if nb > na:
+            spans.append((na, nb, lab))
+    return Example(ex.id + "~" + tag, new, drop_overlaps(spans), ex.source + "+aug")
+
+
+def _inside(spans, i, labels=LABELS) -> bool:
+    return any(a < i < b and lab in labels for a, b, lab in spans)
+
+
+def aug_wrap(ex: Example, rng: random.Random) -> Example:
+    """Hard-wrap lines at a fixed width (as scraped pages do); a wrap may fall inside a span."""
+    width = rng.choice([30, 40, 50, 60, 60, 70])
+    edits = []
+    col = 0
+    for i, ch in enumerate(ex.text):
+        if ch == "\n":
+            col = 0
+            continue
+        col += 1
+        if col >= width and i + 1 < len(ex.text) and ex.text[i + 1] != "\n":
+            if not _inside(ex.spans, i + 1, ("COUNT", "TOTAL", "CATEGORY")) or rng.random() < 0.3:
+                edits.append((i + 1, 0, "\n"))
+                col = 0
+    return apply_edits(ex, edits, "wrap")
+
+
+def aug_glue(ex: Example, rng: random.Random) -> Example:
+    """Join section headers to the line before and/or the body after (bodies on one line)."""
+    edits = []
+    text = ex.text
+    for a, b, lab in ex.spans:
+        if lab != "SECTION":
+            continue
+        if rng.random() < 0.6:  # glue the body: delete the line break(s) after the header
+            j = b
+            while j < len(text) and text[j] in "\n \t\u3000":
+                j += 1
+            if j > b:
+                edits.append((b, j - b, rng.choice(["", "", " "])))
+        if rng.random() < 0.4:  # glue to the previous line
+            j = a
+            while j > 0 and text[j - 1] in "\n \t\u3000":
+                j -= 1
+            if j < a and j > 0:
+                edits.append((j, a - j, rng.choice(["", " "])))
+    return apply_edits(ex, edits, "glue")
+
+
+_S2T: dict | None = None
+
+
+def _s2t_table() -> dict:
+    global _S2T
+    if _S2T is None:
+        _S2T = {}
+        try:
+            from importlib import resources
+
+            path = resources.files("opencc") / "dictionary" / "STCharacters.txt"
+            with path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    parts = line.rstrip("\n").split("\t")
+                    if len(parts) == 2 and len(parts[0]) == 1:
+                        tgt = parts[1].split(" ")[0]
+                        if len(tgt) == 1:
+                            _S2T[ord(parts[0])] = tgt
+        except (FileNotFoundError, ModuleNotFoundError, OSError):
+            pass
+    return _S2T
+
+
+def aug_traditional(ex: Example, rng: random.Random) -> Example:
+    """Simplified → traditional, character for character (offsets unchanged)."""
+    table = _s2t_table()
+    if not table:
+        return ex
+    return Example(ex.id + "~trad", ex.text.translate(table), list(ex.spans), ex.source + "+aug")
+
+
+JUNK = ["足彩app", "澳门", "(zhèng)", "(fǔ)", "[广告]", "★", "www.xx.cn", "↑", "点击", "返回顶部", "打印本页 关闭窗口",
+        "【字体：大 中 小】", "分享到：", "扫一扫在手机打开当前页", "|", "||||", "(xìn)", "彩票", "棋牌"]
+CHROME = ["索引号：11410000MB0000000X/2022-00001", "发布机构：人民政府办公室", "打印本页 关闭窗口",
+          "【字体：大 中 小】", "分享到：", "来源：本网", "浏览次数：", "首页 > 政务公开 > 政府信息公开年报",
+          "您当前的位置：首页 > 信息公开 > 年度报告", "扫一扫在手机打开当前页"]
+
+
+def aug_junk(ex: Example, rng: random.Random) -> Example:
+    """Inject spam words (also inside headers, as mirror sites do) and page chrome lines."""
+    edits = []
+    text = ex.text
+    n = max(1, len(text) // 400)
+    for _ in range(n):
+        i = rng.randrange(0, len(text) + 1)
+        if _inside(ex.spans, i, ("COUNT", "TOTAL", "CATEGORY")):
+            continue
+        edits.append((i, 0, rng.choice(JUNK)))
+    for a, b, lab in ex.spans:
+        if lab == "SECTION" and b - a > 4 and rng.random() < 0.25:
+            edits.append((rng.randrange(a + 2, b - 1), 0, rng.choice(JUNK[:6])))
+    if rng.random() < 0.5:
+        lines = [m.start() for m in re.finditer(r"^", text, re.M)]
+        for _ in range(rng.randint(1, 3)):
+            i = rng.choice(lines)
+            edits.append((i, 0, rng.choice(CHROME) + "\n"))
+    # edits at the same position: keep the first
+    seen, uniq = set(), []
+    for e in sorted(edits):
+        if e[0] not in seen:
+            seen.add(e[0])
+            uniq.append(e)
+    return apply_edits(ex, uniq, "junk")
+
+
+def aug_cut(ex: Example, rng: random.Random) -> Example:
+    """Cut the page off (as `pages/` are, after ~2,000 bytes), possibly inside a span."""
+    if len(ex.text) < 200:
+        return ex
+    end = rng.randrange(len(ex.text) // 3, len(ex.text))
+    spans = [(a, b, lab) for a, b, lab in ex.spans if b <= end]
+    return Example(ex.id + "~cut", ex.text[:end], spans, ex.source + "+aug")
+
+
+def aug_spaces(ex: Example, rng: random.Random) -> Example:
+    """Full-width spaces/indents and spaced-out numbers as some pages have."""
+    edits = []
+    for m in re.finditer(r"\n", ex.text):
+        if rng.random() < 0.3:
+            edits.append((m.end(), 0, rng.choice(["\u3000\u3000", "  ", "\t"])))
+    for a, b, lab in ex.spans:
+        if lab in ("COUNT", "TOTAL") and rng.random() < 0.3:
+            m = re.search(r"\d(?=\D)", ex.text[a:b])
+            if m:
+                edits.append((a + m.end(), 0, " "))
+    return apply_edits(ex, edits, "space")
+
+
+AUGMENTERS = {"wrap": aug_wrap, "glue": aug_glue, "traditional": aug_traditional, "junk": aug_junk,
+              "cut": aug_cut, "spaces": aug_spaces}
+
+
+def augment(ex: Example, rng: random.Random, names=tuple(AUGMENTERS), k: int = 2) -> Example:
+    """Apply k randomly chosen augmenters in turn."""
+    out = ex
+    for name in rng.sample(list(names), min(k, len(names))):
+        out = AUGMENTERS[name](out, rng)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# token windows and the datasets.Dataset
+# --------------------------------------------------------------------------------------------
+
+
+def encode_example(tokenizer, ex: Example, tag2id: dict, max_length: int, stride: int,
+                   cls_id: int, sep_id: int) -> list[dict]:
+    """Token windows of one example: input_ids (with CLS/SEP), labels (-100 on CLS/SEP)."""
+    enc = tokenizer.encode(ex.text, add_special_tokens=False)
+    offs = trim_offsets(ex.text, enc.offsets)
+    tags = project_spans(offs, ex.spans, tag2id)
+    rows = []
+    for a, b in windows(len(enc.ids), max_length - 2, stride):
+        labels = [-100] + [t if offs[i][1] > offs[i][0] else -100 for i, t in zip(range(a, b), tags[a:b])] + [-100]
+        # a window starting inside a span: its first token is I- (keep), decoding is lenient
+        rows.append({"input_ids": [cls_id] + list(enc.ids[a:b]) + [sep_id], "labels": labels,
+                     "doc": ex.id, "source": ex.source, "has_span": any(t > 0 for t in tags[a:b])})
+    return rows
+
+
+def build_dataset(tokenizer, examples, tags, max_length: int, stride: int, cls_id: int, sep_id: int,
+                  keep_empty: float = 1.0, seed: int = 0):
+    """A `datasets.Dataset` of token windows; windows without any span are kept with probability
+    `keep_empty` (tables and boilerplate dominate reports)."""
+    from datasets import Dataset
+
+    tag2id = {t: i for i, t in enumerate(tags)}
+    rng = random.Random(seed)
+    rows = []
+    for ex in examples:
+        for r in encode_example(tokenizer, ex, tag2id, max_length, stride, cls_id, sep_id):
+            if r["has_span"] or rng.random() < keep_empty:
+                rows.append(r)
+    if not rows:
+        raise ValueError("no training windows")
+    return Dataset.from_list(rows)
+
+
+def default_tags() -> list[str]:
+    return bio_tags(LABELS)
