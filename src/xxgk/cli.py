@@ -1,8 +1,147 @@
-"""Command line (typer): thin commands over plain functions."""
+"""xxgk: turn 政府信息公开工作年度报告 (scraped text, HTML, PDF, DOCX, crawler JSONL) into checked records.
+
+Thin typer commands over plain functions; run `xxgk COMMAND --help` for each.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+from .errors import XXGKError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
+annotations_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                              help="Work with hand-labelled fixtures (annotations/).")
+app.add_typer(annotations_app, name="annotations")
 
 
-def main():  # pragma: no cover
-    app()
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"xxgk: error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def extract(
+    inputs: List[str] = typer.Argument(..., help="files, folders (recursive), globs, crawler .jsonl files"),
+    output: str = typer.Option("records.jsonl", "-o", "--output",
+                               help="records.jsonl | tables.csv | tables.parquet | a folder for sharded JSONL"),
+    no_model: bool = typer.Option(False, "--no-model", help="rules only: do not load the tagger"),
+    model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: models/tagger)"),
+    system: str = typer.Option("combined", "--system", help="who tags headers and narrative: rules|model|combined"),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="worker processes"),
+    resume: bool = typer.Option(False, "--resume", help="skip documents already in the output"),
+    with_text: bool = typer.Option(False, "--with-text", help="include the normalised text in each record"),
+    max_mb: float = typer.Option(50.0, "--max-mb", help="documents larger than this fail (MiB)"),
+    timeout: float = typer.Option(60.0, "--timeout", help="per-document time limit (seconds)"),
+    shard_size: int = typer.Option(1000, "--shard-size", help="records per shard when the output is a folder"),
+    engine: str = typer.Option("local", "--engine", help="local (process pool) or ray"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+):
+    """Extract one record per document."""
+    from .batch import Options, run
+
+    if system not in ("rules", "model", "combined"):
+        _fail(f"--system must be rules, model or combined, not {system!r}")
+    opts = Options(system="rules" if no_model else system, use_model=not no_model,
+                   model_path=str(model) if model else None, with_text=with_text,
+                   max_bytes=int(max_mb * 2**20), timeout=timeout)
+    try:
+        if engine == "ray":
+            from .ray_engine import run_ray
+
+            summary = run_ray(inputs, output, opts, resume=resume, shard_size=shard_size)
+        elif engine == "local":
+            summary = run(inputs, output, opts, workers=workers, resume=resume, progress=not quiet,
+                          shard_size=shard_size)
+        else:
+            _fail(f"--engine must be local or ray, not {engine!r}")
+            return
+    except XXGKError as e:
+        _fail(str(e))
+        return
+    _print_summary(summary, output)
+
+
+def _print_summary(s, output: str) -> None:
+    from rich.console import Console
+
+    c = Console(stderr=True)
+    rate = s.total / s.seconds if s.seconds else 0.0
+    c.print(f"[bold]{s.total}[/bold] documents in {s.seconds:.1f}s ({rate:.1f}/s) → {output}")
+    c.print(f"  ok {s.ok}   partial {s.partial}   failed {s.failed}" +
+            (f"   skipped (resume) {s.skipped}" if s.skipped else ""))
+    c.print(f"  checks failed: {s.checks_failed} in {s.docs_with_failed_checks} documents")
+    c.print(f"  tagger: {s.model}")
+    for f in s.failures[:5]:
+        c.print(f"  [red]failed[/red] {f}", markup=True, highlight=False)
+    if len(s.failures) > 5:
+        c.print(f"  … {s.failed - 5} more failed documents (see `errors` in the records)")
+
+
+@app.command()
+def schema(output: Optional[Path] = typer.Option(None, "-o", "--output", help="write to a file")):
+    """Print the JSON Schema of the record."""
+    from .record import json_schema
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def show(records: Path = typer.Argument(..., help="a records .jsonl file"),
+         limit: int = typer.Option(20, help="documents to show")):
+    """A short human-readable summary of extracted records."""
+    from .show import show_records
+
+    try:
+        show_records(records, limit)
+    except (OSError, ValueError) as e:
+        _fail(f"cannot read {records}: {e}")
+
+
+@annotations_app.command("resolve")
+def annotations_resolve(files: List[Path] = typer.Argument(..., help="gold JSON files")):
+    """Fill start/end of spans given by text in gold files (and validate them)."""
+    from .gold import GoldError, resolve_file
+
+    for f in files:
+        try:
+            n = resolve_file(f)
+        except GoldError as e:
+            _fail(str(e))
+        typer.echo(f"{f}: {n} spans")
+
+
+@annotations_app.command("validate")
+def annotations_validate(folder: Path = typer.Argument(Path("annotations"), help="annotations folder")):
+    """Validate every gold file (schema, offsets, span texts)."""
+    from .gold import GoldError, load_gold_dir
+
+    try:
+        golds = load_gold_dir(folder)
+    except GoldError as e:
+        _fail(str(e))
+        return
+    by_split: dict[str, int] = {}
+    for g in golds:
+        by_split[g.split] = by_split.get(g.split, 0) + 1
+    typer.echo(f"{len(golds)} gold files valid: " + ", ".join(f"{k} {v}" for k, v in sorted(by_split.items())))
+
+
+def main():  # pragma: no cover - entry point
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -204,7 +204,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
         results.append(r2)
         rec.active_disclosure = r2.data
     if t3:
-        r3 = parse_table3(t, t3, meta.year, dec.html_spans)
+        r3 = parse_table3(t, t3, meta.year, dec.html_spans, hint=results[0].layout if results else None)
         results.append(r3)
         rec.applications = r3.data
     if t4:

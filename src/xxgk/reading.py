@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import io
 import json
 import os
 import re
@@ -36,8 +35,10 @@ class InputItem:
     path: str
     suffix: str
     line_no: int | None = None  # 1-based, for JSONL lines
-    payload: bytes | None = None  # the JSONL line itself
+    offset: int | None = None  # byte offset of a JSONL line (read by the worker, not carried along)
+    length: int | None = None
     url: str | None = None
+    note: str | None = None  # why an item cannot be read, found during discovery
 
 
 @dataclass
@@ -113,28 +114,40 @@ def _iter_jsonl(path: str, max_bytes: int) -> Iterator[InputItem]:
     try:
         fh = open(path, "rb")
     except OSError as e:
-        yield InputItem(doc_id=stem, source=path, path=path, suffix="!unreadable", payload=str(e).encode())
+        yield InputItem(doc_id=stem, source=path, path=path, suffix="!unreadable", note=str(e))
         return
     with fh:
+        offset = 0
         for n, line in enumerate(fh, start=1):
+            start, offset = offset, offset + len(line)
             if not line.strip():
                 continue
             source = f"{path}#L{n}"
             if len(line) > max_bytes:
                 yield InputItem(doc_id=f"{stem}:{n}", source=source, path=path, suffix="!toolarge", line_no=n,
-                                payload=str(len(line)).encode())
+                                note=str(len(line)))
                 continue
             doc_id, url = f"{stem}:{n}", None
-            try:  # peek at id/url so the item is named before a worker parses it fully
-                obj = json.loads(line)
-                if isinstance(obj, dict):
-                    if obj.get("id") not in (None, ""):
-                        doc_id = str(obj["id"])
-                    url = obj.get("url") if isinstance(obj.get("url"), str) else None
-            except ValueError:
-                pass
+            m_id = _ID_FIELD.search(line[:4096])
+            if m_id:  # name the item without parsing the whole line (the worker parses it)
+                doc_id = _json_str(m_id.group(1)) or doc_id
+            m_url = _URL_FIELD.search(line[:4096])
+            if m_url:
+                url = _json_str(m_url.group(1))
             yield InputItem(doc_id=doc_id, source=source, path=path, suffix=".jsonl-line", line_no=n,
-                            payload=line, url=url)
+                            offset=start, length=len(line), url=url)
+
+
+_ID_FIELD = re.compile(rb'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,30})')
+_URL_FIELD = re.compile(rb'"url"\s*:\s*("(?:[^"\\]|\\.){0,2000}")')
+
+
+def _json_str(raw: bytes) -> str | None:
+    try:
+        v = json.loads(raw)
+    except ValueError:
+        return None
+    return str(v) if v not in (None, "") else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,9 +159,9 @@ def load_item(item: InputItem, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
     if item.suffix == "!missing":
         raise InputError(Errors.E001.format(path=item.path))
     if item.suffix == "!unreadable":
-        raise InputError(Errors.E017.format(path=item.path, detail=(item.payload or b"").decode()))
+        raise InputError(Errors.E017.format(path=item.path, detail=item.note))
     if item.suffix == "!toolarge":
-        raise InputError(Errors.E005.format(path=item.source, size=(item.payload or b"?").decode(), limit=max_bytes))
+        raise InputError(Errors.E005.format(path=item.source, size=item.note, limit=max_bytes))
     if item.suffix == ".jsonl-line":
         return _load_jsonl_line(item, max_bytes)
     try:
@@ -166,7 +179,12 @@ def load_item(item: InputItem, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
 
 
 def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
-    line = item.payload or b""
+    try:
+        with open(item.path, "rb") as fh:
+            fh.seek(item.offset or 0)
+            line = fh.read(item.length or 0)
+    except OSError as e:
+        raise InputError(Errors.E017.format(path=item.path, detail=e.strerror or e)) from None
     sha = hashlib.sha256(line).hexdigest()
     try:
         obj = json.loads(line)
@@ -306,6 +324,3 @@ def _replacement_warning(text: str, data: bytes) -> list[str]:
     bad = text.count("\ufffd")
     return [Warnings.W102.format(n=bad)] if bad else []
 
-
-def read_bytes_io(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)

@@ -441,16 +441,16 @@ def prose_numbers(t: Text, spans: list[tuple[int, int]]) -> list[tuple[int, str]
 # ---------------------------------------------------------------------------------------------
 
 
-def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=()) -> TableResult:
+def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=(), hint: str | None = None) -> TableResult:
     a, b = region
     res = TableResult("table 三", region=region)
     comp = t.compact(a, b).s
     if labels.T3_LAYOUT_2021.search(comp):
         layout = "2021"
-    elif re.search(r"其他处理", comp) and not labels.T3_LAYOUT_2021.search(comp):
-        layout = "2019" if (year is None or year <= 2020 or not re.search(r"总计", comp)) else "2021"
-        if year is not None and year >= 2021:
-            layout = "2021"
+    elif re.search(r"其他处理", comp):
+        layout = "2019"  # a single （六）其他处理 row
+    elif hint in ("2019", "2021"):
+        layout = hint  # the table is cut off before （六）: follow table 二's layout
     else:
         layout = "2019" if year in (2019, 2020) else "2021"
     specs = labels.T3_ROWS_2021 if layout == "2021" else labels.T3_ROWS_2019

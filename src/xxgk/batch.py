@@ -1,0 +1,223 @@
+"""Batches: every input yields a record (failed ones included); one bad file never stops a run.
+
+Documents are extracted in this process or in a pool of worker processes (`workers > 1`);
+each worker loads the tagger once.  Each document runs under a time limit, so a pathological
+input becomes a failed record instead of a stuck run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from .errors import Errors, InputError, Warnings
+from .output import open_sink, record_key
+from .reading import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_item
+from .record import Record, failed_record
+
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass
+class Options:
+    system: str = "combined"  # rules | model | combined
+    use_model: bool = True
+    model_path: str | None = None
+    with_text: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    ok: int = 0
+    partial: int = 0
+    failed: int = 0
+    skipped: int = 0
+    checks_failed: int = 0
+    docs_with_failed_checks: int = 0
+    seconds: float = 0.0
+    model: str = "rules only"
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, rec: Record) -> None:
+        self.total += 1
+        setattr(self, rec.status, getattr(self, rec.status) + 1)
+        n = sum(1 for c in rec.checks if c.status == "FAIL")
+        self.checks_failed += n
+        self.docs_with_failed_checks += 1 if n else 0
+        if rec.status == "failed" and len(self.failures) < 20:
+            self.failures.append(rec.errors[0] if rec.errors else rec.doc_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# one document
+# ---------------------------------------------------------------------------------------------
+
+_TAGGER = None
+_TAGGER_NOTE: str | None = None
+
+
+def load_model(opts: Options):
+    """The tagger, or None with a note saying why (never raises)."""
+    if not opts.use_model or opts.system == "rules":
+        return None, "rules only (--no-model)"
+    try:
+        from .tagger import TaggerUnavailable, load_tagger
+    except ImportError as e:
+        return None, Warnings.W140.format(detail=f"tagger code unavailable: {e}")
+    try:
+        tagger = load_tagger(opts.model_path)
+    except TaggerUnavailable as e:
+        return None, Warnings.W140.format(detail=str(e))
+    except Exception as e:  # a damaged model must never stop extraction
+        return None, Warnings.W140.format(detail=f"{type(e).__name__}: {e}")
+    name = getattr(tagger, "info", {}).get("name", "tagger")
+    return tagger, f"{name} ({opts.system})"
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Timeout()
+
+
+def extract_item(item: InputItem, opts: Options, tagger=None, note: str | None = None) -> Record:
+    from .pipeline import extract
+
+    use_alarm = opts.timeout and hasattr(signal, "setitimer") and _in_main_thread()
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, opts.timeout)
+    try:
+        dec = load_item(item, opts.max_bytes)
+        system = opts.system if tagger is not None else "rules"
+        rec = extract(dec, item.doc_id, item.source, item.url, tagger=tagger, system=system,
+                      with_text=opts.with_text)
+        if note and tagger is None and opts.use_model and opts.system != "rules":
+            rec.warnings.insert(0, note)
+        return rec
+    except InputError as e:
+        return failed_record(item.doc_id, item.source, [e.message], url=item.url)
+    except _Timeout:
+        return failed_record(item.doc_id, item.source, [Errors.E014.format(seconds=opts.timeout, source=item.source)],
+                             url=item.url)
+    except MemoryError:
+        return failed_record(item.doc_id, item.source, [Errors.E015.format(detail="out of memory", source=item.source)],
+                             url=item.url)
+    except Exception as e:  # a bug must cost one document, not the batch
+        detail = f"{type(e).__name__}: {e}"[:200]
+        if os.environ.get("XXGK_DEBUG"):
+            traceback.print_exc()
+        return failed_record(item.doc_id, item.source, [Errors.E015.format(detail=detail, source=item.source)],
+                             url=item.url)
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+# worker processes -----------------------------------------------------------------------------
+
+_W_OPTS: Options | None = None
+
+
+def _worker_init(opts: Options) -> None:
+    global _TAGGER, _TAGGER_NOTE, _W_OPTS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _W_OPTS = opts
+    _TAGGER, _TAGGER_NOTE = load_model(opts)  # once per worker, not per document
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+def _worker_run(item: InputItem) -> Record:
+    return extract_item(item, _W_OPTS, _TAGGER, _TAGGER_NOTE)
+
+
+# ---------------------------------------------------------------------------------------------
+# a run
+# ---------------------------------------------------------------------------------------------
+
+
+def iter_records(items: Iterable[InputItem], opts: Options, workers: int = 1,
+                 on_model: Callable[[str], None] | None = None) -> Iterator[Record]:
+    if workers <= 1:
+        tagger, note = load_model(opts)
+        if on_model:
+            on_model(note)
+        for item in items:
+            yield extract_item(item, opts, tagger, note)
+        return
+    if on_model:
+        on_model(f"loaded in each of {workers} workers" if opts.use_model and opts.system != "rules"
+                 else "rules only (--no-model)")
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(opts,), maxtasksperchild=2000) as pool:
+        yield from pool.imap(_worker_run, items, chunksize=4)
+
+
+def count_items(specs: list[str], max_bytes: int) -> int:
+    return sum(1 for _ in iter_inputs(specs, max_bytes))
+
+
+def run(inputs: list[str], output: str, opts: Options, workers: int = 1, resume: bool = False,
+        progress: bool = True, shard_size: int = 1000, log=None) -> Summary:
+    """Extract every document named by `inputs` into `output`; returns the summary."""
+    sink = open_sink(output, resume=resume, shard_size=shard_size)
+    done = sink.done() if resume else set()
+    summary = Summary()
+    start = time.perf_counter()
+    total = count_items(inputs, opts.max_bytes) if progress else None
+
+    def todo() -> Iterator[InputItem]:
+        for item in iter_inputs(inputs, opts.max_bytes):
+            if record_key(item.source) in done:
+                summary.skipped += 1
+                continue
+            yield item
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="doc", desc="extract", file=sys.stderr, dynamic_ncols=True,
+                   initial=0, leave=True)
+    try:
+        def on_model(note):
+            summary.model = note
+
+        for rec in iter_records(todo(), opts, workers, on_model):
+            sink.write(rec)
+            summary.add(rec)
+            if bar is not None:
+                bar.n = summary.total + summary.skipped
+                bar.set_postfix(ok=summary.ok, partial=summary.partial, failed=summary.failed, refresh=False)
+                bar.update(0)
+    finally:
+        sink.close()
+        if bar is not None:
+            bar.n = summary.total + summary.skipped
+            bar.refresh()
+            bar.close()
+    summary.seconds = time.perf_counter() - start
+    return summary

@@ -1,0 +1,83 @@
+"""The model card (README.md of a model folder), written from tagger.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+LABEL_ROWS = ("SECTION", "COUNT", "TOTAL", "CATEGORY", "COUNT+TOTAL", "narrative_pairs", "micro")
+
+
+def metrics_table(scores: dict) -> str:
+    """Markdown table: rows = labels, columns = rules / model / combined (P / R / F1)."""
+    lines = ["| label | gold | rules P / R / F1 | model P / R / F1 | combined P / R / F1 |",
+             "|---|---:|---|---|---|"]
+    for lab in LABEL_ROWS:
+        cells = []
+        gold = None
+        for sysname in ("rules", "model", "combined"):
+            s = scores.get(sysname, {}).get(lab)
+            if not s:
+                cells.append("–")
+                continue
+            gold = s["gold"]
+            cells.append(f"{s['p']:.2f} / {s['r']:.2f} / **{s['f1']:.3f}**")
+        lines.append(f"| {lab} | {gold if gold is not None else '–'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_card(folder: Path, meta: dict) -> None:
+    m = meta.get("metrics", {})
+    d = meta.get("data", {})
+    t = meta.get("training", {})
+    v = meta.get("versions", {})
+    cfg = meta.get("config", {})
+    parts = [
+        f"# {meta.get('name', 'xxgk-tagger')} {meta.get('version', '')}",
+        "",
+        "Token classifier (BIO over characters, projected through the tokenizer's offsets) that tags the "
+        "parts of 政府信息公开工作年度报告 text that rules handle badly: section headers (`SECTION`), counts "
+        "in running text (`COUNT`, and the headline total of proactively disclosed information `TOTAL`) and "
+        "what they count (`CATEGORY`). Labels follow `annotations/GUIDE.md`. Used by `xxgk extract` with the "
+        "rules as fallback (policy in `src/xxgk/tagger/policy.py`).",
+        "",
+        "## Model",
+        f"- base: {meta.get('base')} (sha256 of the source file `{meta.get('base_sha256')}`); vocabulary trim "
+        f"`{meta.get('trim')}`; first {meta.get('layers')} transformer layers kept",
+        f"- tags: {', '.join(meta.get('tags', []))}",
+        f"- windows of {meta.get('max_length')} tokens, overlap {meta.get('stride')} tokens; each token's "
+        "prediction comes from the window where it is most central",
+        f"- weights: `model.safetensors`, storage `{meta.get('quantization')}` "
+        f"({meta.get('size_bytes', 0) / 2**20:.1f} MiB; int8 = per-row symmetric int8 + fp32 scales, "
+        "dequantised on load); no code in this folder is ever executed",
+        f"- threshold (chosen on dev, micro F1 of the combination policy): **{meta.get('threshold')}**",
+        "",
+        "## Data",
+        f"- hand labels: {d.get('sources')} documents of the `train` split; refused for overlapping dev/test: "
+        f"{d.get('refused') or 'none'}",
+        f"- synthetic reports: {d.get('synthetic')}; augmented copies per document: {d.get('augment_copies')} "
+        f"(augmenters {cfg.get('data', {}).get('augmenters')}); training examples in all: {d.get('examples')}",
+        f"- span counts in the hand labels: {d.get('span_counts')}",
+        f"- dev: {d.get('dev_docs')} docs (checkpoint + threshold); test: {d.get('test_docs')} docs, never trained on",
+        f"- hashes: train `{str(d.get('train_hash'))[:16]}`, dev `{str(d.get('dev_hash'))[:16]}`, "
+        f"test `{str(d.get('test_hash'))[:16]}`",
+        "",
+        "## Training",
+        f"- config hash `{meta.get('config_hash')}`, seed {meta.get('seed')}, {t.get('steps_run')} steps "
+        f"(best on dev: {t.get('best_step')}), batch {t.get('batch_size')}, device {t.get('device')}, "
+        f"{t.get('minutes')} min",
+        f"- versions: {', '.join(f'{k} {val}' for k, val in v.items() if val)}",
+        f"- created {meta.get('created')}",
+        "",
+        "## Metrics (exact span match; labels a fixture did not check are not scored)",
+        "",
+    ]
+    for split in ("dev", "test"):
+        if split in m:
+            parts += [f"### {split}", "", metrics_table(m[split]), ""]
+    if "speed" in meta:
+        parts += ["## Speed (CPU)", "", str(meta["speed"]), ""]
+    parts += ["`rules`: the rule fallback alone; `model`: the tagger alone (spans at or above the threshold); "
+              "`combined`: the policy (model at or above the threshold, rules elsewhere). `narrative_pairs`: "
+              "count span + linked category text, linked as the guide says.", "",
+              "Reproduce: `xxgk train --config training/tagger.toml --output models/tagger --force`.", ""]
+    (folder / "README.md").write_text("\n".join(parts), encoding="utf-8")
