@@ -215,6 +215,8 @@ RESTATEMENTS = (
                 r"(?P<num>\d+)\s*(?:件|个|份|宗|起|条|次)")),
     ("narrative.applications_received", ("applications.new_received.total",),
      re.compile(r"(?:收到|受理|接收)(?:了)?(?:依申请公开|政府信息公开)?(?:申请)?(?:共|共计|累计)?(?P<num>\d+)\s*(?:件|个|份|宗|起)")),
+    ("narrative.applications_received", ("applications.new_received.total",),
+     re.compile(r"(?:收到|受理|接收|接到)(?:了)?\s*(?P<num>\d+)\s*(?:个|件|份|宗|起)\s*(?:依申请公开|政府信息公开申请|信息公开申请|申请)")),
     ("narrative.review_total", ("review_litigation.review.total",),
      re.compile(r"(?:政府信息公开)?行政复议(?:案件)?(?:共|共计)?\s*(?P<num>\d+)\s*(?:件|起|宗|个)")),
     ("narrative.review_total", ("review_litigation.review.total",),

@@ -227,9 +227,9 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     # checks
     checks = []
     if rec.applications is not None:
-        checks += check_applications(rec.applications, layouts.get("table 三") or rec.format)
+        checks += check_applications(rec.applications, layouts.get("table 三") or rec.format, rec.provenance)
     if rec.review_litigation is not None:
-        checks += check_review(rec.review_litigation)
+        checks += check_review(rec.review_litigation, rec.provenance)
     checks += check_restatements(t, prose, rec)
     rec.checks = checks
     warnings.extend(failed_messages(checks))

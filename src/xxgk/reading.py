@@ -266,14 +266,25 @@ def decode_text_bytes(data: bytes, path: str, html: bool = False) -> tuple[str, 
     even_nul = data[0:4000:2].count(0)
     odd_nul = data[1:4000:2].count(0)
     sample = min(len(data), 4000) // 2 or 1
-    if odd_nul > 0.3 * sample and even_nul < 0.05 * sample:
-        return data.decode("utf-16-le", errors="replace"), [Warnings.W101.format(encoding="utf-16-le", confidence="BOM-less")]
-    if even_nul > 0.3 * sample and odd_nul < 0.05 * sample:
-        return data.decode("utf-16-be", errors="replace"), [Warnings.W101.format(encoding="utf-16-be", confidence="BOM-less")]
+    for enc, cond in (("utf-16-le", odd_nul > 0.3 * sample and even_nul < 0.05 * sample),
+                      ("utf-16-be", even_nul > 0.3 * sample and odd_nul < 0.05 * sample)):
+        if cond:
+            text = data.decode(enc, errors="replace")
+            if _looks_like_text(text):
+                return text, [Warnings.W101.format(encoding=enc, confidence="BOM-less")]
     if data.count(0) > max(8, len(data) // 100):
+        # NULs: BOM-less UTF-16 of mostly Chinese text, or binary
+        for enc in ("utf-16-le", "utf-16-be"):
+            text = data.decode(enc, errors="replace")
+            cjk = sum(1 for ch in text[:5000] if "\u4e00" <= ch <= "\u9fff")
+            if _looks_like_text(text) and cjk * 3 > len(text[:5000]):
+                return text, [Warnings.W101.format(encoding=enc, confidence="BOM-less")]
         raise InputError(Errors.E003.format(path=path, detail=f"{data.count(0)} NUL bytes"))
     try:
-        return data.decode("utf-8"), []
+        text = data.decode("utf-8")
+        if not _looks_like_text(text):
+            raise InputError(Errors.E003.format(path=path, detail="control characters, not text"))
+        return text, []
     except UnicodeDecodeError:
         pass
     # mostly UTF-8 with a few broken sequences (a page cut mid-character): keep UTF-8
@@ -293,6 +304,16 @@ def decode_text_bytes(data: bytes, path: str, html: bool = False) -> tuple[str, 
     return _detect(data, path)
 
 
+def _looks_like_text(text: str) -> bool:
+    """Few control / private-use / unassigned characters: decoded text, not binary noise."""
+    sample = text[:20000]
+    if not sample:
+        return False
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f") or 0xE000 <= ord(ch) <= 0xF8FF
+              or ch == "\ufffd" or 0xD800 <= ord(ch) <= 0xDFFF)
+    return bad * 20 < max(len(sample), 200)
+
+
 def _detect(data: bytes, path: str) -> tuple[str, list[str]]:
     try:
         from charset_normalizer import from_bytes
@@ -300,7 +321,8 @@ def _detect(data: bytes, path: str) -> tuple[str, list[str]]:
         from_bytes = None
     if from_bytes is not None:
         sample = data[: 256 * 1024]
-        results = from_bytes(sample, cp_isolation=["gb18030", "big5", "utf_16", "shift_jis", "euc_kr", "cp1252"])
+        results = from_bytes(sample, cp_isolation=["gb18030", "big5", "utf_16_le", "utf_16_be", "shift_jis",
+                                                   "euc_kr", "cp1252"])
         best = results.best()
         if best is not None:
             enc = best.encoding
@@ -311,13 +333,16 @@ def _detect(data: bytes, path: str) -> tuple[str, list[str]]:
             bad = text.count("\ufffd")
             if bad:
                 warnings.append(Warnings.W102.format(n=bad))
-            if bad * 20 > len(text):
-                raise InputError(Errors.E004.format(path=path, detail=f"best guess {enc} leaves {bad} bad characters"))
+            if bad * 20 > len(text) or not _looks_like_text(text):
+                raise InputError(Errors.E004.format(path=path, detail=f"best guess {enc} does not give readable text"))
             return text, warnings
     try:
-        return data.decode("gb18030"), [Warnings.W101.format(encoding="gb18030", confidence="fallback")]
+        text = data.decode("gb18030")
     except UnicodeDecodeError as e:
         raise InputError(Errors.E004.format(path=path, detail=str(e)[:80])) from None
+    if not _looks_like_text(text):
+        raise InputError(Errors.E003.format(path=path, detail="no readable text in any encoding"))
+    return text, [Warnings.W101.format(encoding="gb18030", confidence="fallback")]
 
 
 def _replacement_warning(text: str, data: bytes) -> list[str]:

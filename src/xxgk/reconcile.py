@@ -27,7 +27,12 @@ def _sum(values):
     return sum(values)
 
 
-def check_applications(apps, layout: str) -> list[Check]:
+def _derived(provenance, path) -> bool:
+    p = (provenance or {}).get(path)
+    return p is not None and p.method == "derived" and (p.note or "").startswith("sum of the row")
+
+
+def check_applications(apps, layout: str, provenance=None) -> list[Check]:
     if apps is None:
         return []
     out = []
@@ -37,6 +42,10 @@ def check_applications(apps, layout: str) -> list[Check]:
         row = getattr(apps, spec.key)
         parts = [getattr(row, c) for c in APPLICANT_COLUMNS[:-1]]
         cells = [f"applications.{spec.key}.{c}" for c in APPLICANT_COLUMNS]
+        if _derived(provenance, cells[-1]):
+            out.append(_check(f"applications.{spec.key}.row_total", _sum(parts), None, cells,
+                              "the total was derived from this row, so the row cannot check it"))
+            continue
         out.append(_check(f"applications.{spec.key}.row_total", _sum(parts), row.total, cells))
     for col in APPLICANT_COLUMNS:
         g = {k: getattr(getattr(apps, k), col) for k in ("new_received", "carried_over", "total_processed",
@@ -52,15 +61,16 @@ def check_applications(apps, layout: str) -> list[Check]:
     return out
 
 
-def check_review(rl) -> list[Check]:
+def check_review(rl, provenance=None) -> list[Check]:
     if rl is None:
         return []
     out = []
     for group in REVIEW_GROUPS:
         obj = getattr(rl, group)
         parts = [getattr(obj, c) for c in REVIEW_COLUMNS[:-1]]
-        out.append(_check(f"review_litigation.{group}.total", _sum(parts), obj.total,
-                          [f"review_litigation.{group}.{c}" for c in REVIEW_COLUMNS]))
+        cells = [f"review_litigation.{group}.{c}" for c in REVIEW_COLUMNS]
+        found = None if _derived(provenance, cells[-1]) else obj.total
+        out.append(_check(f"review_litigation.{group}.total", _sum(parts), found, cells))
     return out
 
 

@@ -503,6 +503,7 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
         if r not in rows:
             res.warnings.append(Warnings.W120.format(table="table 三", row=spec.label))
             continue
+        rows[r] = _derive_total(rows[r], f"applications.{spec.key}.total", res)
         row_obj = getattr(data, spec.key)
         for col, (val, prov) in zip(APPLICANT_COLUMNS, rows[r]):
             setattr(row_obj, col, val)
@@ -512,6 +513,16 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
                 res.provenance[f"applications.{spec.key}.{col}"] = prov
     res.data = data
     return res
+
+
+def _derive_total(cells: list[tuple], path: str, res: TableResult) -> list[tuple]:
+    """A total the document leaves empty (not an NA mark), with every part given: computed, marked derived."""
+    *parts, (total, prov) = cells
+    if total is not None or prov is not None or any(v is None for v, _ in parts):
+        return cells
+    value = sum(v for v, _ in parts)
+    res.warnings.append(Warnings.W129.format(path=path, value=value))
+    return parts + [(value, Provenance(method="derived", note="sum of the row; the cell is empty"))]
 
 
 def _row_sum_ok(vals: list[int]) -> bool:
@@ -526,7 +537,10 @@ def _cells(t: Text, vals: list[Tok], n: int, html_spans) -> list[tuple]:
             v = tk.value if tk.kind == "num" else None
             if isinstance(v, float) and v.is_integer():
                 v = int(v)
-            out.append((v, _prov(t, tk.start, tk.end, html_spans) if tk.kind != "blank" else None))
+            prov = None
+            if tk.kind != "blank":
+                prov = _prov(t, tk.start, tk.end, html_spans, note=f"NA mark '{tk.raw}'" if tk.kind == "na" else None)
+            out.append((v, prov))
         else:
             out.append((None, None))
     return out
@@ -702,6 +716,8 @@ def parse_table4(t: Text, region: tuple[int, int], html_spans=()) -> TableResult
         res.warnings.append(Warnings.W126.format(table="table 四"))
         return res
     data = ReviewLitigation()
+    vals = [c for g in range(3) for c in _derive_total(vals[g * 5:g * 5 + 5],
+                                                        f"review_litigation.{labels.T4_GROUPS[g]}.total", res)]
     for gi, group in enumerate(labels.T4_GROUPS):
         obj = getattr(data, group)
         for ci, col in enumerate(labels.T4_COLUMNS):

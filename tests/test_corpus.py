@@ -1,0 +1,41 @@
+"""Every document of ../shared/corpus yields a record without error; full reports give full tables."""
+
+import pytest
+
+from xxgk.batch import Options, extract_item
+from xxgk.reading import iter_inputs
+
+
+def _items(corpus):
+    return list(iter_inputs([str(corpus / d) for d in ("seeds", "pages", "full")]))
+
+
+def test_every_corpus_document_yields_a_record(corpus):
+    items = _items(corpus)
+    assert len(items) >= 77
+    opts = Options(system="rules", use_model=False)
+    for item in items:
+        rec = extract_item(item, opts)
+        assert rec.status in ("ok", "partial"), f"{item.source}: {rec.status} {rec.errors}"
+        assert not rec.errors, f"{item.source}: {rec.errors}"
+        assert rec.doc_id == item.doc_id and rec.text_sha256
+
+
+@pytest.mark.parametrize("name", ["001.pdf", "004.md", "006.html", "010.txt"])
+def test_full_reports_give_complete_tables(corpus, name):
+    item = next(iter_inputs([str(corpus / "full" / name)]))
+    rec = extract_item(item, Options(system="rules", use_model=False))
+    for key in ("active_disclosure", "applications", "review_litigation"):
+        table = getattr(rec, key)
+        assert table is not None, f"{name}: {key} missing"
+        empty = [p for p, v in _leaves(table.model_dump()) if v is None]
+        assert empty == [], f"{name}: {key} has null cells {empty}"
+    assert not [c for c in rec.checks if c.status == "FAIL"]
+
+
+def _leaves(d, prefix=""):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from _leaves(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v

@@ -1,0 +1,166 @@
+"""Reading and decoding: every kind of input becomes text, or a clear error naming the file."""
+
+import io
+import json
+
+import pytest
+
+from xxgk.errors import InputError
+from xxgk.reading import decode_bytes, iter_inputs, load_item
+
+SAMPLE = "淮安市人民政府2024年政府信息公开工作年度报告\n一、总体情况\n（一）主动公开情况。全年主动公开政府信息5500余条。\n"
+
+
+@pytest.mark.parametrize("encoding,prefix", [
+    ("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", b""), ("gbk", b""), ("gb2312", b""),
+    ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""), ("big5", b""),
+])
+def test_encodings_are_detected_not_assumed(encoding, prefix):
+    text = SAMPLE * 3
+    if encoding == "big5":
+        text = "淮安市人民政府2024年政府資訊公開工作年度報告\n一、總體情況\n主動公開政府資訊5500餘條，依申請公開辦理情況良好。\n" * 3
+    data = prefix + text.encode(encoding)
+    dec = decode_bytes(data, ".txt", "x.txt")
+    assert dec.text.strip() == text.strip()
+    assert dec.sha256 and len(dec.sha256) == 64
+
+
+def test_utf8_cut_mid_character_keeps_utf8():
+    data = (SAMPLE * 20).rstrip().encode("utf-8")[:-1]  # a page cut inside its last character
+    dec = decode_bytes(data, ".txt", "cut.txt")
+    assert dec.text.startswith("淮安市人民政府")
+    assert any(w.startswith("W102") for w in dec.warnings)
+
+
+def test_line_endings_unified_controls_blanked():
+    dec = decode_bytes("一、总体情况\r\n二、\x00x\r".encode(), ".txt", "x.txt")
+    assert dec.text == "一、总体情况\n二、 x\n"
+
+
+@pytest.mark.parametrize("data,code", [
+    (b"", "E002"), (b"   \n\n ", "E002"), (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "E003"),
+    (b"\x00\x01\x02\x03" * 400, "E003"), (b"%PDF-1.4 garbage that is not a pdf", "E008"),
+])
+def test_bad_bytes_fail_with_a_catalogued_error(data, code):
+    with pytest.raises(InputError) as e:
+        decode_bytes(data, ".txt", "bad.txt")
+    assert e.value.message.startswith(code)
+    assert "bad.txt" in e.value.message
+
+
+def test_pdf_suffix_with_other_content():
+    with pytest.raises(InputError) as e:
+        decode_bytes(b"hello world", ".pdf", "x.pdf")
+    assert e.value.message.startswith("E008")
+
+
+def test_docx_tables_and_paragraphs_in_order(tmp_path):
+    docx = pytest.importorskip("docx")
+    d = docx.Document()
+    d.add_paragraph("某某县2022年政府信息公开工作年度报告")
+    d.add_paragraph("二、主动公开政府信息情况")
+    table = d.add_table(rows=2, cols=4)
+    for i, v in enumerate(["规章", "1", "0", "11"]):
+        table.rows[0].cells[i].text = v
+    merged = table.rows[1].cells[0].merge(table.rows[1].cells[1])
+    merged.text = "行政规范性文件"
+    table.rows[1].cells[2].text = "8"
+    table.rows[1].cells[3].text = "66"
+    d.add_paragraph("三、收到和处理政府信息公开申请情况")
+    buf = io.BytesIO()
+    d.save(buf)
+    dec = decode_bytes(buf.getvalue(), ".docx", "r.docx")
+    lines = dec.text.split("\n")
+    assert lines[0] == "某某县2022年政府信息公开工作年度报告"
+    assert "规章\t1\t0\t11" in lines
+    assert "行政规范性文件\t8\t66" in lines  # a merged cell is read once
+    assert lines[-1] == "三、收到和处理政府信息公开申请情况"
+
+
+def test_broken_docx_is_a_clear_error():
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("hello.txt", "not a word document")
+    with pytest.raises(InputError) as e:
+        decode_bytes(buf.getvalue(), ".docx", "broken.docx")
+    assert e.value.message.startswith("E010") and "broken.docx" in e.value.message
+
+
+def test_html_grid_rowspan_colspan_and_chrome():
+    html = """<html><head><title>某市2022年政府信息公开工作年度报告</title></head><body>
+    <div class="breadcrumb">首页 &gt; 信息公开 一、总体情况</div><nav>菜单 二、主动公开政府信息情况</nav>
+    <div id="content"><p>一、总体情况</p>
+    <table><tr><td rowspan="2">三、本年度办理结果</td><td colspan="2">（一）予以公开</td><td>5</td><td>1</td></tr>
+    <tr><td>（三）不予公开</td><td>1.属于国家秘密</td><td>0</td><td>2</td></tr>
+    <tr><td>行政许可</td><td colspan="3">11398889</td></tr></table></div>
+    <script>var a = "二、主动公开政府信息情况";</script></body></html>"""
+    dec = decode_bytes(html.encode(), ".html", "x.html")
+    lines = dec.text.split("\n")
+    assert lines[0] == "某市2022年政府信息公开工作年度报告"
+    assert "首页" not in dec.text and "菜单" not in dec.text and "var a" not in dec.text
+    assert "三、本年度办理结果\t（一）予以公开\t5\t1" in lines
+    assert "\t（三）不予公开\t1.属于国家秘密\t0\t2" in lines  # rowspan continuation kept empty
+    assert "行政许可\t11398889" in lines  # colspan not repeated
+    assert dec.html_spans and dec.kind == "html"
+
+
+def test_html_declared_gbk():
+    html = '<html><head><meta charset="gbk"></head><body><p>一、总体情况 政府信息公开</p></body></html>'
+    dec = decode_bytes(html.encode("gbk"), ".htm", "x.htm")
+    assert "一、总体情况" in dec.text
+
+
+def test_jsonl_lines(tmp_path):
+    p = tmp_path / "crawl.jsonl"
+    p.write_text("\n".join([
+        json.dumps({"id": "a-1", "url": "http://x/1", "text": "一、总体情况"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"url": "http://x/3", "html": "<p>二、主动公开政府信息情况</p>"}, ensure_ascii=False),
+        json.dumps({"id": 7, "title": "no body"}),
+        "",
+        json.dumps(["a list"]),
+    ]) + "\n", encoding="utf-8")
+    items = list(iter_inputs([str(p)]))
+    assert [i.doc_id for i in items] == ["a-1", "crawl:2", "crawl:3", "7", "crawl:6"]
+    assert items[0].url == "http://x/1" and items[0].source.endswith("crawl.jsonl#L1")
+    assert load_item(items[0]).text == "一、总体情况"
+    assert "二、主动公开政府信息情况" in load_item(items[2]).text
+    for bad, code in ((items[1], "E006"), (items[3], "E007"), (items[4], "E006")):
+        with pytest.raises(InputError) as e:
+            load_item(bad)
+        assert e.value.message.startswith(code) and "crawl.jsonl" in e.value.message
+
+
+def test_discovery_files_folders_globs(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "r1.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "a" / "deep").mkdir()
+    (tmp_path / "a" / "deep" / "r2.html").write_text("x", encoding="utf-8")
+    (tmp_path / "a" / "notes.xlsx").write_text("x", encoding="utf-8")
+    (tmp_path / "b.md").write_text("x", encoding="utf-8")
+    specs = [str(tmp_path / "a"), str(tmp_path / "*.md"), str(tmp_path / "a" / "r1.txt"), str(tmp_path / "nope.txt")]
+    items = list(iter_inputs(specs))
+    names = [i.doc_id for i in items]
+    assert names == ["r1", "r2", "b", "nope"]  # recursive, deduplicated, unsupported types skipped in folders
+    with pytest.raises(InputError) as e:
+        load_item(items[-1])
+    assert e.value.message.startswith("E001")
+
+
+def test_too_large_file_fails_without_reading(tmp_path):
+    big = tmp_path / "huge.txt"
+    with open(big, "wb") as fh:
+        fh.truncate(100 * 2**20)  # sparse: 100 MB of nothing, instantly
+    item = next(iter_inputs([str(big)]))
+    with pytest.raises(InputError) as e:
+        load_item(item, max_bytes=50 * 2**20)
+    assert e.value.message.startswith("E005") and "huge.txt" in e.value.message
+
+
+def test_real_pdf_text_layer(corpus):
+    item = next(iter_inputs([str(corpus / "full" / "001.pdf")]))
+    dec = load_item(item)
+    assert dec.kind == "pdf"
+    assert "淮安市人民政府" in dec.text and "行政处罚 3985758" in dec.text

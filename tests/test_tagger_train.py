@@ -1,0 +1,125 @@
+"""A tiny random-init tagger trains, saves, reloads and predicts identically (no download)."""
+
+import json
+import shutil
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from xxgk.tagger import load_tagger
+from xxgk.tagger import commands
+from xxgk.tagger.train import TrainError, load_config, train
+
+
+def _preds(tagger, texts):
+    return [[(s.start, s.end, s.label, round(s.score, 5), s.method) for s in spans] for spans in tagger.predict_batch(texts)]
+
+
+def test_tiny_model_folder_and_card(tiny_model):
+    names = {p.name for p in tiny_model.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "tagger.json", "README.md"} <= names
+    assert not any(n.endswith((".bin", ".pt", ".pkl", ".py")) for n in names)
+    meta = json.loads((tiny_model / "tagger.json").read_text())
+    assert meta["labels"] == ["SECTION", "COUNT", "TOTAL", "CATEGORY"]
+    assert meta["max_length"] == 24 and meta["stride"] == 6 and 0 <= meta["threshold"] <= 1
+    assert meta["config_hash"] and meta["data"]["train_hash"] and meta["versions"]["torch"]
+    assert meta["seed"] == 7 and meta["training"]["steps_run"] == 30
+    history = meta["training"]["history"]
+    assert history and history[-1]["loss"] < 2.0
+    assert "Metrics" in (tiny_model / "README.md").read_text()
+
+
+def test_reload_predicts_identically(tiny_model):
+    texts = ["一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。" * 3, "三、收到和处理政府信息公开申请情况\n收到4个依申请公开。"]
+    a = load_tagger(tiny_model)
+    b = load_tagger(tiny_model)
+    pa = _preds(a, texts)
+    assert pa == _preds(b, texts)
+    assert all(m == "model" and 0 <= s <= 1 for doc in pa for (*_, s, m) in doc)
+    info = a.info
+    assert info["labels"] and info["threshold"] == json.loads((tiny_model / "tagger.json").read_text())["threshold"]
+    assert info["size_bytes"] == (tiny_model / "model.safetensors").stat().st_size
+
+
+def test_saved_weights_equal_trained_weights(tmp_path, tiny_config):
+    """fp32 storage: the reloaded network is bit-identical to the one trained (same seed → same run)."""
+    import torch
+    from safetensors.torch import load_file
+
+    out1, out2 = tmp_path / "m1", tmp_path / "m2"
+    over = {"model": {"quantization": "none"}, "train": {"steps": 8}}
+    train(tiny_config, out1, overrides=over, log=lambda *a: None)
+    train(tiny_config, out2, overrides=over, log=lambda *a: None)
+    w1, w2 = load_file(str(out1 / "model.safetensors")), load_file(str(out2 / "model.safetensors"))
+    assert w1.keys() == w2.keys() and all(torch.equal(w1[k], w2[k]) for k in w1)  # reproducible
+    t = load_tagger(out1)
+    sd = t.net.state_dict()
+    assert all(torch.equal(sd[k], w1[k]) for k in w1)
+    text = "一、总体情况\n发布党务公开信息43条；其他类信息52条。"
+    assert _preds(t, [text]) == _preds(load_tagger(out2), [text])
+
+
+def test_refuses_to_overwrite_without_force(tmp_path, tiny_config, tiny_model):
+    target = tmp_path / "shipped"
+    shutil.copytree(tiny_model, target)
+    before = (target / "model.safetensors").read_bytes()
+    with pytest.raises(TrainError):
+        train(tiny_config, target, overrides={"train": {"steps": 2}}, log=lambda *a: None)
+    assert (target / "model.safetensors").read_bytes() == before
+    train(tiny_config, target, force=True, overrides={"train": {"steps": 2}}, log=lambda *a: None)
+    assert json.loads((target / "tagger.json").read_text())["training"]["steps_run"] == 2
+
+
+def test_never_trains_on_test(tmp_path, tiny_config):
+    cfg = tiny_config.read_text().replace("[data]", '[data]\ntrain_splits = ["train", "test"]')
+    p = tmp_path / "bad.toml"
+    p.write_text(cfg)
+    with pytest.raises(TrainError):
+        train(p, tmp_path / "out", log=lambda *a: None)
+
+
+def test_leak_guard_refuses_eval_text():
+    from xxgk.tagger.data import LeakGuard
+
+    doc = "一、总体情况\n" + "本年度我局门户网站围绕市委、市政府的中心工作，不断充实政务公开内容。" * 8
+    g = LeakGuard([doc])
+    assert g.leaks(doc)
+    assert g.leaks("标题\n" + doc.replace("\n", "\n\n") + "尾")
+    assert g.leaks(doc.replace("总体", "總體"))  # a traditional mirror copy
+    assert not g.leaks("一、总体情况\n全年主动公开政府信息185条。")
+
+
+def test_config_relative_paths(tmp_path):
+    cfg, digest = load_config(None)
+    assert cfg["train"]["seed"] and len(digest) == 64
+
+
+def _app():
+    app = typer.Typer()
+    app.command("train")(commands.train)
+    app.command("export-predictions")(commands.export_predictions)
+    app.command("import-annotations")(commands.import_annotations)
+    app.command("convert-encoder")(commands.convert_encoder)
+    return app
+
+
+def test_cli_train_and_export(tmp_path, tiny_config, tiny_model):
+    runner = CliRunner()
+    out = tmp_path / "cli-model"
+    r = runner.invoke(_app(), ["train", "--config", str(tiny_config), "--output", str(out), "--steps", "3"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(_app(), ["train", "--config", str(tiny_config), "--output", str(out), "--steps", "3"])
+    assert r.exit_code == 1 and "--force" in r.output
+    doc = tmp_path / "doc.txt"
+    doc.write_text("一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("无", encoding="utf-8")
+    res = tmp_path / "tasks.json"
+    r = runner.invoke(_app(), ["export-predictions", str(doc), str(empty), "-o", str(res), "--model", str(tiny_model)])
+    assert r.exit_code == 0, r.output
+    tasks = json.loads(res.read_text())
+    scores = [t["predictions"][0]["score"] for t in tasks]
+    assert scores == sorted(scores) and {t["data"]["doc_id"] for t in tasks} == {"doc", "empty"}
+    r = runner.invoke(_app(), ["export-predictions", str(doc), "-o", str(res), "--model", str(tmp_path / "none")])
+    assert r.exit_code == 1 and "no model" in r.output
