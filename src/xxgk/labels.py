@@ -73,7 +73,7 @@ TITLE_VERBS = re.compile(r"公布|发布|编制(?:了|并)?|现将|特此|印发
 GENERIC_ORG = re.compile(r"^(?:本单位|本机关|本部门|本级|我[局镇乡委办厅市县区街]|我单位|本)$")
 INTERPRETATION = re.compile(r"解读|图解|一图读懂|图读|读懂|答记者问|问答")
 PUBLISHED_LABEL = re.compile(
-    r"(?:发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|印发日期|日期)\s*[:：]?\s*"
+    r"(?:发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|印发日期|撰写时间|日期)[\s:：|]{0,8}"
     r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
 )
 DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -192,13 +192,15 @@ T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 # narrative: counts in running text
 # ---------------------------------------------------------------------------------------------
 
-COUNT_UNITS = ("条", "件", "篇", "期", "个", "次", "份", "场", "项", "部", "宗", "批", "起", "人次", "万人次", "余条", "余件")
+COUNT_UNITS = ("条", "件", "篇", "期", "个", "次", "份", "场", "项", "部", "宗", "批", "起", "则", "封", "人次", "场次")
+# matched on the match view (simplified): 條/個/萬 are folded already.  No leading optional group or \s*:
+# every repetition starts after a digit, so a long run of spaces or digits cannot make it quadratic.
 COUNT = re.compile(
-    r"(?P<pre>约|近|超过|逾|达|共计?|累计|合计)?\s*"
-    r"(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<mult>万|千|百)?\s*(?P<approx>余|多)?\s*"
-    r"(?P<unit>人次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<approx0>余|多)?\s*(?P<mult>万|千|百)?\s*"
+    r"(?P<approx>余|多)?\s*(?P<unit>人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
     r"(?P<approx2>左右|以上)?"
 )
+APPROX_BEFORE = re.compile(r"(?:约|近|超过|超|逾|大约|将近)\s*$")
 # what must not precede a count (ordinal 第N, dates, phone numbers, document numbers)
 COUNT_BAD_PREFIX = re.compile(r"(?:第|〔|\[|号|No\.?|-|—|/|:|\.)\s*$")
 COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分钟|秒|%|％|元|万元|亿元|岁|号|层)")
@@ -220,7 +222,7 @@ RESTATEMENTS = (
     ("narrative.review_total", ("review_litigation.review.total",),
      re.compile(r"(?:政府信息公开)?行政复议(?:案件)?(?:共|共计)?\s*(?P<num>\d+)\s*(?:件|起|宗|个)")),
     ("narrative.review_total", ("review_litigation.review.total",),
-     re.compile(r"(?P<num>\d+)\s*(?:件|起|宗|个)(?:涉及政府信息公开工作的)?行政复议")),
+     re.compile(r"(?<!\d)(?P<num>\d+)\s*(?:件|起|宗|个)(?:涉及政府信息公开工作的)?行政复议")),
 )
 NO_APPLICATIONS = re.compile(r"(?:没有|未|无)(?:收到|受理|接到|发生)[^。；;，,\d]{0,10}?(?:政府信息公开|依申请公开|公开政府信息)[^。；;，,\d]{0,6}?申请")
 

@@ -12,6 +12,7 @@ from .record import Meta
 from .text import Text
 
 _JUNK = re.compile(r"[-_|>»—]|网站|门户|首页|官网|app|APP|http")
+_JUNK_CUT = re.compile(r"[-_|>»—]|网站|门户网|首页|官网")
 _HEAD_CHARS = 4000
 
 
@@ -63,13 +64,20 @@ def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | Non
             org_c = start_c
             org1 = org1[cut:]
         else:
-            org1 = org1[:verbs[0].start()] if not org2 else ""
-            start_c = m.start("year") + shift
-    if _JUNK.search(org1) or labels.INTERPRETATION.search(org1):
-        # site name or chrome before the title: start at the year
+            # "XX镇人民政府特此编制2024年度…报告": the body is the sentence's subject, not part of a title
+            return None
+    junk = list(_JUNK_CUT.finditer(org1))
+    if junk:  # site name or chrome before the title ("门户网站-", "Page 2 -"): keep what follows it
+        cut = junk[-1].end()
+        start_c += cut
+        org_c = start_c
+        org1 = org1[cut:]
+    if labels.INTERPRETATION.search(org1) or _JUNK.search(org1):
         start_c, org1 = m.start("year") + shift, ""
     if labels.GENERIC_ORG.match(org1) or len(org1) < 2:
         start_c, org1 = m.start("year") + shift, ""
+    if in_sentence and not (org1 or org2):
+        return None  # "现将2022年…报告如下": names no body, not a title
     a, b = comp.span_to_text(start_c, m.end() + shift)
     year = int(m.group("year"))
     if not (1990 <= year <= _dt.date.today().year + 1):
@@ -114,12 +122,25 @@ def _iso(y: str, m: str, d: str) -> str | None:
         return None
 
 
-def find_published(t: Text) -> str | None:
+_STAMP = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?!\d)")
+
+
+def find_published(t: Text, title: "TitleMatch | None" = None) -> str | None:
     m = labels.PUBLISHED_LABEL.search(t.match[:_HEAD_CHARS])
     if m:
         iso = _iso(*m.groups())
         if iso:
             return iso
+    # an unlabelled date stamp printed with the title (a short line near it, not a sentence)
+    if title is not None:
+        lo, hi = max(0, title.start - 300), min(len(t.match), title.end + 400)
+        for d in _STAMP.finditer(t.match, lo, hi):
+            a, b = t.line_bounds(d.start())
+            line = t.match[a:b]
+            if len(line.strip()) <= 80 and not re.search(r"统计|期限|时限|至|到|起", line):
+                iso = _iso(*d.groups())
+                if iso:
+                    return iso
     tail_start = max(0, len(t.match) - 300)
     dates = list(labels.DATE_CN.finditer(t.match, tail_start))
     if dates:
@@ -146,5 +167,5 @@ def find_year(t: Text, title: TitleMatch | None) -> int | None:
 def extract_meta(t: Text) -> tuple[Meta, TitleMatch | None]:
     title = find_title(t)
     meta = Meta(title=title.title if title else None, organization=title.organization if title else None,
-                year=find_year(t, title), published=find_published(t))
+                year=find_year(t, title), published=find_published(t, title))
     return meta, title

@@ -8,19 +8,27 @@ clause with no other count in between; failing that, a CATEGORY directly after i
 
 from __future__ import annotations
 
+import bisect
 import re
 from . import labels
 from .record import NarrativeCount
 from .spans import SpanPred
-from .text import Text
+from .text import Text, fold
 
-_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
+_SENTENCE_END = re.compile(r"[。；;！!？?]|\n\s*\n|(?<![\u4e00-\u9fff\w，,、])\n|\n(?=\s*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]))")
+
+
+def clause_break(gap: str) -> bool:
+    """Whether a gap ends the clause: sentence punctuation, a blank line, or a line break that is not
+    a hard wrap (a wrap joins two characters of one sentence; a break before an enumerator does not)."""
+    return bool(_SENTENCE_END.search(gap))
 _NUM = re.compile(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?")
 _MULT = {"万": 10000, "千": 1000, "百": 100}
 
 
 def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
     """'180余条' → (180, '条', True); '1.3万余条' → (13000, '条', True)."""
+    s = fold(s)
     m = labels.COUNT.search(s)
     if m:
         raw = m.group("num").replace(",", "")
@@ -29,7 +37,7 @@ def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
             val = val * _MULT[m.group("mult")]
             if isinstance(val, float) and val.is_integer():
                 val = int(val)
-        approx = bool(m.group("approx") or m.group("approx2") or (m.group("pre") in ("约", "近", "超过", "逾")))
+        approx = bool(m.group("approx0") or m.group("approx") or m.group("approx2"))
         return val, m.group("unit"), approx
     m = _NUM.search(s)
     if not m:
@@ -41,9 +49,13 @@ def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
 def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[NarrativeCount]:
     """Spans (start, end, label[, value[, score[, method]]]) → narrative items, in document order."""
     spans = sorted(spans, key=lambda s: s[0])
-    items: list[NarrativeCount] = []
-    cats = [s for s in spans if s[2] == "CATEGORY"]
+    cats = sorted((s for s in spans if s[2] == "CATEGORY"), key=lambda s: s[1])
+    cat_ends = [c[1] for c in cats]
+    cats_by_start = sorted(cats, key=lambda s: s[0])
+    cat_starts = [c[0] for c in cats_by_start]
     counts = [s for s in spans if s[2] in ("COUNT", "TOTAL")]
+    count_starts = [c[0] for c in counts]
+    items: list[NarrativeCount] = []
     for sp in counts:
         a, b, label = sp[0], sp[1], sp[2]
         override = sp[3] if len(sp) > 3 else None
@@ -54,10 +66,9 @@ def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[Nar
             value = int(override) if float(override).is_integer() else float(override)
         if value is None:
             continue
-        before = text[max(0, a - 3):a]
-        if re.search(r"(约|近|超过|逾)\s*$", before):
+        if labels.APPROX_BEFORE.search(fold(text[max(0, a - 4):a])):
             approx = True
-        cat = _category_for(text, a, b, cats, counts)
+        cat = _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_starts)
         items.append(NarrativeCount(
             category=text[cat[0]:cat[1]] if cat else None, value=value, unit=unit, approximate=approx,
             start=a, end=b, method=span_method, confidence=round(float(score), 4),
@@ -66,20 +77,20 @@ def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[Nar
     return items
 
 
-def _category_for(text, a, b, cats, counts):
-    best = None
-    for c in cats:
-        if c[1] <= a:
-            gap = text[c[1]:a]
-            if _SENTENCE_END.search(gap) or len(gap) > 40:
-                continue
-            if any(c[1] <= k[0] and k[1] <= a for k in counts if k[0] != a):
-                continue
-            best = c  # keep the nearest
-    if best is not None:
-        return best[0], best[1]
-    for c in cats:  # "8个领域": the category right after the unit
-        if b <= c[0] <= b + 1 and not _SENTENCE_END.search(text[b:c[0]]):
+def _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_starts):
+    k = bisect.bisect_right(cat_ends, a) - 1  # the category ending last before the count
+    if k >= 0:
+        c = cats[k]
+        gap = text[c[1]:a]
+        # no other count between the category and this count
+        j = bisect.bisect_left(count_starts, c[1])
+        between = j < len(count_starts) and count_starts[j] < a
+        if not between and not clause_break(gap) and len(gap) <= 40:
+            return c[0], c[1]
+    k = bisect.bisect_left(cat_starts, b)  # "8个领域": the category right after the unit
+    if k < len(cats_by_start):
+        c = cats_by_start[k]
+        if c[0] <= b + 1 and not text[b:c[0]].strip():
             return c[0], c[1]
     return None
 
@@ -97,7 +108,7 @@ def rule_spans(t: Text, start: int, end: int) -> list[SpanPred]:
     for m in labels.COUNT.finditer(src, start, end):
         a = m.start("num")
         b = m.end()
-        line_a, line_b = t.line_bounds(a)
+        line_a, line_b = t.line_bounds(a, 200)
         line = src[line_a:line_b]
         if "\t" in line or line.count("|") >= 2:  # a table row, not running text
             continue

@@ -333,12 +333,16 @@ def _detect(data: bytes, path: str) -> tuple[str, list[str]]:
             bad = text.count("\ufffd")
             if bad:
                 warnings.append(Warnings.W102.format(n=bad))
-            if bad * 20 > len(text) or not _looks_like_text(text):
-                raise InputError(Errors.E004.format(path=path, detail=f"best guess {enc} does not give readable text"))
+            if not _looks_like_text(text):
+                raise InputError(Errors.E003.format(path=path, detail=f"no readable text (best guess {enc})"))
+            if bad * 20 > len(text):
+                raise InputError(Errors.E004.format(path=path, detail=f"best guess {enc} leaves {bad} bad characters"))
             return text, warnings
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as e:
+        if not _looks_like_text(data.decode("gb18030", errors="replace")):
+            raise InputError(Errors.E003.format(path=path, detail="no readable text in any encoding")) from None
         raise InputError(Errors.E004.format(path=path, detail=str(e)[:80])) from None
     if not _looks_like_text(text):
         raise InputError(Errors.E003.format(path=path, detail="no readable text in any encoding"))

@@ -31,6 +31,7 @@ _FUZZY = [
     re.compile(r"问题.{0,14}?(?:改进|整改).{0,4}?(?:情况|措施)?"),
     re.compile(r"其他.{0,12}?事项"),
 ]
+MAX_PER_PATTERN = 40
 _LINE_LEAD = re.compile(r"^[\s#>*?|•·\-]*$")
 _SENT_BOUNDARY = re.compile(r"[。！？!?；;:：]\s*$|\s$")
 
@@ -57,7 +58,9 @@ def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
     seen: set[tuple[int, int]] = set()
     for num in range(1, 7):
         for tier, pats in (("strong", _STRONG), ("weak", _WEAK)):
-            for m in pats[num - 1].finditer(s):
+            for k, m in enumerate(pats[num - 1].finditer(s)):
+                if k >= MAX_PER_PATTERN:  # a real report names each section a handful of times
+                    break
                 if m.end() - m.start() < 2:
                     continue
                 c = _make(t, comp, num, m.start(), m.end(), tier)
@@ -65,7 +68,7 @@ def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
                     seen.add((c.number, c.start))
                     cands.append(c)
     # fuzzy: an enumerated line whose numeral agrees and whose words are in order
-    for line_m in re.finditer(r"[^\n]+", t.match):
+    for line_m in re.finditer(r"(?m)^[^\n]{0,60}", t.match):
         line = line_m.group(0)
         lead = re.match(r"[\s#>*?|]*第?([一二三四五六])(?:部分)?[、.,，:;]+", line)
         if not lead:
@@ -80,9 +83,32 @@ def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
         if any(c.number == num and c.start <= a < c.end for c in cands):
             continue
         cands.append(Candidate(num, a, b, "fuzzy", "cn", num))
+    cut = _cut_header(t)
+    if cut and not any(c.start == cut.start for c in cands):
+        cands.append(cut)
     for c in cands:
         _score(t, c, title_pos)
     return sorted((c for c in cands if c.score > 0), key=lambda c: (c.start, c.number))
+
+
+_TITLES = [re.sub(r"[^\u4e00-\u9fff]", "", s.title) for s in labels.SECTIONS]
+
+
+def _cut_header(t: Text) -> Candidate | None:
+    """A header cut off by the end of a truncated page ("三、收到"): the visible part of the title."""
+    tail = t.match.rstrip()
+    a = tail.rfind("\n") + 1
+    line = tail[a:]
+    m = re.match(r"\s*第?([二三四五六])[、.,，]\s*(\S{2,})$", line)
+    if not m:
+        return None
+    num = _CN[m.group(1)]
+    frag = re.sub(r"[^\u4e00-\u9fff]", "", m.group(2))
+    title = _TITLES[num - 1]
+    if len(frag) < 2 or not (title.startswith(frag) or ("政府信息公开" + title).startswith(frag)):
+        return None
+    start = a + len(line) - len(line.lstrip())
+    return Candidate(num, start, len(tail), "fuzzy", "cn", num)
 
 
 def _make(t: Text, comp, num: int, ca: int, cb: int, tier: str) -> Candidate | None:

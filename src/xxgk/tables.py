@@ -37,7 +37,7 @@ from .text import Text
 _MASKS = re.compile(
     r"第\s*\d+\s*条|第\s*[(（]?\s*\d+\s*[)）]?\s*项|保留\s*\d+\s*位|\d{4}\s*年(?:\s*\d{1,2}\s*月)?|"
     r"(?<![\d.])\d\s*[.、．](?=\s*[\u4e00-\u9fff])|[(（]\s*\d\s*[)）](?=\s*[\u4e00-\u9fff])|"
-    r"表\s*[一二三四1-4]|注\s*\d|\d+\s*(?:万元|元)|\d+\s*%"
+    r"表\s*[一二三四1-4]|注\s*\d"
 )
 _NUM = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
 _NA_CELL = re.compile(r"^\s*(?:[-—–－/／\\×]{1,3}|不适用|无)\s*$")
@@ -499,11 +499,18 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
     if stray:
         shown = [",".join(tk.raw for tk in v.values) for v in stray][:5]
         res.warnings.append(Warnings.W124.format(table="table 三", n=len(stray), values="; ".join(shown)))
+    # a row the page is cut off in is not "left empty": never derive its total
+    cut_row = None
+    if matched:
+        last_r = max(matched, key=lambda r: vrows[matched[r]].start)
+        if not re.sub(r"[\s|]", "", t.text[vrows[matched[last_r]].toks[-1].end:]):
+            cut_row = last_r
     for r, spec in enumerate(specs):
         if r not in rows:
             res.warnings.append(Warnings.W120.format(table="table 三", row=spec.label))
             continue
-        rows[r] = _derive_total(rows[r], f"applications.{spec.key}.total", res)
+        if r != cut_row:
+            rows[r] = _derive_total(rows[r], f"applications.{spec.key}.total", res)
         row_obj = getattr(data, spec.key)
         for col, (val, prov) in zip(APPLICANT_COLUMNS, rows[r]):
             setattr(row_obj, col, val)

@@ -65,6 +65,11 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
+def fold(s: str) -> str:
+    """The match view of a short string (same length)."""
+    return s.translate(_fold_table())
+
+
 def t2s_available() -> bool:
     return bool(_t2s_table())
 
@@ -145,7 +150,11 @@ class Text:
             cstarts, tstarts = [0], [start]
         return Compact("".join(parts), cstarts, tstarts, end)
 
-    def line_bounds(self, i: int) -> tuple[int, int]:
-        a = self.text.rfind("\n", 0, i) + 1
-        b = self.text.find("\n", i)
-        return a, (len(self.text) if b < 0 else b)
+    def line_bounds(self, i: int, window: int = 600) -> tuple[int, int]:
+        """The line around offset i, clipped to `window` characters each way (bodies on one line are long)."""
+        lo = max(0, i - window)
+        a = self.text.rfind("\n", lo, i)
+        a = a + 1 if a >= 0 else lo
+        hi = min(len(self.text), i + window)
+        b = self.text.find("\n", i, hi)
+        return a, (hi if b < 0 else b)
