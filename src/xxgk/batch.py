@@ -61,10 +61,6 @@ class Summary:
 # one document
 # ---------------------------------------------------------------------------------------------
 
-_TAGGER = None
-_TAGGER_NOTE: str | None = None
-
-
 def load_model(opts: Options):
     """The tagger, or None with a note saying why (never raises)."""
     if not opts.use_model or opts.system == "rules":
@@ -132,26 +128,32 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+class Extractor:
+    """The per-batch extractor every engine uses: loads the tagger once, then extracts items."""
+
+    def __init__(self, opts: Options, threads: int | None = None):
+        self.opts = opts
+        self.tagger, self.note = load_model(opts)
+        if threads and self.tagger is not None and "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(threads)
+
+    def __call__(self, items: list[InputItem]) -> list[Record]:
+        return [extract_item(item, self.opts, self.tagger, self.note) for item in items]
+
+
 # worker processes -----------------------------------------------------------------------------
 
-_W_OPTS: Options | None = None
+_WORKER: Extractor | None = None
 
 
 def _worker_init(opts: Options) -> None:
-    global _TAGGER, _TAGGER_NOTE, _W_OPTS
+    global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _W_OPTS = opts
-    _TAGGER, _TAGGER_NOTE = load_model(opts)  # once per worker, not per document
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
+    _WORKER = Extractor(opts, threads=1)  # the model is loaded once per worker, not per document
 
 
 def _worker_run(item: InputItem) -> Record:
-    return extract_item(item, _W_OPTS, _TAGGER, _TAGGER_NOTE)
+    return _WORKER([item])[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,11 +164,11 @@ def _worker_run(item: InputItem) -> Record:
 def iter_records(items: Iterable[InputItem], opts: Options, workers: int = 1,
                  on_model: Callable[[str], None] | None = None) -> Iterator[Record]:
     if workers <= 1:
-        tagger, note = load_model(opts)
+        extractor = Extractor(opts)
         if on_model:
-            on_model(note)
+            on_model(extractor.note)
         for item in items:
-            yield extract_item(item, opts, tagger, note)
+            yield extractor([item])[0]
         return
     if on_model:
         on_model(f"loaded in each of {workers} workers" if opts.use_model and opts.system != "rules"

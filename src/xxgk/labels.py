@@ -193,11 +193,11 @@ T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 # ---------------------------------------------------------------------------------------------
 
 COUNT_UNITS = ("条", "件", "篇", "期", "个", "次", "份", "场", "项", "部", "宗", "批", "起", "则", "封", "人次", "场次")
-# matched on the match view (simplified): 條/個/萬 are folded already.  No leading optional group or \s*:
-# every repetition starts after a digit, so a long run of spaces or digits cannot make it quadratic.
+# matched on the match view (simplified): 條/個/萬 are folded already.  No leading optional group, and only
+# bounded whitespace between optional parts, so long runs of spaces or digits cannot make it explode.
 COUNT = re.compile(
-    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<approx0>余|多)?\s*(?P<mult>万|千|百)?\s*"
-    r"(?P<approx>余|多)?\s*(?P<unit>人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s{0,3}(?P<approx0>余|多)?(?P<mult>万|千|百)?"
+    r"(?P<approx>余|多)?\s{0,3}(?P<unit>人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
     r"(?P<approx2>左右|以上)?"
 )
 APPROX_BEFORE = re.compile(r"(?:约|近|超过|超|逾|大约|将近)\s*$")

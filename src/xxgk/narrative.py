@@ -85,7 +85,7 @@ def _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_s
         # no other count between the category and this count
         j = bisect.bisect_left(count_starts, c[1])
         between = j < len(count_starts) and count_starts[j] < a
-        if not between and not clause_break(gap) and len(gap) <= 40:
+        if not between and len(gap) <= 40 and not clause_break(gap):
             return c[0], c[1]
     k = bisect.bisect_left(cat_starts, b)  # "8个领域": the category right after the unit
     if k < len(cats_by_start):

@@ -35,7 +35,7 @@ from .text import Text
 
 # digits that belong to labels, not cells
 _MASKS = re.compile(
-    r"第\s*\d+\s*条|第\s*[(（]?\s*\d+\s*[)）]?\s*项|保留\s*\d+\s*位|\d{4}\s*年(?:\s*\d{1,2}\s*月)?|"
+    r"第\s{0,3}\d+\s{0,3}条|第\s{0,3}[(（]?\s{0,3}\d+\s{0,3}[)）]?\s{0,3}项|保留\s{0,3}\d+\s{0,3}位|\d{4}\s*年(?:\s*\d{1,2}\s*月)?|"
     r"(?<![\d.])\d\s*[.、．](?=\s*[\u4e00-\u9fff])|[(（]\s*\d\s*[)）](?=\s*[\u4e00-\u9fff])|"
     r"表\s*[一二三四1-4]|注\s*\d"
 )
