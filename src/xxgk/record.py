@@ -7,6 +7,7 @@ prints their JSON Schema.  Keys follow the spec; keys the project adds are marke
 
 from __future__ import annotations
 
+import json
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -196,8 +197,8 @@ class Check(_Model):
     rule: str
     ok: Optional[bool] = Field(..., description="null when the rule could not be assessed")
     status: CheckStatus = Field(..., description="added: PASS / FAIL / NOT_ASSESSABLE")
-    expected: Optional[float] = None
-    found: Optional[float] = None
+    expected: Optional[Union[int, float]] = None
+    found: Optional[Union[int, float]] = None
     cells: list[str] = Field(default_factory=list)
     message: Optional[str] = Field(None, description="added: why, in words")
 
@@ -233,7 +234,10 @@ class Record(_Model):
     text: Optional[str] = Field(None, description="added: the normalised text, only with --with-text")
 
     def to_json(self) -> str:
-        return self.model_dump_json(exclude_none=False)
+        """One JSON line; provenance entries leave out their empty fields (records stay small)."""
+        d = self.model_dump(mode="json")
+        d["provenance"] = {k: {f: v for f, v in p.items() if v is not None} for k, p in d["provenance"].items()}
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
 
 def json_schema() -> dict:
