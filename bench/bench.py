@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from xxgk.batch import Options, extract_item, run  # noqa: E402
+from xxgk.batch import Options, extract_item  # noqa: E402
 from xxgk.reading import iter_inputs, load_item  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """Compare a record with a gold fixture: every key the gold holds must match exactly."""
 
-from xxgk.gold import Gold, read_doc_text
+from xxgk.gold import Gold
 from xxgk.pipeline import extract
 from xxgk.reading import InputItem, load_item
 

@@ -86,10 +86,8 @@ def test_glued_digits_split_by_the_tables_constraints():
     assert cells(rec, "review_litigation") == t4
     derived = {k for k, p in rec.provenance.items() if p.method == "derived"}
     multi = [k for k in t3 if len("".join(str(t3[k][c]) for c in COLS)) > 7]
-    for k in multi:  # a run longer than its cells needed the row total: marked derived, offsets exact
+    for k in multi:  # a run longer than its cells needed the row total: marked derived
         assert f"applications.{k}.total" in derived
-        p = rec.provenance[f"applications.{k}.natural_person"]
-        assert rec.text is None or True
     assert any(w.startswith("W122") for w in rec.warnings)
 
 

@@ -145,7 +145,7 @@ def table_grid(table) -> list[list]:
         row: list = []
         col = 0
 
-        def fill_pending():
+        def fill_pending(row=row):
             nonlocal col
             while col in pending:
                 text, left, first = pending[col]

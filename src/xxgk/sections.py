@@ -128,7 +128,7 @@ def _make(t: Text, comp, num: int, ca: int, cb: int, tier: str) -> Candidate | N
 
 
 def _score(t: Text, c: Candidate, title_pos: int | None) -> None:
-    text, match = t.text, t.match
+    match = t.match
     line_a, line_b = t.line_bounds(c.start)
     lead = match[line_a:c.start]
     at_line_start = bool(_LINE_LEAD.match(lead))

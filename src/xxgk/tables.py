@@ -265,16 +265,15 @@ def _prov(t: Text, tk_start: int, tk_end: int, html_spans, method: str | None = 
 def parse_table2(t: Text, region: tuple[int, int], year: int | None, html_spans=(), prose_numbers=None) -> TableResult:
     a, b = region
     res = TableResult("table 二", region=region)
-    comp = t.compact(a, b).s
-    if labels.T2_LAYOUT_2019.search(comp):
+    comp_view = t.compact(a, b)
+    if labels.T2_LAYOUT_2019.search(comp_view.s):
         layout = "2019"
-    elif labels.T2_LAYOUT_2021.search(comp):
+    elif labels.T2_LAYOUT_2021.search(comp_view.s):
         layout = "2021"
     else:
         layout = "2019" if year in (2019, 2020) else "2021"
     specs = labels.T2_ROWS_2019 if layout == "2019" else labels.T2_ROWS_2021
     anchors_by_row: dict[int, list[Anchor]] = {}
-    comp_view = t.compact(a, b)
     for i, spec in enumerate(specs):
         for m in re.finditer(spec.pattern, comp_view.s):
             x, y = comp_view.span_to_text(m.start(), m.end())
@@ -284,7 +283,7 @@ def parse_table2(t: Text, region: tuple[int, int], year: int | None, html_spans=
     all_anchors = [an for an in all_anchors if not any(o is not an and o.start <= an.start and an.end <= o.end
                                                         and (o.end - o.start) > (an.end - an.start) for o in all_anchors)]
     masks = [(an.start, an.end) for an in all_anchors]
-    toks, gaps = tokenize(t, a, b, masks)
+    toks, _ = tokenize(t, a, b, masks)
     data = ActiveDisclosure2019() if layout == "2019" else ActiveDisclosure2021()
     res.layout = layout
     found_any = False
@@ -294,7 +293,7 @@ def parse_table2(t: Text, region: tuple[int, int], year: int | None, html_spans=
         cands = [an for an in all_anchors if an.row == i]
         values: list[Tok] | None = None
         for an in cands:
-            vals = _values_after(t, an, toks, gaps, all_anchors)
+            vals = _values_after(t, an, toks, all_anchors)
             if vals:
                 values = vals
                 break
@@ -325,12 +324,12 @@ def parse_table2(t: Text, region: tuple[int, int], year: int | None, html_spans=
     return res
 
 
-def _values_after(t: Text, an: Anchor, toks, gaps, anchors) -> list[Tok]:
+def _values_after(t: Text, an: Anchor, toks, anchors) -> list[Tok]:
     """Value tokens directly after a row label, up to the next label text."""
     out: list[Tok] = []
     nxt = min((o.start for o in anchors if o.start >= an.end), default=None)
     prev_end = an.end
-    for tk, gap in zip(toks, gaps):
+    for tk in toks:
         if tk.start < an.end:
             continue
         if nxt is not None and tk.start >= nxt:
