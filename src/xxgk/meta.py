@@ -40,6 +40,8 @@ def find_title(t: Text) -> TitleMatch | None:
         if idx + 1 < len(nonempty):  # a title broken over two lines
             spans.append((a, nonempty[idx + 1][1], -0.3))
         for sa, sb, bonus in spans:
+            if "报" not in t.match[sa:sb] or not re.search(r"(?:19|20)\d\d", t.match[sa:sb]):
+                continue  # a title names the year and 报告: skip the compact view for other lines
             comp = t.compact(sa, sb)
             s = labels.TITLE_PREFIX.sub("", comp.s)
             shift = len(comp.s) - len(s)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -128,6 +129,9 @@ def _check_writable(path: Path) -> None:
         raise XXGKError(f"output is not writable: {path}")
 
 
+_SOURCE = re.compile(rb'"source":\s*("(?:[^"\\]|\\.)*")')
+
+
 class JsonlSink(Sink):
     def __init__(self, path: Path, resume: bool):
         super().__init__(path, resume)
@@ -151,11 +155,12 @@ class JsonlSink(Sink):
                 fh.truncate(cut)
                 data = data[:cut]
         for line in data.splitlines():
-            try:
-                obj = json.loads(line)
-                self._done.add(record_key(obj["source"]))
-            except (ValueError, KeyError, TypeError):
-                continue
+            m = _SOURCE.search(line, 0, 4096)  # no need to parse 40 KB records to learn their source
+            if m:
+                try:
+                    self._done.add(record_key(json.loads(m.group(1))))
+                except ValueError:
+                    continue
 
     def done(self) -> set[str]:
         return self._done

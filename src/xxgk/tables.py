@@ -17,6 +17,7 @@ first run of fifteen values after its header.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -43,6 +44,12 @@ _NUM = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
 _NA_CELL = re.compile(r"^\s*(?:[-—–－/／\\×]{1,3}|不适用|无)\s*$")
 _NA_TOKEN = re.compile(r"(?<!\S)(?:[-—–－/／\\×]{1,3}|不适用)(?!\S)")
 _SEP_ONLY = re.compile(r"^[\s|\t:：,，;；]*$")
+
+
+@dataclass
+class _Masks:
+    spans: list[tuple[int, int]]
+    starts: list[int]
 
 
 @dataclass
@@ -113,6 +120,8 @@ def tokenize(t: Text, a: int, b: int, masks: list[tuple[int, int]] = ()) -> tupl
     for m in _MASKS.finditer(src, a, b):
         masked.append((m.start(), m.end()))
     masked.sort()
+    starts = [x for x, _ in masked]
+    masked = _Masks(masked, starts)
     toks: list[Tok] = []
     pos = a
     line_no = 0
@@ -154,12 +163,12 @@ def tokenize(t: Text, a: int, b: int, masks: list[tuple[int, int]] = ()) -> tupl
     return toks, gaps
 
 
-def _in_masks(i: int, j: int, masked) -> bool:
-    for x, y in masked:
+def _in_masks(i: int, j: int, masked, starts=None) -> bool:
+    """Whether [i, j) overlaps a masked span (masked is sorted by start; spans are short)."""
+    k = bisect.bisect_left(starts, j) if starts is not None else len(masked)
+    for x, y in reversed(masked[max(0, k - 8):k]):
         if x < j and i < y:
             return True
-        if x >= j:
-            break
     return False
 
 
@@ -175,9 +184,10 @@ def _cell_tokens(t: Text, a: int, b: int, line_no: int, masked, out: list[Tok], 
         return
     found: list[Tok] = []
     for m in _NUM.finditer(src, a, b):
-        if _in_masks(m.start(), m.end(), masked):
+        if _in_masks(m.start(), m.end(), masked.spans, masked.starts):
             # a run that ends in a masked enumerator ("00000002." → "0000000" + "2.")
-            for x, y in masked:
+            k = bisect.bisect_left(masked.starts, m.end())
+            for x, y in masked.spans[max(0, k - 8):k]:
                 if x < m.end() and m.start() < y and x > m.start():
                     raw = src[m.start():x]
                     if raw.isdigit():
