@@ -107,6 +107,13 @@ def show(records: Path = typer.Argument(..., help="a records .jsonl file"),
         _fail(f"cannot read {records}: {e}")
 
 
+from .evaluation.commands import evaluate as _evaluate  # noqa: E402  (light: typer/pathlib only)
+from .evaluation.commands import inspect as _inspect  # noqa: E402
+
+app.command("evaluate")(_evaluate)
+app.command("inspect")(_inspect)
+
+
 @annotations_app.command("resolve")
 def annotations_resolve(files: List[Path] = typer.Argument(..., help="gold JSON files")):
     """Fill start/end of spans given by text in gold files (and validate them)."""

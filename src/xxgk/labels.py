@@ -205,9 +205,11 @@ APPROX_BEFORE = re.compile(r"(?:约|近|超过|超|逾|大约|将近)\s*$")
 COUNT_BAD_PREFIX = re.compile(r"(?:第|〔|\[|号|No\.?|-|—|/|:|\.)\s*$")
 COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分钟|秒|%|％|元|万元|亿元|岁|号|层)")
 # the clause boundary when looking back for a category
-CATEGORY_BOUNDARY = re.compile(r"[，,。；;：:、\n（(）)“”\"'《》【】]|其中|以及|包括|包含|分别|及|和|与|共|累计|合计|通过|在|向|对|为|是|了|发布|公开|更新|推送|编发|制作|转载|报送|印发|收到|受理|办理|答复|开展|组织|召开|举办|完成|处理")
-CATEGORY_TRIM_LEFT = re.compile(r"^(?:各类|各项|有关|相关|全部|主动|的|了|其|共|各)+")
-CATEGORY_TRIM_RIGHT = re.compile(r"(?:类信息|类|信息数量|数量|总数|信息条数|的|共计|累计|共|达|约|近|超过|逾)+$")
+# "公开" alone is not a boundary: it is part of nouns (党务公开, 不予公开, 依申请公开)
+CATEGORY_BOUNDARY = re.compile(r"[，,。；;：:、\n（(）)“”\"'《》【】]|其中|以及|包括|包含|分别|及|和|与|共|累计|合计|通过|在|向|对|为|是|了|发布|主动公开|更新|推送|编发|制作|转载|报送|印发|收到|受理|办理|答复|开展|组织|召开|举办|完成|处理")
+CATEGORY_TRIM_LEFT = re.compile(r"^(?:各类|各项|有关|相关|全部|的|了|共|各)+")
+CATEGORY_TRIM_RIGHT = re.compile(r"(?:类信息|类|信息数量|数量|总数|更新量|发布量|信息条数|的|等|共计|累计|共|达|约|近|超过|逾)+$")
+CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 政务信息 are not trimmed
 TOTAL_CUE = re.compile(r"主动公开(?:政府)?(?:信息)?|公开(?:政府)?信息(?:总数)?|发布(?:各类)?信息")
 
 # narrative statements that restate a table figure: (rule, cell path(s), pattern)

@@ -148,13 +148,21 @@ def _rule_category(t: Text, line_a: int, a: int) -> tuple[int, int] | None:
         cut = m.end()
     raw_a = lo + cut
     seg = src[raw_a:a]
-    # trim filler on both ends, keeping offsets
+    # trim filler on both ends, keeping offsets; never to nothing, and 政府信息/政务信息 stay whole
     m = labels.CATEGORY_TRIM_LEFT.match(seg)
     left = m.end() if m else 0
-    right_m = labels.CATEGORY_TRIM_RIGHT.search(seg[left:])
-    right = len(seg) - (right_m.end() - right_m.start()) if right_m else len(seg)
-    if right_m and right <= left:  # never trim a category to nothing: "信息" stays
-        right = len(seg)
+    right = len(seg)
+    while True:
+        core = seg[left:right]
+        if labels.CATEGORY_KEEP_WHOLE.search(core):
+            break
+        m = labels.CATEGORY_TRIM_RIGHT.search(core)
+        cut = len(core) - (m.start() if m else len(core))
+        if not cut and core.endswith("信息"):
+            cut = 2
+        if not cut or cut >= len(core.strip()):
+            break
+        right -= cut
     cat_a, cat_b = raw_a + left, raw_a + right
     s = src[cat_a:cat_b].strip()
     if not s or not re.search(r"[\u4e00-\u9fff]", s) or re.search(r"\d", s) or len(s) > 20:
