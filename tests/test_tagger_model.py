@@ -200,3 +200,22 @@ def test_damaged_folder_raises(tiny_model, tmp_path, damage):
         w.rename(d / "pytorch_model.bin")
     with pytest.raises(TaggerUnavailable):
         load_tagger(d)
+
+
+def test_postprocess_conventions():
+    from xxgk.tagger.model import postprocess, trim_category
+
+    t = "工作动态类信息数量90条，其他政府信息4条，各类信息3条，信息5条"
+    cut = lambda s: t[slice(*trim_category(t, t.index(s), t.index(s) + len(s)))]  # noqa: E731
+    assert cut("工作动态类信息数量") == "工作动态"
+    assert cut("其他政府信息") == "其他政府信息"
+    assert cut("各类信息") == "信息"
+    text = "2022年，全年主动公开政府信息185条，其中工作动态90条。第二十条\n（一）主动公开\n说明一、总体情况"
+    a = text.index("185")
+    spans = [[a, a + 4, "COUNT", 0.9, 0.1], [text.index("90"), text.index("90") + 3, "COUNT", 0.9, 0.2],
+             [text.index("条\n") , text.index("条\n") + 1, "COUNT", 0.9, 0.0],  # 第二十条: no number, not a count
+             [text.index("主动公开\n"), text.index("主动公开\n") + 4, "SECTION", 0.8, 0.0],  # mid-line: dropped
+             [text.index("政府"), text.index("政府") + 2, "CATEGORY", 0.9, 0.0],
+             [text.index("信息1"), text.index("信息1") + 2, "CATEGORY", 0.7, 0.0]]  # fragments joined
+    got = [(text[x:y], lab) for x, y, lab, _ in postprocess(text, spans)]
+    assert got == [("政府信息", "CATEGORY"), ("185条", "TOTAL"), ("90条", "COUNT")]

@@ -110,8 +110,14 @@ def show(records: Path = typer.Argument(..., help="a records .jsonl file"),
 from .evaluation.commands import evaluate as _evaluate  # noqa: E402  (light: typer/pathlib only)
 from .evaluation.commands import inspect as _inspect  # noqa: E402
 
+from .tagger import commands as tagger_commands  # noqa: E402
+
 app.command("evaluate")(_evaluate)
 app.command("inspect")(_inspect)
+app.command("train")(tagger_commands.train)
+app.command("export-predictions")(tagger_commands.export_predictions)
+app.command("import-annotations")(tagger_commands.import_annotations)
+app.command("convert-encoder")(tagger_commands.convert_encoder)
 
 
 @annotations_app.command("resolve")

@@ -25,6 +25,21 @@ def metrics_table(scores: dict) -> str:
     return "\n".join(lines)
 
 
+def pipeline_table(rep: dict) -> str:
+    lines = ["| key | gold | rules P / R / F1 | model P / R / F1 | combined P / R / F1 |", "|---|---:|---|---|---|"]
+    for key in ("sections", "counts", "count_category", "narrative"):
+        cells, gold = [], None
+        for sysname in ("rules", "model", "combined"):
+            s = rep.get(sysname, {}).get(key)
+            if not s:
+                cells.append("–")
+                continue
+            gold = s["gold"]
+            cells.append(f"{s['p']:.2f} / {s['r']:.2f} / **{s['f1']:.3f}**")
+        lines.append(f"| {key} | {gold if gold is not None else '–'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_card(folder: Path, meta: dict) -> None:
     m = meta.get("metrics", {})
     d = meta.get("data", {})
@@ -49,7 +64,9 @@ def write_card(folder: Path, meta: dict) -> None:
         f"- weights: `model.safetensors`, storage `{meta.get('quantization')}` "
         f"({meta.get('size_bytes', 0) / 2**20:.1f} MiB; int8 = per-row symmetric int8 + fp32 scales, "
         "dequantised on load); no code in this folder is ever executed",
-        f"- threshold (chosen on dev, micro F1 of the combination policy): **{meta.get('threshold')}**",
+        f"- threshold: **{meta.get('threshold')}**, chosen on dev "
+        + ("(sum of the combined pipeline's F1 on sections, count+category and narrative items)"
+           if m.get("threshold_by") == "pipeline" else "(micro span F1 of the combination policy)"),
         "",
         "## Data",
         f"- hand labels: {d.get('sources')} documents of the `train` split; refused for overlapping dev/test: "
@@ -73,9 +90,19 @@ def write_card(folder: Path, meta: dict) -> None:
     ]
     for split in ("dev", "test"):
         if split in m:
-            parts += [f"### {split}", "", metrics_table(m[split]), ""]
-    if "speed" in meta:
-        parts += ["## Speed (CPU)", "", str(meta["speed"]), ""]
+            parts += [f"### {split}: spans (the tagger on whole documents)", "", metrics_table(m[split]), ""]
+        if split + "_pipeline" in m:
+            parts += [f"### {split}: records (`xxgk.pipeline.extract`, model on the regions the pipeline gives it)",
+                      "", pipeline_table(m[split + "_pipeline"]), ""]
+    if meta.get("speed"):
+        parts += ["## Speed (CPU, `bench/bench_tagger.py`)", "",
+                  "| setting | docs | whole text docs/s | chars/s | pipeline regions docs/s | rules+model docs/s |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for name, sp in meta["speed"].items():
+            parts.append(f"| {name} | {sp.get('docs')} | {sp.get('whole', {}).get('docs_per_s')} | "
+                         f"{sp.get('whole', {}).get('chars_per_s')} | {sp.get('regions', {}).get('docs_per_s')} | "
+                         f"{sp.get('rules+model', {}).get('docs_per_s')} |")
+        parts.append("")
     parts += ["`rules`: the rule fallback alone; `model`: the tagger alone (spans at or above the threshold); "
               "`combined`: the policy (model at or above the threshold, rules elsewhere). `narrative_pairs`: "
               "count span + linked category text, linked as the guide says.", "",

@@ -205,7 +205,7 @@ def apply_edits(ex: Example, edits, tag: str) -> Example:
     text = ex.text
     edits = sorted(edits, key=lambda e: (e[0], e[1]))
     parts = []
-    newpos = [0] * (len(text) + 1)  # old offset → new offset
+    newpos = [-1] * len(text)  # old offset → new offset of that character (-1: deleted)
     pos = 0
     out_len = 0
     for at, n_del, ins in edits:
@@ -215,25 +215,18 @@ def apply_edits(ex: Example, edits, tag: str) -> Example:
             newpos[i] = out_len + (i - pos)
         parts.append(text[pos:at])
         out_len += at - pos
-        for i in range(at, at + n_del):
-            newpos[i] = out_len + len(ins)
         parts.append(ins)
         out_len += len(ins)
         pos = at + n_del
-    for i in range(pos, len(text) + 1):
+    for i in range(pos, len(text)):
         newpos[i] = out_len + (i - pos)
     parts.append(text[pos:])
     new = "".join(parts)
     spans = []
     for a, b, lab in ex.spans:
-        na, nb = newpos[a], newpos[b - 1] + 1 if b - 1 >= 0 else newpos[b]
-        # an insertion right at the span start belongs before it
-        while na < nb and new[na].isspace() and not text[a].isspace():
-            na += 1
-        while nb > na and new[nb - 1].isspace() and not text[b - 1].isspace():
-            nb -= 1
-        if nb > na:
-            spans.append((na, nb, lab))
+        kept = [newpos[i] for i in range(a, b) if newpos[i] >= 0]
+        if kept:
+            spans.append((kept[0], kept[-1] + 1, lab))
     return Example(ex.id + "~" + tag, new, drop_overlaps(spans), ex.source + "+aug")
 
 
@@ -377,6 +370,23 @@ def augment(ex: Example, rng: random.Random, names=tuple(AUGMENTERS), k: int = 2
     out = ex
     for name in rng.sample(list(names), min(k, len(names))):
         out = AUGMENTERS[name](out, rng)
+    return out
+
+
+_HEADER_LINE = re.compile(r"\s*[#>*]*\s*(?:第?[一二三四五六七][、.,，:;．]|[（(][一二三四五六七][）)]|[1-7][.、．])")
+
+
+def region_examples(ex: Example, max_len: int = 80) -> list[Example]:
+    """Header candidate lines on their own, as the pipeline sends them to the model (one short
+    region per line): lines up to `max_len` characters that start with an enumerator."""
+    out = []
+    for m in re.finditer(r"[^\n]+", ex.text):
+        line = m.group(0)
+        if len(line) > max_len or not _HEADER_LINE.match(line):
+            continue
+        a, b = m.start(), m.end()
+        spans = [(x - a, y - a, lab) for x, y, lab in ex.spans if a <= x and y <= b]
+        out.append(Example(f"{ex.id}@{a}", line, spans, ex.source + "+line"))
     return out
 
 

@@ -195,6 +195,111 @@ def refine(text: str, a: int, b: int, label: str) -> tuple[int, int] | None:
     return (a, b) if b > a else None
 
 
+_CAT_SUFFIX = re.compile(r"(?:类信息数量|信息数量|类信息|信息条数|信息|类|数量|总数)$")
+_CAT_PREFIX = re.compile(r"^(?:各类|各项|有关|相关)")
+_CLAUSE_END = re.compile(r"[。；;！!？?，,、\n]")
+TOTAL_MIN_MASS = 0.5
+
+
+def trim_category(text: str, a: int, b: int) -> tuple[int, int]:
+    """annotations/GUIDE.md: drop a leading 各类/各项/有关/相关 and a trailing 类信息/类/信息/数量/总数
+    when something is left; a phrase ending in 政府信息/政务信息 keeps its 信息, as the fixtures do."""
+    seg = text[a:b]
+    m = _CAT_PREFIX.match(seg)
+    if m and m.end() < len(seg):
+        a += m.end()
+        seg = text[a:b]
+    m = _CAT_SUFFIX.search(seg)
+    if m and m.start() > 0:
+        rest = seg[:m.start()]
+        if not (m.group(0).startswith("信息") and rest.endswith(("政府", "政务"))):
+            b = a + len(rest)
+    return a, b
+
+
+def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
+    """Decoded spans [start, end, label, score, total mass] → final spans, in text order:
+    fragments of one header (same line) or one category (touching) are joined; spans are snapped to
+    the label's conventions; a count must be a number with a counting unit; at most one count per
+    text is the TOTAL (the one with the most TOTAL probability, if it has enough)."""
+    spans = sorted(spans, key=lambda s: (s[0], s[1]))
+    merged: list[list] = []
+    for s in spans:
+        s = list(s)
+        if merged:
+            p = merged[-1]
+            gap = text[p[1]:s[0]]
+            join = False
+            if p[2] == s[2] == "SECTION" and len(gap) <= 8 and "\n" not in gap and not re.search(r"[。；;！？]", gap):
+                join = True
+            elif p[2] == s[2] == "CATEGORY" and gap in ("", "的", "公开"):  # 公开 is part of nouns (依申请公开…)
+                join = True
+            if join:
+                n_p, n_s = max(1, p[1] - p[0]), max(1, s[1] - s[0])
+                p[1] = s[1]
+                p[3] = (p[3] * n_p + s[3] * n_s) / (n_p + n_s)
+                p[4] = max(p[4], s[4])
+                continue
+        merged.append(s)
+    out = []
+    for a, b, lab, score, mass in merged:
+        r = refine(text, a, b, lab)
+        if not r:
+            continue
+        a, b = r
+        if lab == "SECTION" and not _header_start(text, a):
+            continue
+        if lab in ("COUNT", "TOTAL"):
+            if not _count_re().fullmatch(text, a, b):
+                continue
+        elif lab == "CATEGORY":
+            a, b = trim_category(text, a, b)
+            if b <= a:
+                continue
+        out.append([a, b, "COUNT" if lab == "TOTAL" else lab, score, mass])
+    counts = [s for s in out if s[2] == "COUNT"]
+    if counts:
+        best = max(counts, key=lambda s: s[4])
+        if best[4] < TOTAL_MIN_MASS:  # the model is unsure: the first count stated as a headline total
+            best = next((s for s in counts if _total_cue(text, s[0], s[1])), None)
+        if best is not None:
+            best[2] = "TOTAL"
+    return [(a, b, lab, score) for a, b, lab, score, _m in out]
+
+
+def _header_start(text: str, a: int) -> bool:
+    """A header starts a line (after markdown marks, pipes or spaces) or follows a sentence end."""
+    line_a = text.rfind("\n", 0, a) + 1
+    lead = text[line_a:a]
+    if not lead.strip(" \t\u3000#*>|•·-"):
+        return True
+    return bool(re.search(r"[。；;！!？?:：]\s*$", lead))
+
+
+_TOTAL_CTX = re.compile(r"(?:主动公开|发布|公开(?:政府)?信息|更新)[^。；;！？\n]{0,16}$")
+_TOTAL_WORDS = re.compile(r"全年|共|累计|总数|总计|合计|全部")
+
+
+def _total_cue(text: str, a: int, b: int) -> bool:
+    """A headline total: published/disclosed … in all (共/全年/累计/总数), or followed by 其中."""
+    line_a = text.rfind("\n", 0, a) + 1
+    ctx = text[max(line_a, a - 30):a]
+    ctx = re.split(r"[。；;！？]", ctx)[-1]
+    after = text[b:b + 6]
+    if "申请" in ctx or not _TOTAL_CTX.search(ctx):
+        return False
+    return "主动公开" in ctx or bool(_TOTAL_WORDS.search(ctx)) or "其中" in after
+
+
+def _count_re():
+    global _COUNT_RE
+    if _COUNT_RE is None:
+        from .. import labels as _labels
+
+        _COUNT_RE = _labels.COUNT
+    return _COUNT_RE
+
+
 # --------------------------------------------------------------------------------------------
 # weights: int8 storage
 # --------------------------------------------------------------------------------------------
@@ -313,6 +418,7 @@ class Tagger:
         jobs = [(c, k) for c, ch in enumerate(chunks) for k in range(len(ch[3]))]
         jobs.sort(key=lambda j: chunks[j[0]][3][j[1]][1] - chunks[j[0]][3][j[1]][0])
         results: dict = {}
+        total_ids = [i for i, t in enumerate(self.tags) if t in ("B-TOTAL", "I-TOTAL")]
         self.net.eval()
         with torch.inference_mode():
             for s in range(0, len(jobs), batch_size):
@@ -328,28 +434,31 @@ class Tagger:
                     ids[r, :len(row)] = torch.tensor(row)
                     mask[r, :len(row)] = 1
                 logits = self.net(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-                probs = torch.softmax(logits.float(), dim=-1).cpu()
+                probs = torch.softmax(logits.float(), dim=-1)
+                best_p, best_t = probs.max(dim=-1)
+                total = probs[..., total_ids].sum(dim=-1) if total_ids else torch.zeros_like(best_p)
+                best_p, best_t, total = best_p.cpu().tolist(), best_t.cpu().tolist(), total.cpu().tolist()
                 for r, (c, k) in enumerate(group):
                     n = len(rows[r]) - 2
-                    results[(c, k)] = probs[r, 1:1 + n]
-        out: list[list[SpanPred]] = [[] for _ in items]
+                    results[(c, k)] = (best_t[r][1:1 + n], best_p[r][1:1 + n], total[r][1:1 + n])
+        raw: list[list] = [[] for _ in items]  # (start, end, label, score, total mass)
         id2tag = self.tags
         for c, (idx, ids, offs, wins) in enumerate(chunks):
             choice = best_window(wins)
-            tag_ids, tag_p = [], []
+            tag_ids, tag_p, tot = [], [], []
             for i in range(len(ids)):
                 k = choice[i]
-                row = results[(c, k)][i - wins[k][0]]
-                p, t = row.max(dim=-1)
-                tag_ids.append(int(t))
-                tag_p.append(float(p))
-            text = items[idx][0]
+                ts, ps, tm = results[(c, k)]
+                tag_ids.append(ts[i - wins[k][0]])
+                tag_p.append(ps[i - wins[k][0]])
+                tot.append(tm[i - wins[k][0]])
             for a, b, lab, score in decode(tag_ids, tag_p, offs, id2tag):
-                r = refine(text, a, b, lab)
-                if r:
-                    out[idx].append(SpanPred(r[0], r[1], lab, round(min(1.0, max(0.0, score)), 4), "model"))
-        for spans in out:
-            spans.sort(key=lambda s: (s.start, s.end))
+                mass = [m for m, (x, y) in zip(tot, offs) if a <= x and y <= b and y > x]
+                raw[idx].append([a, b, lab, score, sum(mass) / len(mass) if mass else 0.0])
+        out = []
+        for (text, _r), spans in zip(items, raw):
+            out.append([SpanPred(a, b, lab, round(min(1.0, max(0.0, sc)), 4), "model")
+                        for a, b, lab, sc in postprocess(text, spans)])
         return out
 
 
@@ -426,10 +535,14 @@ def load_tagger(path: str | Path | None = None, device: str | None = None, runti
 
 def dynamic_quantize(net):
     """int8 dynamic quantisation of Linear layers for CPU inference (falls back to fp32)."""
+    import warnings
+
     try:
         import torch
         from torch.ao.quantization import quantize_dynamic
 
-        return quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+        with warnings.catch_warnings():  # torch marks the quantized tensor API deprecated
+            warnings.simplefilter("ignore")
+            return quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
     except Exception:  # noqa: BLE001 - not available in this torch build
         return net

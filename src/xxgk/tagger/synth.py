@@ -31,10 +31,12 @@ TITLES = {
 CN = "一二三四五六"
 
 # categories: (core as labelled, fillers that may follow it in the text)
-CATS = ["工作动态", "政务动态", "通知公告", "政策文件", "政策解读", "人事信息", "财政信息", "规范性文件", "党务公开",
-        "其他", "重点领域", "民生信息", "图片新闻", "部门动态", "乡镇动态", "公示公告", "政策法规", "规划计划",
+CATS = ["工作动态", "政务动态", "通知公告", "政策文件", "政策解读", "人事", "财政", "规范性文件", "党务公开",
+        "其他", "重点领域", "民生", "办事指南", "征地信息公开", "重大建设项目", "信息公开指南", "规章文件", "在线访谈",
+        "省级新闻发布会", "政府信息公开工作年度报告", "涉及教育的政府信息", "依申请公开政府信息", "部门预决算", "图片新闻", "部门动态", "乡镇动态", "公示公告", "政策法规", "规划计划",
         "财政预决算", "招标采购", "公共服务", "为民办实事", "统计数据", "应急管理", "政府会议", "人事任免",
-        "扶贫信息", "最新动态", "信息", "政务信息", "机构职能", "行政执法", "建议提案办理结果"]
+        "扶贫", "最新动态", "信息", "政务信息", "机构职能", "行政执法", "建议提案办理结果", "政府信息",
+        "其他政府信息", "基层政务公开领域", "互动回应", "预算决算", "应急预案", "服务事项", "党政要闻和政务资讯"]
 CAT_SUFFIX = ["", "", "类信息", "类", "信息", "类信息数量", "数量", "信息数量"]
 CAT_PREFIX = ["", "", "", "各类", "相关", "有关"]
 CHANNELS = ["", "", "通过政府网站", "在门户网站", "通过微信公众号", "在政务新媒体", "通过政务公开专栏",
@@ -91,7 +93,7 @@ def _count(doc: Doc, rng: random.Random, label: str = "COUNT", unit: str | None 
 def _category(doc: Doc, rng: random.Random, core: str | None = None):
     core = core or rng.choice(CATS)
     prefix = rng.choice(CAT_PREFIX)
-    suffix = "" if core in ("信息", "政务信息") else rng.choice(CAT_SUFFIX)
+    suffix = "" if core.endswith("信息") else rng.choice(CAT_SUFFIX)
     doc.add(prefix)
     doc.add(core, "CATEGORY")
     doc.add(suffix)
@@ -114,6 +116,10 @@ def _narrative(doc: Doc, rng: random.Random, year: int, total: bool):
         for i in range(rng.randint(1, 5)):
             if i:
                 doc.add(rng.choice(["，", "；", "、", "，"]))
+            if rng.random() < 0.1:  # a channel and a count, nothing named: no CATEGORY
+                doc.add(rng.choice(["重点领域信息公开栏目", "政务公开专栏", "门户网站", "微信公众号"]) + rng.choice(VERBS))
+                _count(doc, rng)
+                continue
             if rng.random() < 0.2:
                 doc.add(rng.choice(CHANNELS[2:]) + rng.choice(VERBS))
             _category(doc, rng)
@@ -141,8 +147,8 @@ def _narrative(doc: Doc, rng: random.Random, year: int, total: bool):
         doc.add("。")
 
 
-# how "政府信息" before a headline total is labelled (GUIDE: trailing 信息 trimmed when something is left)
-GOV_INFO_CAT = ("政府", "信息")
+# how "政府信息" before a headline total is labelled (the fixtures keep 政府信息 whole)
+GOV_INFO_CAT = ("政府信息", "")
 
 
 def _filler(rng: random.Random, year: int) -> str:
@@ -184,8 +190,11 @@ def _table(rng: random.Random, sec: int) -> str:
     return "\n".join(lines)
 
 
-def _header(doc: Doc, rng: random.Random, num: int, style: str, typo_ok: bool):
+def _header(doc: Doc, rng: random.Random, num: int, style: str, typo_ok: bool, year: int = 2022):
     title = rng.choice(TITLES[num]) if typo_ok else TITLES[num][0]
+    if num in (1, 2) and rng.random() < 0.12:  # "一、2023年政务公开总体情况"
+        title = f"{year}年" + rng.choice(["", "度"]) + rng.choice(["政务公开", "政府信息公开工作", ""]) + (
+            "总体情况" if num == 1 else "主动公开政府信息情况")
     lead = rng.choice(["", "", "", "## ", "# ", "  ", "\u3000\u3000", "**"])
     doc.add(lead)
     if style == "cn":
@@ -232,7 +241,7 @@ def synth_doc(rng: random.Random, idx: int = 0):
     if rng.random() < 0.1:
         present.remove(rng.choice(present))
     for num in present:
-        _header(doc, rng, num, style, typo_ok)
+        _header(doc, rng, num, style, typo_ok, year)
         if num == 1:
             subs = rng.random() < 0.5
             for k in range(rng.randint(1, 4)):

