@@ -113,3 +113,17 @@ def test_ray_engine_local_mode(tmp_path):
     a = {r["doc_id"]: r for r in _all_records(local)}
     b = {r["doc_id"]: r for r in _all_records(tmp_path / "ray.jsonl")}
     assert a == b
+
+
+def test_parquet_shards(tmp_path):
+    import pyarrow.parquet as pq
+
+    crawl = _crawl(tmp_path / "c.jsonl", 7)
+    out = tmp_path / "pq"
+    s = run([str(crawl)], str(out) + "/", Options(system="rules", use_model=False), progress=False, shard_size=3,
+            shard_format="parquet")
+    assert s.total == 7
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["records"] == "parquet" and [x["records"] for x in manifest["shards"]] == [3, 3, 1]
+    rows = [r for x in manifest["shards"] for r in pq.read_table(out / x["file"]).to_pylist()]
+    assert sorted(r["doc_id"] for r in rows) == sorted(f"d{k}" for k in range(7))

@@ -183,9 +183,9 @@ def count_items(specs: list[str], max_bytes: int) -> int:
 
 
 def run(inputs: list[str], output: str, opts: Options, workers: int = 1, resume: bool = False,
-        progress: bool = True, shard_size: int = 1000, log=None) -> Summary:
+        progress: bool = True, shard_size: int = 1000, shard_format: str = "jsonl") -> Summary:
     """Extract every document named by `inputs` into `output`; returns the summary."""
-    sink = open_sink(output, resume=resume, shard_size=shard_size)
+    sink = open_sink(output, resume=resume, shard_size=shard_size, shard_format=shard_format)
     done = sink.done() if resume else set()
     summary = Summary()
     start = time.perf_counter()

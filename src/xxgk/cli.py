@@ -39,6 +39,7 @@ def extract(
     max_mb: float = typer.Option(50.0, "--max-mb", help="documents larger than this fail (MiB)"),
     timeout: float = typer.Option(60.0, "--timeout", help="per-document time limit (seconds)"),
     shard_size: int = typer.Option(1000, "--shard-size", help="records per shard when the output is a folder"),
+    shard_format: str = typer.Option("jsonl", "--shard-format", help="shards of records (jsonl) or of flat tables (parquet)"),
     engine: str = typer.Option("local", "--engine", help="local (process pool) or ray"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ):
@@ -54,10 +55,10 @@ def extract(
         if engine == "ray":
             from .ray_engine import run_ray
 
-            summary = run_ray(inputs, output, opts, resume=resume, shard_size=shard_size)
+            summary = run_ray(inputs, output, opts, resume=resume, shard_size=shard_size, shard_format=shard_format)
         elif engine == "local":
             summary = run(inputs, output, opts, workers=workers, resume=resume, progress=not quiet,
-                          shard_size=shard_size)
+                          shard_size=shard_size, shard_format=shard_format)
         else:
             _fail(f"--engine must be local or ray, not {engine!r}")
             return

@@ -218,12 +218,7 @@ class TableSink(Sink):
                     for r in self.rows:
                         w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in COLUMNS})
             else:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-
-                schema = _arrow_schema()
-                cols = {c: [_coerce(r.get(c), schema.field(c).type) for r in self.rows] for c in COLUMNS}
-                pq.write_table(pa.table(cols, schema=schema), tmp)
+                write_parquet(self.rows, tmp)
             os.replace(tmp, self.path)
         except OSError as e:
             raise XXGKError(f"cannot write {self.path}: {e.strerror or e}") from None
@@ -233,6 +228,15 @@ class TableSink(Sink):
 
     def close(self) -> None:
         self._flush()
+
+
+def write_parquet(rows: list[dict], path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _arrow_schema()
+    cols = {c: [_coerce(r.get(c), schema.field(c).type) for r in rows] for c in COLUMNS}
+    pq.write_table(pa.table(cols, schema=schema), path)
 
 
 def _coerce(v, typ):
@@ -253,14 +257,14 @@ def _coerce(v, typ):
     return str(v)
 
 
-def open_sink(path: str | Path, resume: bool = False, shard_size: int = 1000) -> Sink:
+def open_sink(path: str | Path, resume: bool = False, shard_size: int = 1000, shard_format: str = "jsonl") -> Sink:
     raw = str(path)
     path = Path(path)
     suffix = path.suffix.lower()
     if raw.endswith(("/", os.sep)) or path.is_dir() or suffix == "":
         from .shards import ShardedSink
 
-        return ShardedSink(path, resume, shard_size)
+        return ShardedSink(path, resume, shard_size, shard_format)
     if suffix in (".jsonl", ".ndjson", ".json"):
         return JsonlSink(path, resume)
     if suffix == ".csv":

@@ -3,7 +3,9 @@
 bytes → text (reading) → normalised text and match views (text) → meta → sections (rules,
 plus the tagger's SECTION spans) → the three tables (rules) → narrative spans (tagger and/or
 rules) → checks (reconcile) → record.  `system` picks who answers for headers and narrative:
-"rules", "model" (tagger only) or "combined" (tagger above its threshold, rules otherwise).
+"rules", "model" (tagger only) or "combined": the tagger's spans above its threshold (chosen on dev
+data) win over rule spans they overlap and rules fill in elsewhere; for headers, a confident model
+header outweighs weak rule candidates but not a header in the template's own wording.
 """
 
 from __future__ import annotations
@@ -266,7 +268,9 @@ def _combine_section_candidates(t: Text, rule_cands, model_spans, system: str, t
         conf = c.score
         if conf < threshold:
             continue  # the model is unsure: the rules answer
-        c.score = 3.5 + conf  # confident model headers win over conflicting rule candidates
+        # a confident model header outweighs weak rule evidence (loose wording, odd position) but not a
+        # header in the template's own wording at the start of a line with the right numeral (up to 4.4)
+        c.score = 2.0 + 2.0 * conf
         out.append(c)
     return out
 

@@ -38,12 +38,12 @@ def _plain(v):
 
 
 def run_ray(inputs: list[str], output: str, opts: Options, resume: bool = False, shard_size: int = 1000,
-            concurrency: int | None = None, batch_size: int = 16) -> Summary:
+            concurrency: int | None = None, batch_size: int = 16, shard_format: str = "jsonl") -> Summary:
     try:
         import ray
     except ImportError:
         raise XXGKError("--engine ray needs Ray: pip install 'xxgk[ray]'") from None
-    sink = open_sink(output, resume=resume, shard_size=shard_size)
+    sink = open_sink(output, resume=resume, shard_size=shard_size, shard_format=shard_format)
     done = sink.done() if resume else set()
     summary = Summary(model="per Ray actor")
     start = time.perf_counter()

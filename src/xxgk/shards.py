@@ -1,5 +1,6 @@
-"""Sharded output to a folder: `part-NNNNN.jsonl` files of up to N records, each written to a
-temporary name and renamed when complete, plus `manifest.json` listing the finished shards.
+"""Sharded output to a folder: `part-NNNNN.jsonl` files of up to N records (or `.parquet` files of
+the flattened tables), each written to a temporary name and renamed when complete, plus
+`manifest.json` listing the finished shards.
 
 A record is "done" only once its shard is renamed and listed; after a crash (even kill -9)
 `--resume` reads the keys of finished shards, deletes half-written temporaries and redoes
@@ -13,15 +14,18 @@ import os
 from pathlib import Path
 
 from .errors import XXGKError
-from .output import Sink, record_key
+from .output import Sink, flatten, record_key, write_parquet
 from .record import Record
 
 MANIFEST = "manifest.json"
 
 
 class ShardedSink(Sink):
-    def __init__(self, folder: Path, resume: bool, shard_size: int = 1000):
+    def __init__(self, folder: Path, resume: bool, shard_size: int = 1000, fmt: str = "jsonl"):
         super().__init__(folder, resume)
+        if fmt not in ("jsonl", "parquet"):
+            raise XXGKError(f"shard format must be jsonl or parquet, not {fmt!r}")
+        self.fmt = fmt
         self.folder = folder
         self.shard_size = max(1, shard_size)
         try:
@@ -30,7 +34,7 @@ class ShardedSink(Sink):
             raise XXGKError(f"cannot create output folder {folder}: {e.strerror or e}") from None
         if not os.access(folder, os.W_OK):
             raise XXGKError(f"output folder is not writable: {folder}")
-        self.manifest = {"format": "xxgk-shards/1", "shards": []}
+        self.manifest = {"format": "xxgk-shards/1", "records": fmt, "shards": []}
         self._done: set[str] = set()
         mpath = folder / MANIFEST
         if mpath.exists():
@@ -41,6 +45,8 @@ class ShardedSink(Sink):
                 self.manifest = json.loads(mpath.read_text(encoding="utf-8"))
             except ValueError as e:
                 raise XXGKError(f"cannot resume: {mpath} is damaged ({e})") from None
+            if self.manifest.get("records", "jsonl") != fmt:
+                raise XXGKError(f"cannot resume: {folder} holds {self.manifest.get('records', 'jsonl')} shards")
             for shard in self.manifest["shards"]:
                 keys = folder / shard["keys"]
                 with open(keys, encoding="utf-8") as fh:
@@ -55,14 +61,18 @@ class ShardedSink(Sink):
 
     def _open_shard(self) -> None:
         self.name = f"part-{self._next:05d}"
-        self.tmp = self.folder / f".tmp-{self.name}.jsonl"
+        self.tmp = self.folder / f".tmp-{self.name}.{self.fmt}"
         self.tmp_keys = self.folder / f".tmp-{self.name}.keys"
-        self.fh = open(self.tmp, "w", encoding="utf-8")
+        self.fh = open(self.tmp, "w", encoding="utf-8") if self.fmt == "jsonl" else None
+        self.rows: list[dict] = []
         self.kh = open(self.tmp_keys, "w", encoding="utf-8")
         self.count = 0
 
     def write(self, rec: Record) -> None:
-        self.fh.write(rec.to_json() + "\n")
+        if self.fh is not None:
+            self.fh.write(rec.to_json() + "\n")
+        else:
+            self.rows.append(flatten(rec))
         self.kh.write(record_key(rec.source) + "\n")
         self.count += 1
         self.written += 1
@@ -71,17 +81,20 @@ class ShardedSink(Sink):
             self._open_shard()
 
     def _finish_shard(self) -> None:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
+        if self.fh is not None:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+        elif self.count:
+            write_parquet(self.rows, self.tmp)
         self.kh.flush()
         os.fsync(self.kh.fileno())
         self.kh.close()
         if self.count == 0:
-            self.tmp.unlink()
+            self.tmp.unlink(missing_ok=True)
             self.tmp_keys.unlink()
             return
-        final, final_keys = self.folder / f"{self.name}.jsonl", self.folder / f"{self.name}.keys"
+        final, final_keys = self.folder / f"{self.name}.{self.fmt}", self.folder / f"{self.name}.keys"
         os.replace(self.tmp_keys, final_keys)
         os.replace(self.tmp, final)
         self.manifest["shards"].append({"file": final.name, "keys": final_keys.name, "records": self.count})
