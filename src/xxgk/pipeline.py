@@ -29,6 +29,7 @@ from .sections import (
     to_sections,
 )
 from .spans import SpanPred
+from .tagger.policy import combine as combine_narrative
 from .tables import TableResult, parse_table2, parse_table3, parse_table4, prose_numbers
 from .text import Text, t2s_available
 
@@ -285,11 +286,7 @@ def _narrative_spans(t: Text, prose, model_spans, system: str, threshold: float)
              and any(a <= s.start < b for a, b in prose)]
     if system == "model":
         return sorted(model, key=lambda s: s.start)
-    chosen = [s for s in model if s.score >= threshold]
-    for s in rule:  # rules fill in where the model has no confident span
-        if not any(s.start < c.end and c.start < s.end for c in chosen):
-            chosen.append(s)
-    return sorted(chosen, key=lambda s: s.start)
+    return combine_narrative(model, rule, threshold)
 
 
 def _format(layouts: dict, year: int | None) -> str:

@@ -4,8 +4,12 @@ Policy (the threshold is chosen on the dev split and stored in the model's tagge
   1. a model span whose score is at least the threshold is kept, with method "model";
   2. a rule span is kept unless it overlaps a kept model span of the same label group
      (SECTION is one group; COUNT/TOTAL/CATEGORY the other);
-  3. model spans below the threshold are dropped, and the rules speak there.
-So the model wins where it is confident and the rules fill in everywhere else.
+  3. model spans below the threshold are dropped, and the rules speak there;
+  4. which count is the headline TOTAL is a document-level convention the rules decide better (on
+     dev): when the rules name a TOTAL, a kept model count takes the rule's COUNT/TOTAL label for the
+     same number, and a model TOTAL the rules do not confirm becomes a COUNT.
+So the model wins where it is confident and the rules fill in everywhere else.  The pipeline uses
+this for narrative spans; headers are combined as scored candidates in `xxgk.pipeline`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ GROUPS = {"SECTION": "header", "COUNT": "narrative", "TOTAL": "narrative", "CATE
 
 def combine(model_spans, rule_spans, threshold: float) -> list[SpanPred]:
     kept = [s for s in model_spans if s.score >= threshold]
+    rule_counts = {(s.start, s.end): s.label for s in rule_spans if s.label in ("COUNT", "TOTAL")}
+    if "TOTAL" in rule_counts.values():
+        for s in kept:
+            if s.label in ("COUNT", "TOTAL"):
+                s.label = rule_counts.get((s.start, s.end), "COUNT")
     out = list(kept)
     for r in rule_spans:
         g = GROUPS.get(r.label)
