@@ -148,18 +148,20 @@ def bench_length(corpus: Path, repeat: int) -> dict:
             "ratio_10x_over_1x": round(ten / one, 2)}
 
 
-def bench_model(corpus: Path) -> dict | None:
+def bench_model(corpus: Path, tmp: Path, cores: int) -> dict | None:
+    """rules + model through bench/bench_tagger.py, with 1 torch thread and with all cores."""
     script = ROOT / "bench" / "bench_tagger.py"
     if not script.exists():
         return None
-    res = subprocess.run([sys.executable, str(script), "--corpus", str(corpus), "--json"], capture_output=True,
-                         text=True)
-    if res.returncode != 0:
-        return {"error": res.stderr.strip().splitlines()[-1] if res.stderr.strip() else f"exit {res.returncode}"}
-    try:
-        return json.loads(res.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return {"output": res.stdout[-500:]}
+    out = {}
+    for threads in sorted({1, cores}):
+        path = tmp / f"tagger-{threads}.json"
+        res = subprocess.run([sys.executable, str(script), "--docs", str(corpus), "--threads", str(threads),
+                              "--json", str(path)], capture_output=True, text=True)
+        if res.returncode != 0 or not path.exists():
+            return {"error": (res.stdout + res.stderr).strip().splitlines()[-1:]}
+        out[f"threads_{threads}"] = json.loads(path.read_text())
+    return out
 
 
 def main() -> None:
@@ -202,12 +204,19 @@ def main() -> None:
     print(f"\n[3] document length: {ln['chars']} chars {ln['seconds_1x'] * 1000:.1f} ms; 10x longer "
           f"{ln['seconds_10x'] * 1000:.1f} ms (ratio {ln['ratio_10x_over_1x']})")
     if not a.no_model:
-        m = bench_model(corpus)
+        with tempfile.TemporaryDirectory() as tmp:
+            m = bench_model(corpus, Path(tmp), cores)
         results["model"] = m
-        if m:
-            print("\n[4] rules + model")
-            for k, v in m.items():
-                print(f"    {k}: {v}")
+        if m and "error" not in m:
+            print("\n[4] the tagger on CPU (corpus documents; regions = what extract sends the model)")
+            for key, r in m.items():
+                print(f"    {r['threads']} torch thread(s), {r['layers']} layers, {r['size_mb']} MB, "
+                      f"runtime quantization {r['runtime_quantization']}:")
+                for k in ("whole", "regions", "rules", "rules+model"):
+                    if k in r:
+                        print(f"      {k:12s} {r[k]['docs_per_s']:8.2f} docs/s  {r[k]['chars_per_s']:9d} chars/s")
+        elif m:
+            print(f"\n[4] tagger: {m}")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"\nwritten: {a.out}")
