@@ -10,7 +10,7 @@ from rich.table import Table
 
 
 def show_records(path: Path, limit: int = 20) -> None:
-    console = Console()
+    console = Console(width=max(120, Console().width))
     with open(path, encoding="utf-8") as fh:
         recs = [json.loads(line) for line in fh if line.strip()]
     table = Table(title=f"{path} — {len(recs)} records", show_lines=False)
