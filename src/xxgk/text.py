@@ -29,11 +29,12 @@ def normalise_newlines(s: str) -> str:
     return _CONTROL.sub(" ", s)
 
 
-@functools.lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
+@functools.lru_cache(maxsize=4)
+def opencc_char_table(name: str) -> dict[int, str]:
+    """A one-character-to-one-character table from an opencc dictionary (TSCharacters, STCharacters)."""
     table: dict[int, str] = {}
     try:
-        path = resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+        path = resources.files("opencc") / "dictionary" / f"{name}.txt"
         with path.open(encoding="utf-8") as fh:
             for line in fh:
                 parts = line.rstrip("\n").split("\t")
@@ -44,6 +45,10 @@ def _t2s_table() -> dict[int, str]:
     except (FileNotFoundError, ModuleNotFoundError, OSError):  # conversion is an aid, not a must
         pass
     return table
+
+
+def _t2s_table() -> dict[int, str]:
+    return opencc_char_table("TSCharacters")
 
 
 @functools.lru_cache(maxsize=1)

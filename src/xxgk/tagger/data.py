@@ -273,27 +273,10 @@ def aug_glue(ex: Example, rng: random.Random) -> Example:
     return apply_edits(ex, edits, "glue")
 
 
-_S2T: dict | None = None
-
-
 def _s2t_table() -> dict:
-    global _S2T
-    if _S2T is None:
-        _S2T = {}
-        try:
-            from importlib import resources
+    from ..text import opencc_char_table
 
-            path = resources.files("opencc") / "dictionary" / "STCharacters.txt"
-            with path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    parts = line.rstrip("\n").split("\t")
-                    if len(parts) == 2 and len(parts[0]) == 1:
-                        tgt = parts[1].split(" ")[0]
-                        if len(tgt) == 1:
-                            _S2T[ord(parts[0])] = tgt
-        except (FileNotFoundError, ModuleNotFoundError, OSError):
-            pass
-    return _S2T
+    return opencc_char_table("STCharacters")
 
 
 def aug_traditional(ex: Example, rng: random.Random) -> Example:
