@@ -29,18 +29,16 @@ sys.path.insert(0, str(ROOT / "src"))
 from xxgk.batch import Options, extract_item  # noqa: E402
 from xxgk.reading import iter_inputs, load_item  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_tagger import timed  # noqa: E402  (best of n runs, shared by both benches)
+
 
 def corpus_items(corpus: Path):
     return list(iter_inputs([str(corpus / d) for d in ("seeds", "pages", "full")]))
 
 
 def time_it(fn, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+    return timed(fn, repeat)
 
 
 def bench_corpus(corpus: Path, repeat: int) -> dict:

@@ -83,9 +83,18 @@ STATS_PERIOD_YEAR = re.compile(r"统计(?:期限|时限|周期)[^。\n]{0,20}?((
 # tables: common
 # ---------------------------------------------------------------------------------------------
 
-# marks that mean "not applicable / not given": read as null, never 0
-NA_MARKS = ("-", "—", "——", "–", "－", "/", "／", "\\", "不适用", "无", "空", "/ ", "--", "---", "×")
-NA_TOKEN = re.compile(r"^(?:[-—–－/／\\×]{1,3}|不适用|无)$")
+# marks that mean "not applicable / not given": read as null, never 0 (a whole cell; or a free-standing
+# token in text without cell separators, where 无 is too common a word to count)
+NA_CELL = re.compile(r"^\s*(?:[-—–－/／\\×]{1,3}|不适用|无)\s*$")
+NA_TOKEN = re.compile(r"(?<!\S)(?:[-—–－/／\\×]{1,3}|不适用)(?!\S)")
+
+# digits that belong to labels, not cells: 第二十条第(1)项, 保留4位小数, years, row enumerators (1.属于…),
+# (1), 表3, 注1
+LABEL_DIGITS = re.compile(
+    r"第\s{0,3}\d+\s{0,3}条|第\s{0,3}[(（]?\s{0,3}\d+\s{0,3}[)）]?\s{0,3}项|保留\s{0,3}\d+\s{0,3}位|\d{4}\s*年(?:\s*\d{1,2}\s*月)?|"
+    r"(?<![\d.])\d\s*[.、．](?=\s*[\u4e00-\u9fff])|[(（]\s*\d\s*[)）](?=\s*[\u4e00-\u9fff])|"
+    r"表\s*[一二三四1-4]|注\s*\d"
+)
 
 # a page footer or header that PDF text puts inside tables
 PAGE_FOOTER = re.compile(r"^\s*(?:[-—－]\s*\d{1,3}\s*[-—－]|第\s*\d{1,3}\s*页(?:\s*[,，/共]\s*共?\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3}|Page\s*\d+.*|P\.\s*\d+)\s*$")

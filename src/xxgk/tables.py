@@ -34,15 +34,7 @@ from .record import (
 )
 from .text import Text
 
-# digits that belong to labels, not cells
-_MASKS = re.compile(
-    r"第\s{0,3}\d+\s{0,3}条|第\s{0,3}[(（]?\s{0,3}\d+\s{0,3}[)）]?\s{0,3}项|保留\s{0,3}\d+\s{0,3}位|\d{4}\s*年(?:\s*\d{1,2}\s*月)?|"
-    r"(?<![\d.])\d\s*[.、．](?=\s*[\u4e00-\u9fff])|[(（]\s*\d\s*[)）](?=\s*[\u4e00-\u9fff])|"
-    r"表\s*[一二三四1-4]|注\s*\d"
-)
 _NUM = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
-_NA_CELL = re.compile(r"^\s*(?:[-—–－/／\\×]{1,3}|不适用|无)\s*$")
-_NA_TOKEN = re.compile(r"(?<!\S)(?:[-—–－/／\\×]{1,3}|不适用)(?!\S)")
 _SEP_ONLY = re.compile(r"^[\s|\t:：,，;；]*$")
 
 
@@ -117,7 +109,7 @@ def tokenize(t: Text, a: int, b: int, masks: list[tuple[int, int]] = ()) -> tupl
     """Value tokens of text[a:b] and, per token, whether label text precedes it (since the last token)."""
     src = t.match
     masked = list(masks)
-    for m in _MASKS.finditer(src, a, b):
+    for m in labels.LABEL_DIGITS.finditer(src, a, b):
         masked.append((m.start(), m.end()))
     masked.sort()
     starts = [x for x, _ in masked]
@@ -178,7 +170,7 @@ def _cell_tokens(t: Text, a: int, b: int, line_no: int, masked, out: list[Tok], 
     if cell_mode and not cell.strip():
         out.append(Tok("blank", a, a, line_no))
         return
-    if cell_mode and _NA_CELL.match(cell):
+    if cell_mode and labels.NA_CELL.match(cell):
         s = a + len(cell) - len(cell.lstrip())
         out.append(Tok("na", s, s + len(cell.strip()), line_no, cell.strip()))
         return
@@ -195,7 +187,7 @@ def _cell_tokens(t: Text, a: int, b: int, line_no: int, masked, out: list[Tok], 
                     break
             continue
         found.append(Tok("num", m.start(), m.end(), line_no, m.group(0)))
-    for m in _NA_TOKEN.finditer(src, a, b):
+    for m in labels.NA_TOKEN.finditer(src, a, b):
         if not any(f.start <= m.start() < f.end for f in found):
             found.append(Tok("na", m.start(), m.end(), line_no, m.group(0)))
     found.sort(key=lambda x: x.start)
@@ -520,15 +512,19 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
             continue
         if r != cut_row:
             rows[r] = _derive_total(rows[r], f"applications.{spec.key}.total", res)
-        row_obj = getattr(data, spec.key)
-        for col, (val, prov) in zip(APPLICANT_COLUMNS, rows[r]):
-            setattr(row_obj, col, val)
-            if val is not None:
-                res.cells_found += 1
-            if prov is not None:
-                res.provenance[f"applications.{spec.key}.{col}"] = prov
+        _store(res, getattr(data, spec.key), f"applications.{spec.key}", APPLICANT_COLUMNS, rows[r])
     res.data = data
     return res
+
+
+def _store(res: TableResult, obj, prefix: str, columns, cells: list[tuple]) -> None:
+    """Put (value, provenance) cells into a row object, counting what was found."""
+    for col, (val, prov) in zip(columns, cells):
+        setattr(obj, col, val)
+        if val is not None:
+            res.cells_found += 1
+        if prov is not None:
+            res.provenance[f"{prefix}.{col}"] = prov
 
 
 def _derive_total(cells: list[tuple], path: str, res: TableResult) -> list[tuple]:
@@ -735,14 +731,7 @@ def parse_table4(t: Text, region: tuple[int, int], html_spans=()) -> TableResult
     vals = [c for g in range(3) for c in _derive_total(vals[g * 5:g * 5 + 5],
                                                         f"review_litigation.{labels.T4_GROUPS[g]}.total", res)]
     for gi, group in enumerate(labels.T4_GROUPS):
-        obj = getattr(data, group)
-        for ci, col in enumerate(labels.T4_COLUMNS):
-            v, prov = vals[gi * 5 + ci]
-            setattr(obj, col, v)
-            if v is not None:
-                res.cells_found += 1
-            if prov is not None:
-                res.provenance[f"review_litigation.{group}.{col}"] = prov
+        _store(res, getattr(data, group), f"review_litigation.{group}", labels.T4_COLUMNS, vals[gi * 5:gi * 5 + 5])
     res.data = data
     return res
 
