@@ -219,3 +219,48 @@ def test_postprocess_conventions():
              [text.index("信息1"), text.index("信息1") + 2, "CATEGORY", 0.7, 0.0]]  # fragments joined
     got = [(text[x:y], lab) for x, y, lab, _ in postprocess(text, spans)]
     assert got == [("政府信息", "CATEGORY"), ("185条", "TOTAL"), ("90条", "COUNT")]
+
+
+def test_postprocess_one_count_for_fragments_on_the_same_number():
+    """`共计` and `70条` decoded as two counts snap onto the same number: one count comes out, with
+    the larger score and TOTAL mass."""
+    from xxgk.tagger.model import postprocess
+
+    text = "2023年全乡主动公开信息共计70条，无政府信息公开申请。"
+    a = text.index("共计")
+    spans = [[a, a + 2, "COUNT", 0.6, 0.3], [a + 2, a + 5, "TOTAL", 0.9, 0.8]]
+    got = [(text[x:y], lab, sc) for x, y, lab, sc in postprocess(text, spans)]
+    assert got == [("70条", "TOTAL", 0.9)]
+
+
+class CopyRulesNet:
+    """A fake network that answers with the rule tag it is given as input (token_type_ids)."""
+
+    def eval(self):
+        return self
+
+    def __call__(self, input_ids, attention_mask, token_type_ids):
+        import torch
+
+        return SimpleNamespace(logits=torch.nn.functional.one_hot(token_type_ids, len(TAGS)).float() * 9.0)
+
+
+@pytest.mark.parametrize("max_length", [8, 1000])
+def test_rule_features_reach_the_network(max_length):
+    """With `features = rules`, the rules' spans are projected onto the tokens as token_type_ids:
+    a network that copies them predicts the rule spans (whole text, windows and regions alike)."""
+    from xxgk.pipeline import rule_spans
+    from xxgk.tagger.train import char_tokenizer
+
+    text = "一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。\n二、主动公开政府信息情况\n见下表。"
+    tok, ids = char_tokenizer([text])
+    meta = {"tags": TAGS, "labels": ["SECTION", "COUNT", "TOTAL", "CATEGORY"], "max_length": max_length,
+            "stride": 2, "features": "rules", **ids}
+    tg = Tagger(net=CopyRulesNet(), tokenizer=tok, meta=meta)
+    rules = [(s.start, s.end, s.label) for s in rule_spans(text)]
+    assert ("185条" in [text[a:b] for a, b, _ in rules]) and any(lab == "SECTION" for *_, lab in rules)
+    got = [(s.start, s.end, s.label) for s in tg.predict(text)]
+    assert got == rules
+    assert [(s.start, s.end, s.label) for s in tg.predict(text, hints=[])] == []
+    a = text.index("全年")
+    assert [text[s.start:s.end] for s in tg.predict(text, regions=[(a, a + 25)])] == ["政府信息", "185条", "工作动态", "90条"]

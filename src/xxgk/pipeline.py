@@ -134,9 +134,9 @@ def model_regions(t: Text, cands: list[Candidate], sections, prose: list[tuple[i
         s = line.group(0)
         if len(s) <= 80 and re.match(r"\s*[#>*]*\s*(?:第?[一二三四五六七][、.,，:;]|\([一二三四五六七]\)|[1-7][.、])", s):
             regions.append((line.start(), line.end()))
-    for c in cands:
+    for c in cands:  # around the candidate, within its line (a glued page is one long line)
         a, b = t.line_bounds(c.start)
-        regions.append((a, min(b, a + 200)))
+        regions.append((max(a, c.start - 40), min(b, c.start + 160)))
     regions.sort()
     merged: list[list[int]] = []
     for a, b in regions:
@@ -148,11 +148,16 @@ def model_regions(t: Text, cands: list[Candidate], sections, prose: list[tuple[i
 
 
 def rule_spans(text: str) -> list[SpanPred]:
-    """Weak labels from the rules (for the tagger's training): SECTION, COUNT, TOTAL, CATEGORY."""
+    """The rules' spans over a whole text: SECTION, COUNT, TOTAL, CATEGORY (weak labels for
+    training, and the input features of a tagger that reads them)."""
     t = Text(text)
     meta, title = extract_meta(t)
     cands = find_candidates(t, title.end if title else None)
-    sections = to_sections(t, choose(cands))
+    return _rule_spans(t, to_sections(t, choose(cands)))
+
+
+def _rule_spans(t: Text, sections) -> list[SpanPred]:
+    text = t.text
     t2, t3, t4 = table_regions(t, sections)
     spans = [SpanPred(s.start, s.end, "SECTION", s.confidence, "rule") for s in sections]
     for a, b in _prose_spans(len(text), [t2, t3, t4]):
@@ -187,9 +192,11 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     model_spans: list[SpanPred] = []
     if use_model:
         prose_guess = _prose_spans(len(t.text), [])
-        regions = model_regions(t, rule_cands, to_sections(t, choose(rule_cands)), prose_guess)
+        rule_sections = to_sections(t, choose(rule_cands))
+        regions = model_regions(t, rule_cands, rule_sections, prose_guess)
+        hints = _rule_spans(t, rule_sections) if getattr(tagger, "uses_rule_features", False) else None
         try:
-            model_spans = [s for s in tagger.predict(t.text, regions=regions)]
+            model_spans = [s for s in tagger.predict(t.text, regions=regions, hints=hints)]
         except Exception as e:  # a broken model must not lose the document
             warnings.append(Warnings.W140.format(detail=f"{type(e).__name__}: {e}"[:120]))
             use_model = False

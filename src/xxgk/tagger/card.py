@@ -59,22 +59,31 @@ def write_card(folder: Path, meta: dict) -> None:
         f"- base: {meta.get('base')} (sha256 of the source file `{meta.get('base_sha256')}`); vocabulary trim "
         f"`{meta.get('trim')}`; first {meta.get('layers')} transformer layers kept",
         f"- tags: {', '.join(meta.get('tags', []))}",
+        *(["- input: the text's tokens plus the rules' own tags (the same BIO tags, from "
+           "`xxgk.pipeline.rule_spans` over the whole text) through the token-type embedding, one row per tag; "
+           f"hidden in {cfg.get('data', {}).get('feature_dropout', 0):.0%} of training windows so the model also "
+           "reads text the rules miss. The tagger is a corrector of the rules, trained where they disagree "
+           "with hand labels"] if meta.get("features") == "rules" else []),
         f"- windows of {meta.get('max_length')} tokens, overlap {meta.get('stride')} tokens; each token's "
         "prediction comes from the window where it is most central",
         f"- weights: `model.safetensors`, storage `{meta.get('quantization')}` "
         f"({meta.get('size_bytes', 0) / 2**20:.1f} MiB; int8 = per-row symmetric int8 + fp32 scales, "
         "dequantised on load); no code in this folder is ever executed",
-        f"- threshold: **{meta.get('threshold')}**, chosen on dev "
-        + ("(sum of the combined pipeline's F1 on sections, count+category and narrative items)"
-           if m.get("threshold_by") == "pipeline" else "(micro span F1 of the combination policy)"),
+        f"- threshold: **{meta.get('threshold')}**, "
+        + ("fixed by the config (`train.threshold`, chosen on dev in an earlier run that held dev out)"
+           if m.get("threshold_by") == "config" else "chosen on dev "
+           + ("(sum of the combined pipeline's F1 on sections, count+category and narrative items)"
+              if m.get("threshold_by") == "pipeline" else "(micro span F1 of the combination policy)")),
         "",
         "## Data",
-        f"- hand labels: {d.get('sources')} documents of the `train` split; refused for overlapping dev/test: "
+        f"- hand labels: {d.get('sources')} documents of the {cfg.get('data', {}).get('train_splits')} split(s); refused for overlapping dev/test: "
         f"{d.get('refused') or 'none'}",
         f"- synthetic reports: {d.get('synthetic')}; augmented copies per document: {d.get('augment_copies')} "
         f"(augmenters {cfg.get('data', {}).get('augmenters')}); training examples in all: {d.get('examples')}",
         f"- span counts in the hand labels: {d.get('span_counts')}",
-        f"- dev: {d.get('dev_docs')} docs (checkpoint + threshold); test: {d.get('test_docs')} docs, never trained on",
+        (f"- dev: {d.get('dev_docs')} docs (checkpoint + threshold); " if d.get("dev_docs") else
+         f"- no dev split held out (trained on {cfg.get('data', {}).get('train_splits')}; the last step is kept); ")
+        + f"test: {d.get('test_docs')} docs, never trained on",
         f"- hashes: train `{str(d.get('train_hash'))[:16]}`, dev `{str(d.get('dev_hash'))[:16]}`, "
         f"test `{str(d.get('test_hash'))[:16]}`",
         "",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..spans import LABELS
-from .model import bio_tags, project_spans, trim_offsets, windows
+from .model import bio_tags, feature_ids, project_spans, rule_hints, trim_offsets, windows
 
 NARRATIVE_LABELS = ("COUNT", "TOTAL", "CATEGORY")
 
@@ -35,6 +35,7 @@ class Example:
     text: str
     spans: list[tuple[int, int, str]] = field(default_factory=list)
     source: str = "gold"  # gold | jsonl | weak | synthetic | +aug
+    hints: list | None = None  # the rules' spans, when not those of `text` read whole (header lines)
 
     def check(self) -> None:
         for a, b, lab in self.spans:
@@ -359,17 +360,23 @@ def augment(ex: Example, rng: random.Random, names=tuple(AUGMENTERS), k: int = 2
 _HEADER_LINE = re.compile(r"\s*[#>*]*\s*(?:第?[一二三四五六七][、.,，:;．]|[（(][一二三四五六七][）)]|[1-7][.、．])")
 
 
-def region_examples(ex: Example, max_len: int = 80) -> list[Example]:
+def region_examples(ex: Example, max_len: int = 80, with_hints: bool = False) -> list[Example]:
     """Header candidate lines on their own, as the pipeline sends them to the model (one short
     region per line): lines up to `max_len` characters that start with an enumerator."""
     out = []
+    parent_hints = None
     for m in re.finditer(r"[^\n]+", ex.text):
         line = m.group(0)
         if len(line) > max_len or not _HEADER_LINE.match(line):
             continue
         a, b = m.start(), m.end()
         spans = [(x - a, y - a, lab) for x, y, lab in ex.spans if a <= x and y <= b]
-        out.append(Example(f"{ex.id}@{a}", line, spans, ex.source + "+line"))
+        hints = None
+        if with_hints:  # the pipeline reads the rules over the whole document, then tags the line
+            if parent_hints is None:
+                parent_hints = rule_hints(ex.text)
+            hints = [(x - a, y - a, lab) for x, y, lab in parent_hints if a <= x and y <= b]
+        out.append(Example(f"{ex.id}@{a}", line, spans, ex.source + "+line", hints))
     return out
 
 
@@ -379,31 +386,43 @@ def region_examples(ex: Example, max_len: int = 80) -> list[Example]:
 
 
 def encode_example(tokenizer, ex: Example, tag2id: dict, max_length: int, stride: int,
-                   cls_id: int, sep_id: int) -> list[dict]:
-    """Token windows of one example: input_ids (with CLS/SEP), labels (-100 on CLS/SEP)."""
+                   cls_id: int, sep_id: int, features: bool = False, feature_dropout: float = 0.0,
+                   rng: random.Random | None = None) -> list[dict]:
+    """Token windows of one example: input_ids (with CLS/SEP), labels (-100 on CLS/SEP) and, with
+    `features`, token_type_ids = the rules' tags on the same tokens (all O in a share
+    `feature_dropout` of windows, so the model also learns to read text the rules miss)."""
     enc = tokenizer.encode(ex.text, add_special_tokens=False)
     offs = trim_offsets(ex.text, enc.offsets)
     tags = project_spans(offs, ex.spans, tag2id)
+    feats = None
+    if features:
+        feats = feature_ids(offs, ex.hints if ex.hints is not None else rule_hints(ex.text), tag2id)
     rows = []
     for a, b in windows(len(enc.ids), max_length - 2, stride):
         labels = [-100] + [t if offs[i][1] > offs[i][0] else -100 for i, t in zip(range(a, b), tags[a:b])] + [-100]
         # a window starting inside a span: its first token is I- (keep), decoding is lenient
-        rows.append({"input_ids": [cls_id] + list(enc.ids[a:b]) + [sep_id], "labels": labels,
-                     "doc": ex.id, "source": ex.source, "has_span": any(t > 0 for t in tags[a:b])})
+        row = {"input_ids": [cls_id] + list(enc.ids[a:b]) + [sep_id], "labels": labels,
+               "doc": ex.id, "source": ex.source, "has_span": any(t > 0 for t in tags[a:b])}
+        if feats is not None:
+            drop = feature_dropout > 0 and (rng or random).random() < feature_dropout
+            row["token_type_ids"] = [0] * (b - a + 2) if drop else [0] + feats[a:b] + [0]
+        rows.append(row)
     return rows
 
 
 def build_dataset(tokenizer, examples, tags, max_length: int, stride: int, cls_id: int, sep_id: int,
-                  keep_empty: float = 1.0, seed: int = 0):
+                  keep_empty: float = 1.0, seed: int = 0, features: bool = False, feature_dropout: float = 0.0):
     """A `datasets.Dataset` of token windows; windows without any span are kept with probability
     `keep_empty` (tables and boilerplate dominate reports)."""
     from datasets import Dataset
 
     tag2id = {t: i for i, t in enumerate(tags)}
     rng = random.Random(seed)
+    frng = random.Random(seed + 1)
     rows = []
     for ex in examples:
-        for r in encode_example(tokenizer, ex, tag2id, max_length, stride, cls_id, sep_id):
+        for r in encode_example(tokenizer, ex, tag2id, max_length, stride, cls_id, sep_id, features,
+                                feature_dropout, frng):
             if r["has_span"] or rng.random() < keep_empty:
                 rows.append(r)
     if not rows:

@@ -31,14 +31,19 @@ class CachedTagger:
             info["threshold"] = self.threshold
         return info
 
-    def predict(self, text, regions=None):
+    @property
+    def uses_rule_features(self) -> bool:
+        return bool(getattr(self.tagger, "uses_rule_features", False))
+
+    def predict(self, text, regions=None, hints=None):
+        # hints are the rules' spans of `text` (a function of the text), so not part of the key
         key = (text, tuple(map(tuple, regions)) if regions is not None else None)
         if key not in self.cache:
-            self.cache[key] = self.tagger.predict(text, regions=regions)
+            self.cache[key] = self.tagger.predict(text, regions=regions, hints=hints)
         return self.cache[key]
 
     def predict_batch(self, items):
-        return [self.predict(it) if isinstance(it, str) else self.predict(it[0], it[1]) for it in items]
+        return [self.predict(it) if isinstance(it, str) else self.predict(*it) for it in items]
 
 
 def _gold_sets(g):

@@ -10,6 +10,11 @@ A model folder holds only data, never code:
 Loading reads JSON and safetensors only (no pickle, no trust_remote_code).  Anything missing,
 damaged or incompatible raises TaggerUnavailable, so the pipeline falls back to rules.
 
+Input features: a model trained with `features = "rules"` also reads the rules' own tags (BIO over
+the same labels, projected onto its tokens the way training labels are) through BERT's token-type
+embedding, so it learns where the rules are right and where they miss; `tagger.json` records this
+and prediction computes the rule tags itself when the caller does not pass them.
+
 Long texts are cut into overlapping token windows; each token's label distribution comes from
 the window where the token is farthest from an edge, and BIO tags are decoded over the whole
 text, so a span crossing a window boundary comes out whole.
@@ -256,7 +261,14 @@ def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
             a, b = trim_category(text, a, b)
             if b <= a:
                 continue
-        out.append([a, b, "COUNT" if lab == "TOTAL" else lab, score, mass])
+        group = "COUNT" if lab == "TOTAL" else lab
+        prev = next((p for p in reversed(out) if p[2] == group), None)
+        if prev is not None and a < prev[1]:
+            # two fragments snapped onto the same words (`共计` + `70条` → one count): keep one span
+            prev[0], prev[1] = min(prev[0], a), max(prev[1], b)
+            prev[3], prev[4] = max(prev[3], score), max(prev[4], mass)
+            continue
+        out.append([a, b, group, score, mass])
     counts = [s for s in out if s[2] == "COUNT"]
     if counts:
         best = max(counts, key=lambda s: s[4])
@@ -268,12 +280,13 @@ def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
 
 
 def _header_start(text: str, a: int) -> bool:
-    """A header starts a line (after markdown marks, pipes or spaces) or follows a sentence end."""
+    """A header starts a line (after markdown marks, pipes or spaces), follows a sentence end, or
+    follows a space on a glued page (where a table's last figures run into the next header)."""
     line_a = text.rfind("\n", 0, a) + 1
     lead = text[line_a:a]
     if not lead.strip(" \t\u3000#*>|•·-"):
         return True
-    return bool(re.search(r"[。；;！!？?:：]\s*$", lead))
+    return bool(re.search(r"[。；;！!？?:：]\s*$", lead)) or lead.endswith((" ", "\t", "\u3000"))
 
 
 _TOTAL_CTX = re.compile(r"(?:主动公开|发布|公开(?:政府)?信息|更新)[^。；;！？\n]{0,16}$")
@@ -382,13 +395,17 @@ class Tagger:
         return list(self.meta["tags"])
 
     @property
+    def uses_rule_features(self) -> bool:
+        return self.meta.get("features") == "rules"
+
+    @property
     def threshold(self) -> float:
         return float(self.meta.get("threshold", 0.5))
 
     @property
     def info(self) -> dict:
         keys = ("name", "version", "labels", "tags", "threshold", "max_length", "stride", "base", "layers",
-                "quantization", "runtime_quantization", "size_bytes", "metrics", "config_hash", "created",
+                "quantization", "runtime_quantization", "features", "size_bytes", "metrics", "config_hash", "created",
                 "format_version")
         out = {k: self.meta[k] for k in keys if k in self.meta}
         out["path"] = str(self.path) if self.path else None
@@ -396,25 +413,32 @@ class Tagger:
         return out
 
     # -- prediction ------------------------------------------------------------------------
-    def predict(self, text: str, regions=None) -> list[SpanPred]:
-        return self.predict_batch([(text, regions)])[0]
+    def predict(self, text: str, regions=None, hints=None) -> list[SpanPred]:
+        return self.predict_batch([(text, regions, hints)])[0]
 
     def predict_batch(self, items, batch_size: int = 16) -> list[list[SpanPred]]:
-        """items: texts, or (text, regions) pairs; regions = [(a, b), ...] char ranges or None."""
+        """items: texts, or (text, regions[, hints]) tuples; regions = [(a, b), ...] char ranges or
+        None; hints = the rules' spans over the whole text (computed here when the model reads them
+        and none are given)."""
         import torch
 
-        items = [(it, None) if isinstance(it, str) else (it[0], it[1] if len(it) > 1 else None) for it in items]
+        items = [(it, None, None) if isinstance(it, str) else
+                 (it[0], it[1] if len(it) > 1 else None, it[2] if len(it) > 2 else None) for it in items]
         size = int(self.meta["max_length"]) - 2
         stride = int(self.meta.get("stride", 32))
         cls_id, sep_id, pad_id = (int(self.meta[k]) for k in ("cls_id", "sep_id", "pad_id"))
-        chunks = []  # (item index, ids, offsets, windows)
-        for idx, (text, regions) in enumerate(items):
+        tag2id = {t: i for i, t in enumerate(self.tags)}
+        chunks = []  # (item index, ids, offsets, windows, rule feature ids or None)
+        for idx, (text, regions, hints) in enumerate(items):
+            if self.uses_rule_features and hints is None:
+                hints = rule_hints(text)
             for a, b in _norm_regions(regions, len(text)):
                 enc = self.tokenizer.encode(text[a:b], add_special_tokens=False)
                 if not enc.ids:
                     continue
                 offs = trim_offsets(text[a:b], enc.offsets, base=a)
-                chunks.append((idx, enc.ids, offs, windows(len(enc.ids), size, stride)))
+                feats = feature_ids(offs, hints, tag2id) if self.uses_rule_features else None
+                chunks.append((idx, enc.ids, offs, windows(len(enc.ids), size, stride), feats))
         jobs = [(c, k) for c, ch in enumerate(chunks) for k in range(len(ch[3]))]
         jobs.sort(key=lambda j: chunks[j[0]][3][j[1]][1] - chunks[j[0]][3][j[1]][0])
         results: dict = {}
@@ -423,17 +447,23 @@ class Tagger:
         with torch.inference_mode():
             for s in range(0, len(jobs), batch_size):
                 group = jobs[s:s + batch_size]
-                rows = []
+                rows, frows = [], []
                 for c, k in group:
                     wa, wb = chunks[c][3][k]
                     rows.append([cls_id] + chunks[c][1][wa:wb] + [sep_id])
+                    if chunks[c][4] is not None:
+                        frows.append([0] + chunks[c][4][wa:wb] + [0])
                 width = max(len(r) for r in rows)
                 ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
                 mask = torch.zeros((len(rows), width), dtype=torch.long)
+                types = torch.zeros((len(rows), width), dtype=torch.long)
                 for r, row in enumerate(rows):
                     ids[r, :len(row)] = torch.tensor(row)
                     mask[r, :len(row)] = 1
-                logits = self.net(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                    if frows:
+                        types[r, :len(row)] = torch.tensor(frows[r])
+                kw = {"token_type_ids": types.to(self.device)} if frows else {}
+                logits = self.net(input_ids=ids.to(self.device), attention_mask=mask.to(self.device), **kw).logits
                 probs = torch.softmax(logits.float(), dim=-1)
                 best_p, best_t = probs.max(dim=-1)
                 total = probs[..., total_ids].sum(dim=-1) if total_ids else torch.zeros_like(best_p)
@@ -443,7 +473,7 @@ class Tagger:
                     results[(c, k)] = (best_t[r][1:1 + n], best_p[r][1:1 + n], total[r][1:1 + n])
         raw: list[list] = [[] for _ in items]  # (start, end, label, score, total mass)
         id2tag = self.tags
-        for c, (idx, ids, offs, wins) in enumerate(chunks):
+        for c, (idx, ids, offs, wins, _f) in enumerate(chunks):
             choice = best_window(wins)
             tag_ids, tag_p, tot = [], [], []
             for i in range(len(ids)):
@@ -456,10 +486,26 @@ class Tagger:
                 mass = [m for m, (x, y) in zip(tot, offs) if a <= x and y <= b and y > x]
                 raw[idx].append([a, b, lab, score, sum(mass) / len(mass) if mass else 0.0])
         out = []
-        for (text, _r), spans in zip(items, raw):
+        for (text, _r, _h), spans in zip(items, raw):
             out.append([SpanPred(a, b, lab, round(min(1.0, max(0.0, sc)), 4), "model")
                         for a, b, lab, sc in postprocess(text, spans)])
         return out
+
+
+def rule_hints(text: str) -> list[tuple[int, int, str]]:
+    """The rules' spans over a whole text (the model's input features)."""
+    from ..pipeline import rule_spans
+
+    return [(s.start, s.end, s.label) for s in rule_spans(text)]
+
+
+def feature_ids(offsets: list[tuple[int, int]], hints, tag2id: dict) -> list[int]:
+    """Rule tags projected onto tokens exactly as training labels are (0 = O)."""
+    spans = [(s[0], s[1], s[2]) if isinstance(s, tuple) else (s.start, s.end, s.label) for s in hints or ()]
+    if offsets and spans:
+        lo, hi = offsets[0][0], offsets[-1][1]
+        spans = [s for s in spans if s[1] > lo and s[0] < hi]
+    return project_spans(offsets, spans, tag2id)
 
 
 def _norm_regions(regions, n: int) -> list[tuple[int, int]]:

