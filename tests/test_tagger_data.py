@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from xxgk.tagger.data import (AUGMENTERS, Example, apply_edits, augment, build_dataset, default_tags, drop_overlaps,
+from xxgk.tagger.data import (AUGMENTERS, aug_cut, Example, apply_edits, augment, build_dataset, default_tags, drop_overlaps,
                               encode_example, gold_examples, weak_spans)
 from xxgk.tagger.synth import synth_examples
 
@@ -51,8 +51,11 @@ def test_augmenters_keep_span_texts(name):
         out.check()
         kept = [(out.text[a:b], lab) for a, b, lab in out.spans]
         orig = [(ex.text[a:b], lab) for a, b, lab in ex.spans]
-        if name == "cut":
-            assert kept == orig[:len(kept)]
+        if name == "cut":  # the spans before the cut, the last one possibly a header cut short
+            assert kept[:-1] == orig[:len(kept) - 1]
+            if kept:
+                (k, lk), (o, lo) = kept[-1], orig[len(kept) - 1]
+                assert lk == lo and (k == o or (lk == "SECTION" and o.startswith(k) and len(k) >= 4))
             continue
         assert len(kept) == len(orig)
         for (k, lk), (o, lo) in zip(kept, orig):
@@ -108,3 +111,15 @@ def test_weak_spans_from_rules():
     got = {(TEXT[a:b], lab) for a, b, lab in spans}
     assert ("一、总体情况", "SECTION") in got
     assert any(lab in ("COUNT", "TOTAL") and s.startswith("185") for s, lab in got)
+
+
+def test_cut_inside_a_header_keeps_what_identifies_it():
+    text = "前言。" * 80 + "\n三、收到和处理政府信息公开申请情况\n本年度收到申请4件。"
+    a = text.index("三、")
+    ex = Example("c", text, [(a, a + 17, "SECTION")])
+    cuts = [aug_cut(ex, random.Random(seed)) for seed in range(40)]
+    inside = [c for c in cuts if a < len(c.text) < a + 17]
+    assert inside, "some cuts fall inside the header"
+    for c in inside:
+        n = len(c.text) - a
+        assert c.spans == ([(a, len(c.text), "SECTION")] if n >= 4 else [])

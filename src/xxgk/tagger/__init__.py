@@ -3,6 +3,7 @@
     from xxgk.tagger import load_tagger, TaggerUnavailable, default_model_path
     tagger = load_tagger()                 # $XXGK_MODEL or <repo>/models/tagger
     spans = tagger.predict(text, regions=[(a, b), ...])   # list[SpanPred], method="model"
+    # a model trained with features = "rules" reads the rules' spans too (hints=..., else computed)
 
 Importing this package is cheap: torch, transformers and tokenizers load on first use.
 """
