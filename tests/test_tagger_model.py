@@ -164,7 +164,7 @@ def test_default_path_env(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("damage", ["weights_garbage", "weights_truncated", "weights_missing", "tokenizer_garbage",
                                     "config_garbage", "meta_missing", "meta_tags", "shape_mismatch",
-                                    "format_version", "pickle_only"])
+                                    "format_version", "pickle_only", "features_unknown", "features_no_room"])
 def test_damaged_folder_raises(tiny_model, tmp_path, damage):
     import shutil
 
@@ -195,6 +195,10 @@ def test_damaged_folder_raises(tiny_model, tmp_path, damage):
     elif damage == "format_version":
         meta = json.loads((d / "tagger.json").read_text())
         meta["format_version"] = 99
+        (d / "tagger.json").write_text(json.dumps(meta))
+    elif damage in ("features_unknown", "features_no_room"):  # rule-tag input the weights cannot take
+        meta = json.loads((d / "tagger.json").read_text())
+        meta["features"] = "spacy" if damage == "features_unknown" else "rules"
         (d / "tagger.json").write_text(json.dumps(meta))
     elif damage == "pickle_only":  # a pytorch_model.bin is never read
         w.rename(d / "pytorch_model.bin")

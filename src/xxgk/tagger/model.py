@@ -541,6 +541,12 @@ def load_tagger(path: str | Path | None = None, device: str | None = None, runti
     if not isinstance(tags, list) or tags[:1] != ["O"] or any(
             t != "O" and (t[:2] not in ("B-", "I-") or t[2:] not in LABELS) for t in tags):
         raise TaggerUnavailable(f"{folder}: unsupported tag set {tags!r}")
+    features = meta.get("features", "none")
+    if features not in ("none", "rules"):
+        raise TaggerUnavailable(f"{folder}: unknown input features {features!r}")
+    if features == "rules" and int(bert_cfg.get("type_vocab_size", 0)) < len(tags):
+        raise TaggerUnavailable(f"{folder}: reads the rules' tags but config.json has type_vocab_size "
+                                f"{bert_cfg.get('type_vocab_size')} < {len(tags)} tags")
     wfile = folder / "model.safetensors"
     if not wfile.exists():
         raise TaggerUnavailable(f"{folder}: model.safetensors missing")
