@@ -62,8 +62,7 @@ def write_card(folder: Path, meta: dict) -> None:
         *(["- input: the text's tokens plus the rules' own tags (the same BIO tags, from "
            "`xxgk.pipeline.rule_spans` over the whole text) through the token-type embedding, one row per tag; "
            f"hidden in {cfg.get('data', {}).get('feature_dropout', 0):.0%} of training windows so the model also "
-           "reads text the rules miss. The tagger is a corrector of the rules, trained where they disagree "
-           "with hand labels"] if meta.get("features") == "rules" else []),
+           "reads text the rules miss; it learns to correct the rules where they disagree with the hand labels"] if meta.get("features") == "rules" else []),
         f"- windows of {meta.get('max_length')} tokens, overlap {meta.get('stride')} tokens; each token's "
         "prediction comes from the window where it is most central",
         f"- weights: `model.safetensors`, storage `{meta.get('quantization')}` "
@@ -84,12 +83,13 @@ def write_card(folder: Path, meta: dict) -> None:
         (f"- dev: {d.get('dev_docs')} docs (checkpoint + threshold); " if d.get("dev_docs") else
          f"- no dev split held out (trained on {cfg.get('data', {}).get('train_splits')}; the last step is kept); ")
         + f"test: {d.get('test_docs')} docs, never trained on",
-        f"- hashes: train `{str(d.get('train_hash'))[:16]}`, dev `{str(d.get('dev_hash'))[:16]}`, "
+        f"- hashes: train `{str(d.get('train_hash'))[:16]}`, dev `{str(d.get('dev_hash'))[:16] if d.get('dev_docs') else '–'}`, "
         f"test `{str(d.get('test_hash'))[:16]}`",
         "",
         "## Training",
         f"- config hash `{meta.get('config_hash')}`, seed {meta.get('seed')}, {t.get('steps_run')} steps "
-        f"(best on dev: {t.get('best_step')}), batch {t.get('batch_size')}, device {t.get('device')}, "
+        + (f"(best on dev: {t.get('best_step')})" if d.get("dev_docs") else "(no dev: the last step kept)")
+        + f", batch {t.get('batch_size')}, device {t.get('device')}, "
         f"{t.get('minutes')} min",
         f"- versions: {', '.join(f'{k} {val}' for k, val in v.items() if val)}",
         f"- created {meta.get('created')}",
