@@ -237,6 +237,34 @@ def test_postprocess_one_count_for_fragments_on_the_same_number():
     assert got == [("70条", "TOTAL", 0.9)]
 
 
+def test_postprocess_header_conventions():
+    """annotations/GUIDE.md: a bare enumerator is not a header; a header broken over lines keeps its
+    line break; once a whole standard title is named, a blank line ends it (what follows is body)."""
+    from xxgk.tagger.model import postprocess
+
+    text = "二\n\n二、主动公开政府\n信息情况\n五、存在的主要问题及改进情况\n\n存在问题\n一、总体\n\n情况"
+    spans = [[0, 1, "SECTION", 0.8, 0.0]]
+    for h in ("二、主动公开政府\n信息情况", "五、存在的主要问题及改进情况\n\n存在问题", "一、总体\n\n情况"):
+        spans.append([text.index(h), text.index(h) + len(h), "SECTION", 0.9, 0.0])
+    got = [text[x:y] for x, y, lab, _ in postprocess(text, spans)]
+    assert got == ["二、主动公开政府\n信息情况", "五、存在的主要问题及改进情况", "一、总体\n\n情况"]
+
+
+def test_model_header_cut_by_the_end_of_a_page_gets_its_number():
+    """The tagger's span `三、收到` at the very end of a truncated page names section 3, as the rules'
+    own cut-header candidate does; the same words followed by more text name nothing."""
+    from xxgk.sections import model_candidates
+    from xxgk.spans import SpanPred
+    from xxgk.text import Text
+
+    text = "二、主动公开政府信息情况\n政府集中采购 1 8040\n三、收到"
+    a = text.index("三、收到")
+    cands = model_candidates(Text(text), [SpanPred(a, a + 4, "SECTION", 0.7, "model")])
+    assert [(c.number, text[c.start:c.end]) for c in cands] == [(3, "三、收到")]
+    t2 = Text(text + "\n一些正文")
+    assert model_candidates(t2, [SpanPred(a, a + 4, "SECTION", 0.7, "model")]) == []
+
+
 class CopyRulesNet:
     """A fake network that answers with the rule tag it is given as input (token_type_ids)."""
 

@@ -99,6 +99,15 @@ def _cut_header(t: Text) -> Candidate | None:
     tail = t.match.rstrip()
     a = tail.rfind("\n") + 1
     line = tail[a:]
+    num = _cut_number(line)
+    if num is None:
+        return None
+    start = a + len(line) - len(line.lstrip())
+    return Candidate(num, start, len(tail), "fuzzy", "cn", num)
+
+
+def _cut_number(line: str) -> int | None:
+    """The section a header cut short names: numeral plus the start of its standard title."""
     m = re.match(r"\s*第?([二三四五六])[、.,，]\s*(\S{2,})$", line)
     if not m:
         return None
@@ -107,8 +116,7 @@ def _cut_header(t: Text) -> Candidate | None:
     title = _TITLES[num - 1]
     if len(frag) < 2 or not (title.startswith(frag) or ("政府信息公开" + title).startswith(frag)):
         return None
-    start = a + len(line) - len(line.lstrip())
-    return Candidate(num, start, len(tail), "fuzzy", "cn", num)
+    return num
 
 
 def _make(t: Text, comp, num: int, ca: int, cb: int, tier: str) -> Candidate | None:
@@ -183,6 +191,8 @@ def model_candidates(t: Text, spans: list[SpanPred]) -> list[Candidate]:
         if sp.label != "SECTION":
             continue
         num = classify_header(t, sp.start, sp.end)
+        if num is None and not t.match[sp.end:].strip():
+            num = _cut_number(t.match[sp.start:sp.end])  # cut off by the end of a truncated page
         if num is None:
             continue
         comp = t.compact(sp.start, sp.end)

@@ -253,8 +253,10 @@ def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
         if not r:
             continue
         a, b = r
-        if lab == "SECTION" and not _header_start(text, a):
-            continue
+        if lab == "SECTION":
+            b = _header_end(text, a, b)
+            if not _header_start(text, a) or len(_CJK.findall(text, a, b)) < 2:
+                continue  # annotations/GUIDE.md: a bare enumerator is not a header
         if lab in ("COUNT", "TOTAL"):
             if not _count_re().fullmatch(text, a, b):
                 continue
@@ -278,6 +280,25 @@ def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
         if best is not None:
             best[2] = "TOTAL"
     return [(a, b, lab, score) for a, b, lab, score, _m in out]
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
+_TITLES = None
+
+
+def _header_end(text: str, a: int, b: int) -> int:
+    """A header ends at a blank line once it has named a whole standard title: what follows is the
+    body (a sub-heading such as 存在问题), not a header broken over lines."""
+    global _TITLES
+    if _TITLES is None:
+        from .. import labels as _labels
+
+        _TITLES = tuple(re.sub(r"[^\u4e00-\u9fff]", "", s.title) for s in _labels.SECTIONS)
+    m = _BLANK_LINE.search(text, a, b)
+    if m and "".join(_CJK.findall(text, a, m.start())).endswith(_TITLES):
+        return m.start()
+    return b
 
 
 def _header_start(text: str, a: int) -> bool:
