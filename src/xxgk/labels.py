@@ -52,6 +52,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 weak=r"其他(?:需要|应当)?报告(?:的)?事项|其他事项"),
 )
 
+# the six titles as bare Chinese characters (to compare with a header's words, whatever its spacing)
+SECTION_TITLE_CHARS: tuple[str, ...] = tuple(re.sub(r"[^\u4e00-\u9fff]", "", s.title) for s in SECTIONS)
+
 # words that introduce the sentence listing all six section names (not headers)
 SECTION_LIST_INTRO = re.compile(r"(?:包括|包含|由|分为|内容为|组成|含)[^。\n]{0,6}$")
 # a table-of-contents line: dotted leaders followed by a page number

@@ -91,7 +91,7 @@ def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
     return sorted((c for c in cands if c.score > 0), key=lambda c: (c.start, c.number))
 
 
-_TITLES = [re.sub(r"[^\u4e00-\u9fff]", "", s.title) for s in labels.SECTIONS]
+_TITLES = labels.SECTION_TITLE_CHARS
 
 
 def _cut_header(t: Text) -> Candidate | None:

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..labels import SECTION_TITLE_CHARS
 from ..spans import LABELS, SpanPred
 
 FORMAT_VERSION = 1
@@ -284,19 +285,13 @@ def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
-_TITLES = None
 
 
 def _header_end(text: str, a: int, b: int) -> int:
     """A header ends at a blank line once it has named a whole standard title: what follows is the
     body (a sub-heading such as 存在问题), not a header broken over lines."""
-    global _TITLES
-    if _TITLES is None:
-        from .. import labels as _labels
-
-        _TITLES = tuple(re.sub(r"[^\u4e00-\u9fff]", "", s.title) for s in _labels.SECTIONS)
     m = _BLANK_LINE.search(text, a, b)
-    if m and "".join(_CJK.findall(text, a, m.start())).endswith(_TITLES):
+    if m and "".join(_CJK.findall(text, a, m.start())).endswith(SECTION_TITLE_CHARS):
         return m.start()
     return b
 
