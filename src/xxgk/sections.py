@@ -91,9 +91,6 @@ def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
     return sorted((c for c in cands if c.score > 0), key=lambda c: (c.start, c.number))
 
 
-_TITLES = labels.SECTION_TITLE_CHARS
-
-
 def _cut_header(t: Text) -> Candidate | None:
     """A header cut off by the end of a truncated page ("三、收到"): the visible part of the title."""
     tail = t.match.rstrip()
@@ -113,7 +110,7 @@ def _cut_number(line: str) -> int | None:
         return None
     num = _CN[m.group(1)]
     frag = re.sub(r"[^\u4e00-\u9fff]", "", m.group(2))
-    title = _TITLES[num - 1]
+    title = labels.SECTION_TITLE_CHARS[num - 1]
     if len(frag) < 2 or not (title.startswith(frag) or ("政府信息公开" + title).startswith(frag)):
         return None
     return num

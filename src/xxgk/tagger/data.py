@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..pipeline import rule_spans  # the rules' spans over a whole text (weak labels)
 from ..spans import LABELS
 from .model import bio_tags, feature_ids, project_spans, rule_hints, trim_offsets, windows
 
@@ -59,13 +60,6 @@ def drop_overlaps(spans) -> list[tuple[int, int, str]]:
 # --------------------------------------------------------------------------------------------
 # weak labels from the rules
 # --------------------------------------------------------------------------------------------
-
-
-def rule_spans(text: str):
-    """The pipeline's rule spans (SECTION + narrative) as SpanPred."""
-    from ..pipeline import rule_spans as _pipeline_rule_spans
-
-    return list(_pipeline_rule_spans(text))
 
 
 def weak_spans(text: str, labels=LABELS) -> list[tuple[int, int, str]]:
