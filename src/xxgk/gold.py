@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from .record import SECTION_KEYS, NarrativeCount, Record, Section
 
 SPAN_LABELS = ("SECTION", "COUNT", "TOTAL", "CATEGORY")
-SPLITS = ("train", "dev", "test")
+# sealed: real reports no rule or model decision was tuned on (see annotations/README.md)
+SPLITS = ("train", "dev", "test", "sealed")
 GOLD_KEYS = ("format", "status", "meta", "sections", "active_disclosure", "applications", "review_litigation",
              "narrative", "checks")
 

@@ -64,6 +64,15 @@ def evaluate(
                                               help="a thresholds JSON (annotations/thresholds.json) to gate on"),
     worst: int = typer.Option(5, "--worst", min=0, help="documents shown in detail in the report"),
     threads: int = typer.Option(0, "--threads", min=0, help="torch threads for the tagger (0: torch's default)"),
+    robustness: bool = typer.Option(False, "--robustness",
+                                    help="also score every system on the fixtures re-served in damaged forms "
+                                         "(encodings, traditional characters, wraps, one-line bodies, spam, HTML, "
+                                         "JSONL, DOCX, ...)"),
+    forms: Optional[str] = typer.Option(None, "--forms", help="with --robustness: comma-separated forms (default all)"),
+    max_drop: Optional[float] = typer.Option(None, "--max-drop",
+                                             help="with --robustness: exit 1 when an information-preserving form "
+                                                  "drops more than this many points on cells, headers, narrative "
+                                                  "or meta"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress"),
 ):
     import json
@@ -87,6 +96,18 @@ def evaluate(
     ev = run(golds, chosen, model_path=model, progress=progress, threads=threads or None)
     if progress:
         typer.echo("", err=True)
+    if robustness and ev.runs:
+        from .perturb import FORMS
+        from .runner import add_robustness
+
+        names = [f.strip() for f in forms.split(",") if f.strip()] if forms else list(FORMS)
+        bad = [f for f in names if f not in FORMS]
+        if bad:
+            _fail(f"unknown form(s) {bad}: use {', '.join(FORMS)}")
+            return
+        add_robustness(ev, forms=names, progress=progress)
+        if progress:
+            typer.echo("", err=True)
     ev.input_note = note
     ev.input_path = str(input)
     if not ev.runs:
@@ -98,9 +119,22 @@ def evaluate(
         return
     for line in terminal_lines(metrics):
         typer.echo(line)
+    if ev.robustness:
+        from .robustness import check as check_robustness
+        from .robustness import terminal_lines as robustness_lines
+
+        for line in robustness_lines(ev.robustness):
+            typer.echo(line)
     typer.echo(f"\nwrote {output / 'metrics.json'} and {output / 'index.html'}")
     failures = []
     system = gate_system(metrics)
+    if ev.robustness and max_drop is not None:
+        rob_fails = check_robustness(ev.robustness, max_drop)
+        for f in rob_fails:
+            typer.echo(f"FAIL robustness {f}", err=True)
+        if rob_fails:
+            raise typer.Exit(1)
+        typer.echo(f"robustness gate passed (every information-preserving form within {max_drop:g} point)")
     if thresholds is not None:
         try:
             th = json.loads(thresholds.read_text(encoding="utf-8"))

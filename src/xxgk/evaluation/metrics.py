@@ -23,6 +23,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from ..text import fold
+
 DIGITS = 4
 
 
@@ -173,11 +175,13 @@ class SectionScores(Metric):
     name = "sections"
     description = ("Section headers: exact match of (number, start, end) as P/R/F1; 'found' = the gold header's "
                    "number is predicted on an overlapping span; offset error = |Δstart| and |Δend| in characters "
-                   "between a gold header and the predicted header with the same number.")
+                   "between a gold header and the predicted header with the same number; 'by_number' = P/R/F1 "
+                   "of the section numbers alone (offset-free, for re-served copies of a document).")
     inputs = "gold, pred: one list of (number, start, end) per document"
 
     def compute(self, gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[tuple]]) -> dict:
         tp = fp = fn = 0
+        num_tp = num_fp = num_fn = 0
         found = wrong_number = numbered = 0
         d_start, d_end = [], []
         exact_docs = 0
@@ -187,6 +191,8 @@ class SectionScores(Metric):
             t = multiset_tp(gs, ps)
             tp, fp, fn = tp + t, fp + len(ps) - t, fn + len(gs) - t
             exact_docs += int(sorted(gs) == sorted(ps))
+            n = multiset_tp([x[0] for x in gs], [x[0] for x in ps])
+            num_tp, num_fp, num_fn = num_tp + n, num_fp + len(ps) - n, num_fn + len(gs) - n
             by_num = defaultdict(list)
             for p in ps:
                 by_num[p[0]].append(p)
@@ -211,6 +217,7 @@ class SectionScores(Metric):
                                  "mean_end": ratio(sum(d_end), len(d_end)),
                                  "mean": ratio(sum(errs), len(errs)),
                                  "max": max(errs) if errs else None},
+                "by_number": prf(num_tp, num_fp, num_fn),
                 "documents": len(gold), "documents_exact": exact_docs}
 
 
@@ -341,7 +348,9 @@ def num_key(v):
 
 
 def cat_key(c):
-    return None if c is None else "".join(str(c).split())
+    """A category or title as compared: without whitespace, traditional and full-width forms folded
+    (a traditional-character copy of a report names the same things)."""
+    return None if c is None else fold("".join(str(c).split()))
 
 
 class NarrativeScores(Metric):

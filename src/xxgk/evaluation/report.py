@@ -125,6 +125,8 @@ def build_metrics(ev) -> dict:
                         "ms_per_doc": M.r4(1000 * run.seconds / n) if n else None}
         s["headline"] = {k: lookup(s, p) for k, (p, _b, _d) in HEADLINE.items()}
         out["systems"][name] = s
+    if getattr(ev, "robustness", None):
+        out["robustness"] = ev.robustness
     for g in golds:
         row = {"doc_id": g.doc_id, "split": g.split, "format": g.record.get("format"),
                "spans_only": g.spans_only, "errors": {}, "status": {}}
@@ -538,6 +540,39 @@ def _doc_detail(ev, metrics: dict, doc_id: str) -> str:
     return "".join(h)
 
 
+def _robustness_section(metrics: dict) -> list[str]:
+    rob = metrics.get("robustness")
+    if not rob:
+        return []
+    from .robustness import ROBUST_KEYS
+
+    out = [("<h2>Robustness: the same fixtures in damaged forms</h2><p class=note>Each fixture re-served in each "
+            f"form ({rob['documents']} documents, seed {rob['seed']}) and read through the ordinary input path. Scores "
+            "that do not depend on offsets: cells, headers (F1 of section numbers), narrative (F1 of value + category, "
+            "traditional forms folded), meta. Drop = clean − form, in points; information-preserving forms are gated at "
+            f"{rob['max_drop_points']:g} point; lossy forms are shown apart.</p>")]
+    for s, data in rob["systems"].items():
+        head = "".join(f"<th>{_e(k)}</th><th>drop</th>" for k in ROBUST_KEYS)
+        rows = ["<tr><td>clean</td><td></td>" + "".join(
+            f"<td>{_num(metrics, f'robustness/systems/{s}/clean/{k}')}</td><td></td>" for k in ROBUST_KEYS) + "</tr>"]
+        for n, row in data["forms"].items():
+            cells = []
+            for k in ROBUST_KEYS:
+                d = row["drop"][k]
+                cls = "bad" if (d is not None and d > rob["max_drop_points"] and not row["lossy"]) else ""
+                cells.append(f"<td>{_num(metrics, f'robustness/systems/{s}/forms/{n}/scores/{k}')}</td>"
+                             f"<td>{_num(metrics, f'robustness/systems/{s}/forms/{n}/drop/{k}', cls)}</td>")
+            changed = ", ".join(_e(d) for d in row["documents_changed"][:6])
+            more = len(row["documents_changed"]) - 6
+            changed += f" (+{more})" if more > 0 else ""
+            rows.append(f"<tr><td>{_e(n)}{' (lossy)' if row['lossy'] else ''}</td>"
+                        f"<td class=note>{_e(rob['forms'][n]['description'])}</td>{''.join(cells)}"
+                        f"<td class=note>{changed}</td></tr>")
+        out.append(f"<h3>{_e(s)}</h3><table><tr><th>form</th><th></th>{head}<th>documents changed</th></tr>"
+                   + "".join(rows) + "</table>")
+    return out
+
+
 def render_html(ev, metrics: dict, worst: int = 5) -> str:
     systems = metrics["systems_evaluated"]
     prim = metrics["primary"]
@@ -610,6 +645,7 @@ def render_html(ev, metrics: dict, worst: int = 5) -> str:
             ("runtime/docs_per_s", "documents per second"), ("runtime/ms_per_doc", "ms per document"),
             ("records/status/ok", "records ok"), ("records/status/partial", "records partial"),
             ("records/status/failed", "records failed"), ("records/raised", "documents where the system raised")]),
+        *_robustness_section(metrics),
         "<h2>Documents</h2><p class=note>Click a column to sort; linked documents are shown in detail below.</p>",
         _docs_table(metrics, set(worst_ids)),
         f"<h2>Worst documents ({_e(prim)})</h2>",

@@ -110,6 +110,8 @@ class Evaluation:
     input_path: str = ""
     texts: dict[str, str] = field(default_factory=dict)
     torch_threads: int | None = None
+    extractors: dict = field(default_factory=dict)  # name → fn(gold, decoded) → Record, as run
+    robustness: dict | None = None  # robustness.run_forms(...) when asked for
 
     @property
     def primary(self) -> str:
@@ -195,6 +197,7 @@ def run(golds: list[Gold], systems: tuple[str, ...] = SYSTEMS, model_path: str |
         for s in systems:
             if s not in ev.unavailable:
                 extractors[s] = system_extractor(s, tagger)
+    ev.extractors = dict(extractors)
     for s in extractors:
         ev.runs[s] = SystemRun(name=s)
     torch = sys.modules.get("torch") if tagger is not None else None
@@ -209,6 +212,15 @@ def run(golds: list[Gold], systems: tuple[str, ...] = SYSTEMS, model_path: str |
         if torch is not None and threads:
             torch.set_num_threads(before)  # leave torch as we found it
     return ev
+
+
+def add_robustness(ev: Evaluation, forms=None, seed: int = 0, progress=None) -> dict:
+    """Score the systems of `ev` on its fixtures re-served in damaged forms (robustness.py)."""
+    from .robustness import run_forms
+
+    clean = {s: [r.comparisons[g.doc_id] for g in ev.golds] for s, r in ev.runs.items()}
+    ev.robustness = run_forms(ev.golds, ev.extractors, clean, forms=forms, seed=seed, progress=progress)
+    return ev.robustness
 
 
 def _extract_all(ev: Evaluation, golds: list[Gold], extractors: dict[str, Extractor], progress) -> None:

@@ -107,8 +107,8 @@ class LeakGuard:
 def gold_examples(folder: str | Path, splits=("train",), fill_unchecked: bool = True) -> list[Example]:
     from ..gold import load_gold_dir
 
-    if "test" in splits:
-        raise ValueError("the test split is never trained on")
+    if "test" in splits or "sealed" in splits:
+        raise ValueError("the test and sealed splits are never trained on")
     out = []
     for g in load_gold_dir(folder, splits=tuple(splits)):
         spans = [(s.start, s.end, s.label) for s in g.spans]
@@ -126,10 +126,10 @@ def gold_examples(folder: str | Path, splits=("train",), fill_unchecked: bool = 
 
 
 def eval_texts(folder: str | Path) -> list[str]:
-    """Texts of the fixtures that must never be trained on (dev and test)."""
+    """Texts of the fixtures that must never be trained on (dev, test and sealed)."""
     from ..gold import load_gold_dir
 
-    return [g.text for g in load_gold_dir(folder, splits=("dev", "test"))]
+    return [g.text for g in load_gold_dir(folder, splits=("dev", "test", "sealed"))]
 
 
 def read_jsonl(path: str | Path) -> list[Example]:

@@ -191,11 +191,12 @@ def collect_data(cfg: dict, log=print):
     rng = random.Random(seed)
     ann = _resolve(cfg, dc["annotations"]) if dc.get("annotations") else None
     golds = load_gold_dir(ann) if ann and ann.exists() else []
-    if "test" in dc["train_splits"] or dc["test_split"] in dc["train_splits"]:
-        raise TrainError("the test split is never trained on")
+    if {"test", "sealed", dc["test_split"]} & set(dc["train_splits"]):
+        raise TrainError("the test and sealed splits are never trained on")
     dev = [g for g in golds if g.split == dc["dev_split"]]
     test = [g for g in golds if g.split == dc["test_split"]]
-    guard = D.LeakGuard([g.text for g in dev + test])
+    sealed = [g for g in golds if g.split == "sealed"]
+    guard = D.LeakGuard([g.text for g in dev + test + sealed])
     base: list[D.Example] = []
     if ann and ann.exists():
         base += D.gold_examples(ann, splits=tuple(dc["train_splits"]))

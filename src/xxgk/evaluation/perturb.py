@@ -1,0 +1,133 @@
+"""Re-serve a report's text in the damaged forms real scrapes take (the robustness harness).
+
+Each `Form` turns a document's normalised text into the bytes of a file (with its suffix), which
+the harness then reads through the ordinary input path (`xxgk.reading`), exactly as a user's file
+would be read. Information-preserving forms keep every figure and label, so a reader that gets
+the clean text right must get these right too; lossy forms (`glued`) can make figures ambiguous
+and are reported apart.
+
+The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`, which shows them):
+re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
+line, hard wraps, spam lines injected between lines (table rows included), one `<p>` per line
+inside page chrome, crawler JSONL, DOCX, UTF-16 without BOM.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import random
+import re
+from dataclasses import dataclass
+from html import escape
+from typing import Callable
+
+# Width of a hard wrap: scraped pages were seen wrapped at 38 to 60 characters per line.
+WRAP_WIDTH = (38, 60)
+# Share of lines followed by an injected junk line (about one in eight, as seen on hijacked mirrors).
+SPAM_RATE = 0.12
+SPAM_LINES = ("澳门新葡京 官方网站", "点击进入 www.example-bet.com", "最新电影 在线观看 免费",
+              "彩票开奖结果 实时查询", "加微信 领取红包", "【广告】 特价机票")
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    description: str
+    suffix: str
+    lossy: bool
+    render: Callable[[str, str, random.Random], bytes]  # (text, doc_id, rng) -> file bytes
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t():
+    import opencc  # opencc-python-reimplemented, a declared dependency
+
+    return opencc.OpenCC("s2t")
+
+
+def to_traditional(s: str) -> str:
+    return _s2t().convert(s)
+
+
+def fullwidth_digits(s: str) -> str:
+    return s.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+
+
+def hard_wrap(s: str, rng: random.Random) -> str:
+    width = rng.randint(*WRAP_WIDTH)
+    out = []
+    for line in s.split("\n"):
+        while len(line) > width:
+            out.append(line[:width])
+            line = line[width:]
+        out.append(line)
+    return "\n".join(out)
+
+
+def inject_spam(s: str, rng: random.Random, junk: tuple[str, ...] = SPAM_LINES) -> str:
+    out = []
+    for line in s.split("\n"):
+        out.append(line)
+        if rng.random() < SPAM_RATE:
+            out.append(rng.choice(junk))
+    return "\n".join(out)
+
+
+def html_page(s: str, title: str) -> str:
+    paras = "".join(f"<p>{escape(line)}</p>\n" for line in s.split("\n") if line.strip())
+    nav = "".join(f'<li><a href="/n{i}">栏目{i}</a></li>' for i in range(12))
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+            f"<body><div class='nav'><ul>{nav}</ul></div>"
+            f"<div class='crumb'>首页 &gt; 政府信息公开 &gt; 年度报告</div>"
+            f"<div class='article'>{paras}</div>"
+            f"<div class='footer'>主办单位：本站 网站标识码 0000000000</div></body></html>")
+
+
+def docx_bytes(s: str) -> bytes:
+    import docx
+
+    d = docx.Document()
+    for line in s.split("\n"):
+        d.add_paragraph(line)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def _utf8(s: str) -> bytes:
+    return s.encode("utf-8")
+
+
+FORMS: dict[str, Form] = {f.name: f for f in (
+    Form("gb18030", "GB18030 bytes", ".txt", False, lambda s, i, r: s.encode("gb18030")),
+    Form("big5", "traditional characters, Big5 bytes", ".txt", False,
+         lambda s, i, r: to_traditional(s).encode("big5", errors="replace")),
+    Form("trad", "traditional characters, UTF-8", ".txt", False, lambda s, i, r: _utf8(to_traditional(s))),
+    Form("crlf", "Windows line ends", ".txt", False, lambda s, i, r: _utf8(s.replace("\n", "\r\n"))),
+    Form("fullwidth", "full-width digits (０-９)", ".txt", False, lambda s, i, r: _utf8(fullwidth_digits(s))),
+    Form("oneline", "every line break turned into one space", ".txt", False,
+         lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", " ", s))),
+    Form("wrap", "hard-wrapped at 38-60 characters", ".txt", False, lambda s, i, r: _utf8(hard_wrap(s, r))),
+    Form("spam", "junk lines injected between lines, table rows included", ".txt", False,
+         lambda s, i, r: _utf8(inject_spam(s, r))),
+    Form("html", "one <p> per line inside page chrome", ".html", False, lambda s, i, r: _utf8(html_page(s, i))),
+    Form("jsonl", "crawler JSONL line (id, url, text)", ".jsonl", False,
+         lambda s, i, r: _utf8(json.dumps({"id": i, "url": f"http://example.invalid/{i}", "text": s},
+                                          ensure_ascii=False) + "\n")),
+    Form("docx", "DOCX, one paragraph per line", ".docx", False, lambda s, i, r: docx_bytes(s)),
+    Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
+    Form("glued", "line breaks removed with no separator (lossy: table digits run together)", ".txt", True,
+         lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", "", s))),
+)}
+
+PRESERVING = tuple(n for n, f in FORMS.items() if not f.lossy)
+LOSSY = tuple(n for n, f in FORMS.items() if f.lossy)
+
+
+def render(form: str, text: str, doc_id: str, seed: int = 0) -> tuple[str, bytes]:
+    """(suffix, bytes) of `text` served in `form`; the same seed and doc_id give the same bytes."""
+    f = FORMS[form]
+    rng = random.Random(f"{seed}:{form}:{doc_id}")
+    return f.suffix, f.render(text, doc_id, rng)
