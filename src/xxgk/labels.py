@@ -244,6 +244,68 @@ NO_APPLICATIONS = re.compile(r"(?:没有|未|无)(?:收到|受理|接到|发生)
 # page chrome and spam (removed from the match view only; the text itself is never edited)
 # ---------------------------------------------------------------------------------------------
 
-# pinyin that hijacked mirror sites inject after characters: 規(guī)定
-PINYIN_INJECTION = r"\([a-zü]*[àáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜ][a-zàáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜü]{0,6}\)"
+# pinyin that hijacked mirror sites inject after characters: 規(guī)定; in a Big5 copy the toned vowel,
+# which Big5 cannot encode, arrives as '?': 規(gu?)定
+PINYIN_INJECTION = r"\([a-zü]*[àáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜ?][a-zàáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜü]{0,6}\)"
 CHROME_LINE = re.compile(r"打印本页|关闭窗口|当前位置|您当前的位置|首页\s*>|索\s*引\s*号|无障碍|字体[:：]?\s*[【\[]?\s*[大中小]|分享到|扫一扫|浏览次数|点击数|访问量")
+
+# ---------------------------------------------------------------------------------------------
+# the tables' own vocabulary (to tell a foreign line inside a table from a label)
+# ---------------------------------------------------------------------------------------------
+
+# The words the national template and its common variants print in and around the three tables.
+# A line inside a table region whose Chinese has almost none of these word pairs (an ad, a spam
+# link, a share button) is foreign: it is neither a label nor a value, and does not split a row.
+TABLE_VOCABULARY = (
+    "二、主动公开政府信息情况 第二十条第（一）项 第（五）项 第（六）项 第（八）项 第（九）项 第（十）项 信息内容 "
+    "本年制发件数 本年废止件数 现行有效件数 本年新制作数量 本年新公开数量 对外公开总数量 规章 行政规范性文件 规范性文件 "
+    "本年处理决定数量 处理决定数量 上一年项目数量 本年增减 本年增/减 行政许可 其他对外管理服务事项 行政处罚 行政强制 "
+    "本年收费金额（单位：万元） 行政事业性收费 政府集中采购 采购项目数量 采购总金额 单位名义制发 "
+    "三、收到和处理政府信息公开申请情况 本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和 "
+    "申请人情况 自然人 法人或其他组织 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计 合计 "
+    "一、本年新收政府信息公开申请数量 二、上年结转政府信息公开申请数量 三、本年度办理结果 （一）予以公开 "
+    "（二）部分公开（区分处理的，只计这一情形，不计其他情形） （三）不予公开 1.属于国家秘密 "
+    "2.其他法律行政法规禁止公开 3.危及“三安全一稳定” 4.保护第三方合法权益 5.属于三类内部事务信息 "
+    "6.属于四类过程性信息 7.属于行政执法案卷 8.属于行政查询事项 （四）无法提供 1.本机关不掌握相关政府信息 "
+    "2.没有现成信息需要另行制作 3.补正后申请内容仍不明确 （五）不予处理 1.信访举报投诉类申请 2.重复申请 "
+    "3.要求提供公开出版物 4.无正当理由大量反复申请 5.要求行政机关确认或重新出具已获取信息 （六）其他处理 "
+    "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请 "
+    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 3.其他 （七）总计 "
+    "四、结转下年度继续办理 四、政府信息公开行政复议、行政诉讼情况 行政复议 行政诉讼 未经复议直接起诉 复议后起诉 "
+    "结果维持 结果纠正 其他结果 尚未审结 五、存在的主要问题及改进情况 六、其他需要报告的事项 一、总体情况 "
+    "数量 件 条 万元 元 单位 项目 年度 本年 上年 情况 情形 办理 结果 信息处理费 通知收取件数 通知收取金额 "
+    "实际收取金额 注：统计数据 截至 说明"
+)
+# below this share of a line's Chinese character pairs found in TABLE_VOCABULARY, the line is foreign
+# (template labels score near 1; unseen label wording seen so far scores above 0.4; ads 0 to 0.25)
+FOREIGN_LINE_MAX_SHARE = 0.3
+# too little Chinese to judge below this many characters (unless the line is a web address)
+FOREIGN_LINE_MIN_CJK = 4
+_URLISH = re.compile(r"(?:www\.|https?://|\.com\b|\.cn\b|\.net\b)", re.I)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _table_bigrams() -> frozenset:
+    chars = [c for c in TABLE_VOCABULARY]
+    return frozenset(a + b for a, b in zip(chars, chars[1:]) if _CJK.match(a) and _CJK.match(b))
+
+
+TABLE_BIGRAMS = _table_bigrams()
+
+
+def is_foreign_line(line: str) -> bool:
+    """A line (match view) inside a table that is neither a label nor holds a value: spam, a link."""
+    s = line.strip()
+    if not s:
+        return False
+    if _URLISH.search(s) and not re.search(r"\d\s*$", s.split()[-1] if s.split() else ""):
+        return True
+    cjk = _CJK.findall(s)
+    if len(cjk) < FOREIGN_LINE_MIN_CJK or re.search(r"\d", s):
+        return False
+    runs = re.findall(r"[\u4e00-\u9fff]+", s)
+    pairs = [r[i:i + 2] for r in runs for i in range(len(r) - 1)]
+    if not pairs:
+        return False
+    share = sum(1 for p in pairs if p in TABLE_BIGRAMS) / len(pairs)
+    return share < FOREIGN_LINE_MAX_SHARE

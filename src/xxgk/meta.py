@@ -68,6 +68,12 @@ def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | Non
         else:
             # "XX镇人民政府特此编制2024年度…报告": the body is the sentence's subject, not part of a title
             return None
+    gap = _last_gap(t, comp, start_c, m.start("year") + shift)
+    if gap is not None and gap - start_c < len(org1) - 1:
+        # a body's name has no space inside; what stands before the last one is chrome that a page
+        # flattened onto the title's line ("无障碍 吉林省交通运输厅2024年…", "年报 中村乡2020年…")
+        org1 = org1[gap - start_c:]
+        start_c = org_c = gap
     junk = list(_JUNK_CUT.finditer(org1))
     if junk:  # site name or chrome before the title ("门户网站-", "Page 2 -"): keep what follows it
         cut = junk[-1].end()
@@ -106,6 +112,18 @@ def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | Non
         score -= 1.0
     title = re.sub(labels.PINYIN_INJECTION, "", re.sub(r"\s*\n\s*", "", t.text[a:b])).strip()
     return TitleMatch(title=title, organization=org, year=year, start=a, end=b, score=score)
+
+
+def _last_gap(t: Text, comp, a: int, b: int) -> int | None:
+    """Compact index just after the last whitespace run of the text between compact [a, b)."""
+    if b - a < 2:
+        return None
+    ta, tb = comp.span_to_text(a, b)
+    seg = t.text[ta:tb]
+    gaps = [m for m in re.finditer(r"\s+", seg) if 0 < m.start()]
+    if not gaps:
+        return None
+    return comp.from_text(ta + gaps[-1].end())
 
 
 def is_interpretation(t: Text, title: TitleMatch | None) -> bool:

@@ -34,6 +34,9 @@ _FUZZY = [
 MAX_PER_PATTERN = 40
 _LINE_LEAD = re.compile(r"^[\s#>*?|•·\-]*$")
 _SENT_BOUNDARY = re.compile(r"[。！？!?；;:：]\s*$|\s$")
+# what a header glued onto the previous text may follow: a figure, a closing bracket or quote, a
+# Chinese character (never an enumerator's own 第, which makes 第三、… a reference)
+_GLUED_BEFORE = re.compile(r"[\d)）\]】”\"'\u4e00-\u9fff]$")
 
 
 @dataclass
@@ -141,6 +144,10 @@ def _score(t: Text, c: Candidate, title_pos: int | None) -> None:
     rest_of_line = match[c.end:line_b].strip()
     own_line = at_line_start and (not rest_of_line or re.fullmatch(r"[:：。.\s]*", rest_of_line) is not None)
     inline_ok = not at_line_start and bool(_SENT_BOUNDARY.search(match[max(line_a, c.start - 2):c.start]))
+    # a one-line body glues the template's own header to whatever precedes it (a table's last digits,
+    # the end of a sentence without a full stop): its wording and agreeing numeral are evidence enough
+    glued_ok = (not at_line_start and c.tier == "strong" and c.enum == "cn" and c.numeral == c.number
+                and bool(_GLUED_BEFORE.search(match[max(line_a, c.start - 1):c.start])))
     base = {"strong": 3.0, "fuzzy": 2.0, "weak": 1.0}[c.tier]
     reasons = [c.tier]
     # list of section names in an introductory sentence
@@ -167,7 +174,7 @@ def _score(t: Text, c: Candidate, title_pos: int | None) -> None:
         base -= 0.8
     elif c.enum == "digit":
         base -= 0.2
-    if not (at_line_start or inline_ok):
+    if not (at_line_start or inline_ok or glued_ok):
         c.score, c.reason = 0.0, "inside a sentence"
         return
     score = base + (0.6 if at_line_start else 0.0) + (0.3 if own_line else 0.0)

@@ -121,7 +121,7 @@ def tokenize(t: Text, a: int, b: int, masks: list[tuple[int, int]] = ()) -> tupl
         nl = src.find("\n", pos, b)
         le = b if nl < 0 else nl
         line = src[pos:le]
-        if labels.PAGE_FOOTER.match(line) or not line.strip():
+        if labels.PAGE_FOOTER.match(line) or not line.strip() or labels.is_foreign_line(line):
             pass
         elif "\t" in line or line.count("|") >= 2:
             sep = "\t" if "\t" in line else "|"
@@ -201,8 +201,9 @@ def _has_text(t: Text, i: int, j: int, masks) -> bool:
     seg = t.match[i:j]
     if _SEP_ONLY.match(seg):
         return False
-    # footers on their own lines are not label text
-    lines = [ln for ln in seg.split("\n") if ln.strip() and not labels.PAGE_FOOTER.match(ln)]
+    # footers and foreign lines (spam, links) on their own lines are not label text
+    lines = [ln for ln in seg.split("\n") if ln.strip() and not labels.PAGE_FOOTER.match(ln)
+             and not labels.is_foreign_line(ln)]
     return any(not _SEP_ONLY.match(ln) for ln in lines)
 
 
@@ -371,6 +372,9 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
         cands, complete = glued.split_candidates([r for _, r in runs], n)
         if len(cands) == 1 and sum(len(r) for _, r in runs) == n:
             chosen, how = cands[0], None
+        elif len(cands) == 1 and complete:
+            # '0011' → 0,0,11: no other split avoids a leading zero (a cell is never printed as '01')
+            chosen, how = cands[0], "the only split without leading zeros"
         else:
             chosen, how = _pick_by_prose(cands, spec, prose_numbers), "figures repeated in the text"
         digits = "".join(r for _, r in runs)

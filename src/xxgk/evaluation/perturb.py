@@ -40,15 +40,31 @@ class Form:
     render: Callable[[str, str, random.Random], bytes]  # (text, doc_id, rng) -> file bytes
 
 
-@functools.lru_cache(maxsize=1)
-def _s2t():
+@functools.lru_cache(maxsize=2)
+def _opencc(config: str):
     import opencc  # opencc-python-reimplemented, a declared dependency
 
-    return opencc.OpenCC("s2t")
+    return opencc.OpenCC(config)
 
 
 def to_traditional(s: str) -> str:
-    return _s2t().convert(s)
+    return _opencc("s2t").convert(s)
+
+
+def big5_bytes(s: str) -> bytes:
+    """Traditional characters as a Big5 page has them: Taiwan forms (s2tw, which Big5 encodes: 為 not
+    爲), odd spaces as spaces; what Big5 still cannot encode (pinyin tone marks) becomes '?', as a
+    real conversion does."""
+    import unicodedata
+
+    out = []
+    for ch in _opencc("s2tw").convert(s):
+        try:
+            out.append(ch.encode("big5"))
+        except UnicodeEncodeError:
+            alt = " " if ch.isspace() else unicodedata.normalize("NFKC", ch)
+            out.append(alt.encode("big5", errors="replace"))
+    return b"".join(out)
 
 
 def fullwidth_digits(s: str) -> str:
@@ -103,7 +119,7 @@ def _utf8(s: str) -> bytes:
 FORMS: dict[str, Form] = {f.name: f for f in (
     Form("gb18030", "GB18030 bytes", ".txt", False, lambda s, i, r: s.encode("gb18030")),
     Form("big5", "traditional characters, Big5 bytes", ".txt", False,
-         lambda s, i, r: to_traditional(s).encode("big5", errors="replace")),
+         lambda s, i, r: big5_bytes(s)),
     Form("trad", "traditional characters, UTF-8", ".txt", False, lambda s, i, r: _utf8(to_traditional(s))),
     Form("crlf", "Windows line ends", ".txt", False, lambda s, i, r: _utf8(s.replace("\n", "\r\n"))),
     Form("fullwidth", "full-width digits (０-９)", ".txt", False, lambda s, i, r: _utf8(fullwidth_digits(s))),
