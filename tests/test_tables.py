@@ -22,7 +22,10 @@ def assert_table3(rec, t3):
 def test_table3_and_4_in_every_layout(layout, fmt):
     t3, t4 = consistent_table3(7, fmt, big=True), table4(3)
     rec = run_text(report(t3, t4, layout=layout, fmt=fmt))
-    assert rec.format == fmt
+    # table 二 is printed in the 2021 layout here; its labels decide the format, and a 2019-style
+    # table 三 (one （六） row, as some 2021 reports keep) is still read with its own rows
+    assert rec.format == "2021"
+    assert type(rec.applications).__name__ == f"Applications{fmt}"
     assert_table3(rec, t3)
     assert cells(rec, "review_litigation") == t4
     assert [c.rule for c in rec.checks if c.status != "PASS"] == []

@@ -34,6 +34,10 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT
 
 
+# documents named one by one in the closing summary (failed, inconsistent); the rest are counted
+SUMMARY_NAMED = 20
+
+
 @dataclass
 class Summary:
     total: int = 0
@@ -46,14 +50,18 @@ class Summary:
     seconds: float = 0.0
     model: str = "rules only"
     failures: list[str] = field(default_factory=list)
+    inconsistent: list[str] = field(default_factory=list)  # "source: rule, rule" of the first documents
 
     def add(self, rec: Record) -> None:
         self.total += 1
         setattr(self, rec.status, getattr(self, rec.status) + 1)
-        n = sum(1 for c in rec.checks if c.status == "FAIL")
+        failed = [c.rule for c in rec.checks if c.status == "FAIL"]
+        n = len(failed)
         self.checks_failed += n
         self.docs_with_failed_checks += 1 if n else 0
-        if rec.status == "failed" and len(self.failures) < 20:
+        if n and len(self.inconsistent) < SUMMARY_NAMED:
+            self.inconsistent.append(f"{rec.source}: {', '.join(failed)}")
+        if rec.status == "failed" and len(self.failures) < SUMMARY_NAMED:
             self.failures.append(rec.errors[0] if rec.errors else rec.doc_id)
 
 

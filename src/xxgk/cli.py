@@ -76,10 +76,15 @@ def _print_summary(s, output: str) -> None:
     c.print(f"[bold]{s.total}[/bold] documents in {s.seconds:.1f}s ({rate:.1f}/s) → {output}")
     c.print(f"  ok {s.ok}   partial {s.partial}   failed {s.failed}" +
             (f"   skipped (resume) {s.skipped}" if s.skipped else ""))
-    c.print(f"  checks failed: {s.checks_failed} in {s.docs_with_failed_checks} documents")
+    c.print(f"  checks failed: {s.checks_failed} in {s.docs_with_failed_checks} documents "
+            "(their records say consistent: false)")
+    for d in s.inconsistent[:5]:
+        c.print(f"  [yellow]inconsistent[/yellow] {d}", markup=True, highlight=False, soft_wrap=True)
+    if s.docs_with_failed_checks > 5:
+        c.print(f"  … {s.docs_with_failed_checks - 5} more documents with failed checks (see `failed_checks`)")
     c.print(f"  tagger: {s.model}")
     for f in s.failures[:5]:
-        c.print(f"  [red]failed[/red] {f}", markup=True, highlight=False)
+        c.print(f"  [red]failed[/red] {f}", markup=True, highlight=False, soft_wrap=True)
     if len(s.failures) > 5:
         c.print(f"  … {s.failed - 5} more failed documents (see `errors` in the records)")
 

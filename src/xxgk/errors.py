@@ -25,6 +25,7 @@ class Errors:
     E015 = "E015 internal error while extracting ({detail}): {source}"
     E016 = "E016 unreadable HTML ({detail}): {path}"
     E017 = "E017 could not read file ({detail}): {path}"
+    E018 = "E018 not an annual report: the document calls itself '{heading}': {source}"
 
 
 class Warnings:

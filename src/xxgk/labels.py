@@ -74,6 +74,10 @@ TITLE_PREFIX = re.compile(r"^(?:标题|标\s*题|题目|title)\s*[:：|]?\s*")
 # words of a sentence that mentions the title ("现公布XX局2023年…报告"): the body's name follows them
 TITLE_VERBS = re.compile(r"公布|发布|编制(?:了|并)?|现将|特此|印发|制定|要求|根据|按照|结合实际|向社会")
 GENERIC_ORG = re.compile(r"^(?:本单位|本机关|本部门|本级|我[局镇乡委办厅市县区街]|我单位|本)$")
+# a heading naming another kind of document (a letter, a notice, a guide, a work summary, a tender):
+# such a page is filed under 年报 on many sites but is not a report
+OTHER_DOCUMENT_HEADING = re.compile(r"的函$|通知$|指南$|公告$|方案$|工作总结|工作要点|分解表|思路$|需求$|意见$|决定$|目录$")
+REPORT_SELF_REFERENCE = re.compile(r"本(?:年度)?报告(?:由|是|根据|依据|按照|所列|中所列|内容|包括)")
 INTERPRETATION = re.compile(r"解读|图解|一图读懂|图读|读懂|答记者问|问答")
 PUBLISHED_LABEL = re.compile(
     r"(?:发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|印发日期|撰写时间|日期)[\s:：|]{0,8}"

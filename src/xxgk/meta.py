@@ -126,6 +126,23 @@ def _last_gap(t: Text, comp, a: int, b: int) -> int | None:
     return comp.from_text(ta + gaps[-1].end())
 
 
+_HEADING_LABEL = re.compile(r"^\s*(?:标题|标\s*题|题目|title)\s*[:：]\s*(.+)$", re.M)
+
+
+def other_document_heading(t: Text) -> str | None:
+    """The page's own heading when it names another kind of document (函, 通知, 指南, 工作总结 …).
+
+    The heading is a crawler's `标题:` line when there is one, else the first non-empty line; a
+    heading that names a 报告 is never another kind."""
+    head = t.match[:_HEAD_CHARS]
+    m = _HEADING_LABEL.search(head[:600])
+    line = m.group(1) if m else next((ln for ln in head.split("\n") if ln.strip()), "")
+    line = line.strip()[:80]
+    if not line or "报告" in line:
+        return None
+    return line if labels.OTHER_DOCUMENT_HEADING.search(line) else None
+
+
 def is_interpretation(t: Text, title: TitleMatch | None) -> bool:
     """A 解读 / 图解 article about a report rather than the report itself."""
     first_line = t.match.lstrip().split("\n", 1)[0][:80]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import labels
 from .errors import Errors, Warnings
-from .meta import extract_meta, is_interpretation
+from .meta import extract_meta, is_interpretation, other_document_heading
 from .narrative import link_counts, rule_spans as narrative_rule_spans
 from .reading import Decoded
 from .reconcile import check_applications, check_restatements, check_review, failed_messages
@@ -227,7 +227,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
 
     # format
     layouts = {r.name: r.layout for r in results if r.data is not None}
-    rec.format = _format(layouts, meta.year)
+    rec.format = _format(results, meta.year)
 
     # narrative
     spans = _narrative_spans(t, prose, model_spans, system if use_model else "rules", threshold)
@@ -242,13 +242,20 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
         checks += check_review(rec.review_litigation, rec.provenance)
     checks += check_restatements(t, prose, rec)
     rec.checks = checks
+    rec.failed_checks = [c.rule for c in checks if c.status == "FAIL"]
+    assessed = [c for c in checks if c.status != "NOT_ASSESSABLE"]
+    rec.consistent = None if not assessed else not rec.failed_checks
     warnings.extend(failed_messages(checks))
 
     # status
-    is_report = _report_score(t, title, sections, results) >= 2
+    is_report = _is_report(t, title, sections, results)
+    other_kind = other_document_heading(t)
     if is_interpretation(t, title):
         rec.status = "failed"
         rec.errors.append(Errors.E013.format(source=source))
+    elif other_kind and len(sections) < MIN_SECTIONS_OVER_HEADING and not any(r.data is not None for r in results):
+        rec.status = "failed"
+        rec.errors.append(Errors.E018.format(heading=other_kind, source=source))
     elif not is_report:
         rec.status = "failed"
         rec.errors.append(Errors.E012.format(source=source))
@@ -296,15 +303,54 @@ def _narrative_spans(t: Text, prose, model_spans, system: str, threshold: float)
     return combine_narrative(model, rule, threshold)
 
 
-def _format(layouts: dict, year: int | None) -> str:
+def _format(results: list, year: int | None) -> str:
+    """The template the tables follow, from their own labels: table 二's (本年制发… vs 本年新制作…)
+    first, as the most distinct; then table 三's (（六） in three rows or one). Some 2021 reports keep
+    the 2019 single （六）其他处理 row in table 三: their format is still 2021, and table 三 keeps the
+    keys of the row it prints. Without labels, a parsed table's layout, then the year."""
+    by_name = {r.name: r for r in results if r.layout}
+    if year is not None and year < 2019 and not any(r.cells_found for r in results):
+        return "pre2019"  # a free-form report whose text names table rows without a table
+    for name in ("table 二", "table 三"):
+        r = by_name.get(name)
+        if r is not None and r.layout_from_labels:
+            return r.layout
     for name in ("table 三", "table 二"):
-        if layouts.get(name):
-            return layouts[name]
+        r = by_name.get(name)
+        if r is not None and r.data is not None:
+            return r.layout
     if year is None:
         return "unknown"
     if year < 2019:
         return "pre2019"
     return "2019" if year <= 2020 else "2021"
+
+
+# A page whose own heading names another kind of document is still read as a report when it holds
+# this many standard headers or a table (a report wrapped in a cover letter).
+MIN_SECTIONS_OVER_HEADING = 4
+# A title with no header and no table is a report only when a body follows it (a page cut inside
+# section 一), not a one- or two-line news item that names a report.
+MIN_BODY_AFTER_TITLE = 300
+# where a report's opening paragraph (本报告由…编制) stands
+REPORT_INTRO_CHARS = 1500
+
+
+def _is_report(t: Text, title, sections, results) -> bool:
+    tables = sum(1 for r in results if r.data is not None)
+    if not title and not sections:
+        # with nothing else to go on, a table counts only when most of its cells are there (a text
+        # that quotes a few row labels, such as a README, is not a table)
+        tables = sum(1 for r in results if r.data is not None and 2 * r.cells_found >= r.cells_total)
+    if not title and not sections and not tables:
+        # a page cut before its first header and without a title line: only a report speaks of
+        # itself as 本报告 / 本年度报告 in its opening lines
+        head = t.match[:REPORT_INTRO_CHARS]
+        return bool(labels.REPORT_SELF_REFERENCE.search(head)) and "政府信息公开" in head \
+            and len(t.text.strip()) >= MIN_BODY_AFTER_TITLE
+    if not sections and not tables and len(t.text.strip()) - title.end < MIN_BODY_AFTER_TITLE:
+        return False
+    return _report_score(t, title, sections, results) >= 2
 
 
 def _report_score(t: Text, title, sections, results) -> int:

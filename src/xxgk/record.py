@@ -225,6 +225,10 @@ class Record(_Model):
     review_litigation: Optional[ReviewLitigation] = None
     narrative: list[NarrativeCount] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
+    consistent: Optional[bool] = Field(
+        None, description="added: false when any check FAILs (the document's own figures disagree), true when "
+                          "every assessable check passes, null when no check could be assessed")
+    failed_checks: list[str] = Field(default_factory=list, description="added: the rules that FAIL, in check order")
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     missing: list[str] = Field(default_factory=list, description="added: parts not found (why status is partial)")
     warnings: list[str] = Field(default_factory=list)

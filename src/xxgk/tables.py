@@ -98,6 +98,7 @@ class TableResult:
     cells_found: int = 0
     cells_total: int = 0
     region: tuple[int, int] | None = None
+    layout_from_labels: bool = False  # the layout was read from the table's own labels, not the year
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,8 +272,10 @@ def parse_table2(t: Text, region: tuple[int, int], year: int | None, html_spans=
     comp_view = t.compact(a, b)
     if labels.T2_LAYOUT_2019.search(comp_view.s):
         layout = "2019"
+        res.layout_from_labels = True
     elif labels.T2_LAYOUT_2021.search(comp_view.s):
         layout = "2021"
+        res.layout_from_labels = True
     else:
         layout = "2019" if year in (2019, 2020) else "2021"
     specs = labels.T2_ROWS_2019 if layout == "2019" else labels.T2_ROWS_2021
@@ -322,6 +325,10 @@ def parse_table2(t: Text, region: tuple[int, int], year: int | None, html_spans=
                 res.provenance[path] = prov
     if not found_any:
         res.warnings.append(Warnings.W126.format(table="table 二"))
+        if res.layout_from_labels and all_anchors:
+            # the table's labels are there but not one figure: keep the layout's keys, every cell null,
+            # so a record's keys (and a CSV's columns) do not depend on what a page happened to hold
+            res.data = data
         return res
     res.data = data
     return res
@@ -452,8 +459,10 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
     comp = t.compact(a, b).s
     if labels.T3_LAYOUT_2021.search(comp):
         layout = "2021"
+        res.layout_from_labels = True
     elif re.search(r"其他处理", comp):
         layout = "2019"  # a single （六）其他处理 row
+        res.layout_from_labels = True
     elif hint in ("2019", "2021"):
         layout = hint  # the table is cut off before （六）: follow table 二's layout
     else:
