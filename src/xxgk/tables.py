@@ -148,12 +148,30 @@ def tokenize(t: Text, a: int, b: int, masks: list[tuple[int, int]] = ()) -> tupl
             _cell_tokens(t, pos, le, line_no, masked, toks, cell_mode=False)
         line_no += 1
         pos = le + 1
+    toks = _join_wrapped(t, toks)
     gaps = []
     prev_end = a
     for tk in toks:
         gaps.append(_has_text(t, prev_end, tk.start, masks))
         prev_end = tk.end
     return toks, gaps
+
+
+def _join_wrapped(t: Text, toks: list[Tok]) -> list[Tok]:
+    """Numbers a hard wrap cut in two (`78` at the end of a full-width line, `16` starting the next)."""
+    width = t.wrap_width
+    if width is None:
+        return toks
+    src = t.match
+    out: list[Tok] = []
+    for tk in toks:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.kind == "num" and tk.kind == "num" and src[prev.end:tk.start] == "\n"
+                and not tk.raw.startswith(("+", "-", "−")) and (prev.end - (src.rfind("\n", 0, prev.end) + 1)) == width):
+            out[-1] = Tok("num", prev.start, tk.end, prev.line, prev.raw + tk.raw)
+            continue
+        out.append(tk)
+    return out
 
 
 def _in_masks(i: int, j: int, masked, starts=None) -> bool:

@@ -15,6 +15,7 @@ import bisect
 import functools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -67,7 +68,14 @@ def _fold_table() -> dict[int, str]:
     table[0x00A0] = " "
     for cp, s in _t2s_table().items():
         table[cp] = table.get(ord(s), s)
+    # characters that are simplified forms too but stand for another character in converted text
+    # (反复 → 反覆, 了解 → 瞭解): in the match view they count as the character the labels use
+    for a, b in _AMBIGUOUS_TRADITIONAL.items():
+        table[ord(a)] = b
     return table
+
+
+_AMBIGUOUS_TRADITIONAL = {"覆": "复", "瞭": "了"}
 
 
 def fold(s: str) -> str:
@@ -116,6 +124,14 @@ class Compact:
         return self._cstarts[k] + seg_len
 
 
+# A page counts as hard-wrapped when at least WRAP_MIN_LINES lines, and WRAP_MIN_SHARE of the lines
+# of WRAP_MIN_WIDTH characters or more, have one and the same length (scrapes were seen wrapped at
+# 38 to 60 characters; prose paragraphs and table rows vary in length).
+WRAP_MIN_WIDTH = 30
+WRAP_MIN_LINES = 5
+WRAP_MIN_SHARE = 0.3
+
+
 @dataclass
 class Text:
     text: str
@@ -131,6 +147,18 @@ class Text:
 
     def __len__(self) -> int:
         return len(self.text)
+
+    @functools.cached_property
+    def wrap_width(self) -> int | None:
+        """The width a page was hard-wrapped at (many long lines of exactly one length), else None.
+
+        A hard wrap cuts wherever the width falls, also inside a number (`78` / `16` for 7816):
+        a line of exactly this width that ends in a digit may continue on the next line."""
+        lengths = [len(ln) for ln in self.text.split("\n") if len(ln) >= WRAP_MIN_WIDTH]
+        if len(lengths) < WRAP_MIN_LINES:
+            return None
+        width, n = Counter(lengths).most_common(1)[0]
+        return width if n >= WRAP_MIN_LINES and n >= WRAP_MIN_SHARE * len(lengths) else None
 
     def compact(self, start: int = 0, end: int | None = None) -> Compact:
         end = len(self.text) if end is None else min(end, len(self.text))
