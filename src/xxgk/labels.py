@@ -242,7 +242,9 @@ RESTATEMENTS = (
     ("narrative.review_total", ("review_litigation.review.total",),
      re.compile(r"(?<!\d)(?P<num>\d+)\s*(?:件|起|宗|个)(?:涉及政府信息公开工作的)?行政复议")),
 )
-NO_APPLICATIONS = re.compile(r"(?:没有|未|无)(?:收到|受理|接到|发生)[^。；;，,\d]{0,10}?(?:政府信息公开|依申请公开|公开政府信息)[^。；;，,\d]{0,6}?申请")
+# "no application received"; not "未发生因政府信息公开工作被申请行政复议" (a review, not an application)
+NO_APPLICATIONS = re.compile(r"(?:没有|未|无)(?:收到|受理|接到|发生)[^。；;，,\d]{0,10}?(?:政府信息公开|依申请公开|公开政府信息)"
+                             r"[^。；;，,\d]{0,6}?(?<!被)申请(?!行政复议|复议)")
 
 # ---------------------------------------------------------------------------------------------
 # page chrome and spam (removed from the match view only; the text itself is never edited)
