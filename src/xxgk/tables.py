@@ -166,8 +166,9 @@ def _join_wrapped(t: Text, toks: list[Tok]) -> list[Tok]:
     out: list[Tok] = []
     for tk in toks:
         prev = out[-1] if out else None
+        line_start = src.rfind("\n", 0, prev.end) + 1 if prev is not None else 0
         if (prev is not None and prev.kind == "num" and tk.kind == "num" and src[prev.end:tk.start] == "\n"
-                and not tk.raw.startswith(("+", "-", "−")) and (prev.end - (src.rfind("\n", 0, prev.end) + 1)) == width):
+                and not tk.raw.startswith(("+", "-", "−")) and prev.end - line_start == width):
             out[-1] = Tok("num", prev.start, tk.end, prev.line, prev.raw + tk.raw)
             continue
         out.append(tk)
