@@ -70,7 +70,10 @@ TITLE = re.compile(
     rf"(?P<org2>{_ORG_CHARS}{{0,40}}?)(?:政府信息公开|政务公开|政务信息公开|信息公开)"
     r"(?:工作)?(?:开展)?(?:年度)?(?:工作)?报告"
 )
-TITLE_PREFIX = re.compile(r"^(?:标题|标\s*题|题目|title)\s*[:：|]?\s*")
+_TITLE_WORD = r"(?:标题|标\s*题|题目|title)"
+TITLE_PREFIX = re.compile(rf"^{_TITLE_WORD}\s*[:：|]?\s*")
+# a labelled heading line (a crawler's metadata "标题: …"); group 1 is the heading
+HEADING_LINE = re.compile(rf"^\s*{_TITLE_WORD}\s*[:：]\s*(.+)$", re.M)
 # words of a sentence that mentions the title ("现公布XX局2023年…报告"): the body's name follows them
 TITLE_VERBS = re.compile(r"公布|发布|编制(?:了|并)?|现将|特此|印发|制定|要求|根据|按照|结合实际|向社会")
 GENERIC_ORG = re.compile(r"^(?:本单位|本机关|本部门|本级|我[局镇乡委办厅市县区街]|我单位|本)$")

@@ -14,6 +14,8 @@ from .text import Text
 _JUNK = re.compile(r"[-_|>»—]|网站|门户|首页|官网|app|APP|http")
 _JUNK_CUT = re.compile(r"[-_|>»—]|网站|门户网|首页|官网")
 _HEAD_CHARS = 4000
+# a crawler's metadata block (标题: / 发布时间: …) stands in the first few lines
+_METADATA_CHARS = 600
 
 
 @dataclass
@@ -126,16 +128,13 @@ def _last_gap(t: Text, comp, a: int, b: int) -> int | None:
     return comp.from_text(ta + gaps[-1].end())
 
 
-_HEADING_LABEL = re.compile(r"^\s*(?:标题|标\s*题|题目|title)\s*[:：]\s*(.+)$", re.M)
-
-
 def other_document_heading(t: Text) -> str | None:
     """The page's own heading when it names another kind of document (函, 通知, 指南, 工作总结 …).
 
     The heading is a crawler's `标题:` line when there is one, else the first non-empty line; a
     heading that names a 报告 is never another kind."""
     head = t.match[:_HEAD_CHARS]
-    m = _HEADING_LABEL.search(head[:600])
+    m = labels.HEADING_LINE.search(head[:_METADATA_CHARS])
     line = m.group(1) if m else next((ln for ln in head.split("\n") if ln.strip()), "")
     line = line.strip()[:80]
     if not line or "报告" in line:
