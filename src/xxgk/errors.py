@@ -44,6 +44,7 @@ class Warnings:
     W127 = "W127 {table}: table is incomplete ({n} of {total} cells read)"
     W128 = "W128 {table}: extra value column dropped in {n} rows ({how})"
     W129 = "W129 {path} derived as the sum of its row ({value}); the document leaves the cell empty"
+    W131 = "W131 {table}: '{raw}' is not a whole number where {path} counts items; cell left null"
     W130 = "W130 check failed: {rule} (expected {expected}, found {found})"
     W140 = "W140 tagger unavailable ({detail}); rules only"
     W150 = "W150 text appears truncated: {detail}"

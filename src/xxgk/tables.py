@@ -425,7 +425,15 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
             if tk.kind == "na":
                 res.warnings.append(Warnings.W125.format(table="table 二", mark=tk.raw,
                                                          path=f"active_disclosure.{spec.key}"))
-            out.append((_num_value(tk, floats[k]), _prov(t, tk.start, tk.end, html_spans)))
+            v = _num_value(tk, floats[k])
+            if isinstance(v, float) and not floats[k]:
+                # a count cannot be fractional: an amount glued to a count (采购 '547.9659') or a misread
+                # cell; never stored in an integer field
+                res.warnings.append(Warnings.W131.format(table="table 二", raw=tk.raw,
+                                                         path=f"active_disclosure.{spec.key}" + (f".{cols[k]}" if cols[k] else "")))
+                out.append((None, None))
+                continue
+            out.append((v, _prov(t, tk.start, tk.end, html_spans)))
         else:
             out.append((None, None))
     return out
