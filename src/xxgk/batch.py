@@ -19,9 +19,11 @@ from typing import Callable, Iterable, Iterator
 from .errors import Errors, InputError, Warnings
 from .output import open_sink, record_key
 from .reading import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_item
-from .record import Record, failed_record
+from .record import Producer, Record, failed_record
 
 DEFAULT_TIMEOUT = 60.0
+# characters of the tagger's config hash in a record's producer (enough to tell runs apart)
+TAGGER_HASH_CHARS = 12
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Options:
     with_text: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
     timeout: float = DEFAULT_TIMEOUT
+    review_file: str | None = None  # extract --review: decisions applied to each record
 
 
 # documents named one by one in the closing summary (failed, inconsistent); the rest are counted
@@ -144,9 +147,33 @@ class Extractor:
         self.tagger, self.note = load_model(opts)
         if threads and self.tagger is not None and "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(threads)
+        self.producer = make_producer(self.tagger, opts)
+        # review decisions (extract --review) are applied where records are made, in every engine
+        self.review = None
+        if getattr(opts, "review_file", None):
+            from .panel.review import load_review
+
+            self.review = load_review(opts.review_file)
 
     def __call__(self, items: list[InputItem]) -> list[Record]:
-        return [extract_item(item, self.opts, self.tagger, self.note) for item in items]
+        out = []
+        for item in items:
+            rec = extract_item(item, self.opts, self.tagger, self.note)
+            rec.producer = self.producer
+            out.append(self.review.apply(rec) if self.review is not None else rec)
+        return out
+
+
+def make_producer(tagger, opts: Options) -> Producer:
+    """Which run made a record: the xxgk version, the tagger (name, version, config hash) and the system."""
+    from . import __version__
+
+    if tagger is None:
+        return Producer(xxgk=__version__, tagger=None, system="rules")
+    info = getattr(tagger, "info", {}) or {}
+    ident = " ".join(str(x) for x in (info.get("name", "tagger"), info.get("version"),
+                                      (info.get("config_hash") or "")[:TAGGER_HASH_CHARS]) if x)
+    return Producer(xxgk=__version__, tagger=ident, system=opts.system)
 
 
 # worker processes -----------------------------------------------------------------------------

@@ -42,6 +42,8 @@ def extract(
     shard_format: str = typer.Option("jsonl", "--shard-format", help="shards of records (jsonl) or of flat tables (parquet)"),
     engine: str = typer.Option("local", "--engine", help="local (process pool) or ray"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+    review: Optional[Path] = typer.Option(None, "--review", help="a review file (JSONL of decisions) to apply to "
+                                                                 "the records; see docs/panel.md"),
 ):
     """Extract one record per document."""
     from .batch import Options, run
@@ -51,6 +53,14 @@ def extract(
     opts = Options(system="rules" if no_model else system, use_model=not no_model,
                    model_path=str(model) if model else None, with_text=with_text,
                    max_bytes=int(max_mb * 2**20), timeout=timeout)
+    if review is not None:
+        from .panel.review import load_review
+
+        try:
+            load_review(review)  # a bad line stops the run before any work, naming file and line
+        except XXGKError as e:
+            _fail(str(e))
+        opts.review_file = str(review)
     try:
         if engine == "ray":
             from .ray_engine import run_ray
@@ -111,6 +121,40 @@ def show(records: Path = typer.Argument(..., help="a records .jsonl file"),
         show_records(records, limit)
     except (OSError, ValueError) as e:
         _fail(f"cannot read {records}: {e}")
+
+
+@app.command()
+def panel(records: List[Path] = typer.Argument(..., help="outputs of extract: records .jsonl files or sharded "
+                                                         "folders"),
+          output: Path = typer.Option(..., "-o", "--output", help="a folder for the panel's tables and pages"),
+          aliases: Optional[Path] = typer.Option(None, "--aliases", help="name variants: .toml ([aliases] "
+                                                                         "\"variant\" = \"canonical\") or .csv"),
+          review: Optional[Path] = typer.Option(None, "--review", help="a review file (JSONL of decisions)"),
+          no_html: bool = typer.Option(False, "--no-html", help="tables only, no pages")):
+    """Join records into a body × year panel, check across years, write tables and pages."""
+    from .panel import build_panel, write_panel
+
+    try:
+        p = build_panel(records, aliases=aliases, review=review)
+        files = write_panel(p, output, html=not no_html)
+    except XXGKError as e:
+        _fail(str(e))
+        return
+    s = p.summary()
+    c = s["checks"]
+    typer.echo(f"{s['records']} reports of {s['bodies']} bodies ({s['bodies_with_several_years']} with two or more "
+               f"years), {s['conflicts']} conflicts → {output}")
+    typer.echo(f"  cross-year checks: {c['PASS']} PASS, {c['FAIL']} FAIL ({s['failed_unreviewed']} not reviewed), "
+               f"{c['NOT_ASSESSABLE']} NOT_ASSESSABLE")
+    for note in p.notes[:PANEL_NOTES_SHOWN]:
+        typer.echo(f"  {note}", err=True)
+    if len(p.notes) > PANEL_NOTES_SHOWN:
+        typer.echo(f"  … {len(p.notes) - PANEL_NOTES_SHOWN} more notes in summary.json", err=True)
+    if "index.html" in files:
+        typer.echo(f"  pages: {files['index.html']}")
+
+
+PANEL_NOTES_SHOWN = 10  # notes (records left out, unused review lines) printed; the rest are in summary.json
 
 
 from .evaluation.commands import evaluate as _evaluate  # noqa: E402  (light: typer/pathlib only)

@@ -26,6 +26,10 @@ class Errors:
     E016 = "E016 unreadable HTML ({detail}): {path}"
     E017 = "E017 could not read file ({detail}): {path}"
     E018 = "E018 not an annual report: the document calls itself '{heading}': {source}"
+    E019 = "E019 not a record on line {line} ({detail}): {path}"
+    E020 = "E020 bad review decision on line {line} ({detail}): {path}"
+    E021 = "E021 bad alias file ({detail}): {path}"
+    E022 = "E022 review decision on line {line} names '{document}', which is the doc_id of {n} records; use the source: {path}"
 
 
 class Warnings:
@@ -48,6 +52,9 @@ class Warnings:
     W130 = "W130 check failed: {rule} (expected {expected}, found {found})"
     W140 = "W140 tagger unavailable ({detail}); rules only"
     W150 = "W150 text appears truncated: {detail}"
+    W160 = "W160 {path} corrected by review ({reviewer}): the document says {original}, the record now holds {value}"
+    W161 = "W161 review decision on line {line} of {path} matched nothing ({what})"
+    W162 = "W162 left out of the panel ({why}): {source}"
 
 
 class XXGKError(Exception):

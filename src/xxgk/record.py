@@ -18,7 +18,8 @@ Status = Literal["ok", "partial", "failed"]
 Format = Literal["2021", "2019", "pre2019", "unknown"]
 Method = Literal["model", "rule"]
 CheckStatus = Literal["PASS", "FAIL", "NOT_ASSESSABLE"]
-ProvenanceMethod = Literal["html_table", "text_table", "model", "rule", "derived"]
+ProvenanceMethod = Literal["html_table", "text_table", "model", "rule", "derived", "reviewed"]
+ReviewDecisionKind = Literal["confirm", "dismiss", "correct"]
 
 Int = Optional[int]
 Num = Optional[float]
@@ -193,6 +194,15 @@ class NarrativeCount(_Model):
     total: bool = Field(False, description="added: the headline total of 主动公开 (label TOTAL)")
 
 
+class ReviewMark(_Model):
+    """added: a person's decision from a review file (see docs/panel.md), kept next to what it judged."""
+
+    decision: ReviewDecisionKind
+    reviewer: Optional[str] = None
+    note: Optional[str] = None
+    time: Optional[str] = Field(None, description="ISO time of the decision")
+
+
 class Check(_Model):
     rule: str
     ok: Optional[bool] = Field(..., description="null when the rule could not be assessed")
@@ -201,6 +211,8 @@ class Check(_Model):
     found: Optional[Union[int, float]] = None
     cells: list[str] = Field(default_factory=list)
     message: Optional[str] = Field(None, description="added: why, in words")
+    review: Optional[ReviewMark] = Field(None, description="added: a reviewer confirmed or dismissed this check; "
+                                                           "its status stays as computed")
 
 
 class Provenance(_Model):
@@ -208,6 +220,19 @@ class Provenance(_Model):
     start: Optional[int] = None
     end: Optional[int] = None
     note: Optional[str] = Field(None, description="added: e.g. how a glued digit run was split")
+    original: Optional[Union[int, float]] = Field(None, description="added: the document's value, when a reviewer "
+                                                                    "corrected it (method 'reviewed')")
+    original_method: Optional[str] = Field(None, description="added: how the document's value was read, before "
+                                                             "the correction")
+    review: Optional[ReviewMark] = Field(None, description="added: the reviewer's decision on this value")
+
+
+class Producer(_Model):
+    """added: which run made a record, so a panel can say where each figure came from."""
+
+    xxgk: str = Field(..., description="the xxgk package version")
+    tagger: Optional[str] = Field(None, description="the tagger's name, version and config hash; null: rules only")
+    system: Literal["rules", "model", "combined"] = Field(..., description="who tagged headers and narrative")
 
 
 class Record(_Model):
@@ -236,6 +261,7 @@ class Record(_Model):
     text_length: Optional[int] = Field(None, description="added: length of the normalised text")
     methods: dict[str, str] = Field(default_factory=dict, description="added: which system produced headers/narrative")
     text: Optional[str] = Field(None, description="added: the normalised text, only with --with-text")
+    producer: Optional[Producer] = Field(None, description="added: xxgk version and tagger identity of the run")
 
     def to_json(self) -> str:
         """One JSON line; provenance entries leave out their empty fields (records stay small)."""

@@ -34,6 +34,8 @@ td.null{color:#aaa}
 .side{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
 .checks li{margin:3px 0}.bad{color:#b00}.muted{color:#777}
 .kv td{text-align:left}
+code.review{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f6f6;border:1px dashed #bbb;
+ padding:3px 5px;margin:3px 0;font-size:0.8em;color:#333;user-select:all}
 """
 
 def _e(s) -> str:
@@ -142,8 +144,20 @@ def _checks_for(rec: Record, prefix: str) -> str:
         return f'<p class="muted">{n} check(s) on this table, none failed</p>' if n else ""
     items = "".join(f'<li class="bad"><b>{_e(c.rule)}</b>: expected {_e(_v(c.expected))}, found {_e(_v(c.found))}'
                     f'{" — " + _e(c.message) if c.message else ""}<br><span class="muted">cells: '
-                    f'{_e(", ".join(c.cells))}</span></li>' for c in fails)
+                    f'{_e(", ".join(c.cells))}</span>{_review_html(rec, c)}</li>' for c in fails)
     return f'<div><b>failed checks</b><ul class="checks">{items}</ul></div>'
+
+
+def _review_html(rec: Record, check) -> str:
+    """The check's review mark, or the line a reviewer copies into a review file (docs/panel.md)."""
+    from ..panel.review import review_line
+
+    if check.review is not None:
+        r = check.review
+        return (f'<br><span class="muted">reviewed: {_e(r.decision)} by {_e(r.reviewer or "unnamed")}'
+                f'{" — " + _e(r.note) if r.note else ""}</span>')
+    return (f'<br><span class="muted">review line (copy into your review file; dismiss or confirm):</span>'
+            f'<code class="review">{_e(review_line(rec, check))}</code>')
 
 
 def _text_blocks(rec: Record, text: str) -> str:
@@ -214,7 +228,7 @@ def inspect_html(rec: Record, text: str) -> str:
     if other:
         body.append("<h3>other failed checks</h3><ul class='checks'>" + "".join(
             f'<li class="bad"><b>{_e(c.rule)}</b>: expected {_e(_v(c.expected))}, found {_e(_v(c.found))}'
-            f'{" — " + _e(c.message) if c.message else ""}</li>' for c in other) + "</ul>")
+            f'{" — " + _e(c.message) if c.message else ""}{_review_html(rec, c)}</li>' for c in other) + "</ul>")
     if rec.narrative:
         body.append("<h2>Narrative counts</h2><table><thead><tr><th class='l'>category</th><th>value</th>"
                     "<th class='l'>unit</th><th class='l'>approx.</th><th>offsets</th><th class='l'>method</th>"
