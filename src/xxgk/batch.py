@@ -16,10 +16,10 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from .errors import Errors, InputError, Warnings
-from .output import open_sink, record_key
+from .errors import Errors, InputError, Warnings, XXGKError
 from .reading import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_item
-from .record import Producer, Record, failed_record
+from .record import Producer, Record, ensure_valid, failed_record
+from .sinks import Sink, open_sink, producer_of, record_key, system_of
 
 DEFAULT_TIMEOUT = 60.0
 # characters of the tagger's config hash in a record's producer (enough to tell runs apart)
@@ -35,6 +35,10 @@ class Options:
     max_bytes: int = DEFAULT_MAX_BYTES
     timeout: float = DEFAULT_TIMEOUT
     review_file: str | None = None  # extract --review: decisions applied to each record
+
+    @property
+    def effective_system(self) -> str:
+        return self.system if self.use_model else "rules"
 
 
 # documents named one by one in the closing summary (failed, inconsistent); the rest are counted
@@ -112,7 +116,7 @@ def extract_item(item: InputItem, opts: Options, tagger=None, note: str | None =
                       with_text=opts.with_text)
         if note and tagger is None and opts.use_model and opts.system != "rules":
             rec.warnings.insert(0, note)
-        return rec
+        return ensure_valid(rec)  # a figure that does not fit its field is nulled with a warning
     except InputError as e:
         return failed_record(item.doc_id, item.source, [e.message], url=item.url)
     except _Timeout:
@@ -217,10 +221,52 @@ def count_items(specs: list[str], max_bytes: int) -> int:
     return sum(1 for _ in iter_inputs(specs, max_bytes))
 
 
+def check_resume_mix(sink: Sink, opts: Options, allow_mixed: bool) -> None:
+    """`--resume` into records of another system would mix them without a word: refuse."""
+    if allow_mixed:
+        return
+    existing = {system_of(p) for p in sink.producers()} - {"unknown"}
+    if existing and existing != {opts.effective_system}:
+        raise XXGKError(f"{sink.path} holds records made with --system {', '.join(sorted(existing))}; this run "
+                        f"would add records made with --system {opts.effective_system}. Use the same options, "
+                        f"or --allow-mixed to mix them on purpose")
+
+
+def _check_same_producer(sink: Sink, rec: Record, allow_mixed: bool) -> None:
+    """After the first record: the tagger really loaded must be the one the output already holds."""
+    existing = sink.producers()
+    if allow_mixed or not existing or rec.status == "failed":
+        return
+    mine = producer_of(rec)
+    if system_of(mine) not in {system_of(p) for p in existing}:  # e.g. the tagger failed to load
+        raise XXGKError(f"{sink.path} holds records of {', '.join(sorted(existing))}; this run produces "
+                        f"{mine} (is the tagger unavailable?). Use --allow-mixed to mix them on purpose")
+    named = {p for p in existing if " (tagger " in p}  # records older than `producer` name no tagger
+    if named and " (tagger " in mine and mine not in named:
+        raise XXGKError(f"{sink.path} holds records of {', '.join(sorted(named))}; this run produces "
+                        f"{mine}. Use the same model, or --allow-mixed to mix them on purpose")
+
+
+def sink_mode(resume: bool, force: bool) -> str:
+    if resume and force:
+        raise XXGKError("--resume and --force contradict each other: continue the output, or overwrite it")
+    return "resume" if resume else "force" if force else "new"
+
+
 def run(inputs: list[str], output: str, opts: Options, workers: int = 1, resume: bool = False,
-        progress: bool = True, shard_size: int = 1000, shard_format: str = "jsonl") -> Summary:
-    """Extract every document named by `inputs` into `output`; returns the summary."""
-    sink = open_sink(output, resume=resume, shard_size=shard_size, shard_format=shard_format)
+        progress: bool = True, shard_size: int = 1000, shard_format: str = "jsonl", force: bool = False,
+        allow_mixed: bool = False) -> Summary:
+    """Extract every document named by `inputs` into `output`; returns the summary.
+
+    Raises XXGKError (after closing what can be closed) when the output cannot be written; what
+    was extracted before stays in the output or in the records kept beside it.
+    """
+    sink = open_sink(output, mode=sink_mode(resume, force), shard_size=shard_size, shard_format=shard_format)
+    try:
+        check_resume_mix(sink, opts, allow_mixed)
+    except XXGKError:
+        sink.abort()
+        raise
     done = sink.done() if resume else set()
     summary = Summary()
     start = time.perf_counter()
@@ -237,24 +283,35 @@ def run(inputs: list[str], output: str, opts: Options, workers: int = 1, resume:
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="doc", desc="extract", file=sys.stderr, dynamic_ncols=True,
-                   initial=0, leave=True)
+        loading = opts.use_model and opts.system != "rules"
+        bar = tqdm(total=total, unit="doc", desc="loading tagger" if loading else "extract", file=sys.stderr,
+                   dynamic_ncols=True, initial=0, leave=True)
+        bar.refresh()  # show the loading message at once: the tagger takes seconds to load
+    finished = False
     try:
         def on_model(note):
             summary.model = note
+            if bar is not None:
+                bar.set_description("extract")
 
         for rec in iter_records(todo(), opts, workers, on_model):
+            if summary.total == 0:
+                _check_same_producer(sink, rec, allow_mixed)
             sink.write(rec)
             summary.add(rec)
             if bar is not None:
                 bar.n = summary.total + summary.skipped
                 bar.set_postfix(ok=summary.ok, partial=summary.partial, failed=summary.failed, refresh=False)
                 bar.update(0)
+        finished = True
     finally:
-        sink.close()
         if bar is not None:
             bar.n = summary.total + summary.skipped
             bar.refresh()
             bar.close()
+        if finished:
+            sink.close()  # may raise XXGKError naming where the records are kept
+        else:
+            sink.abort()
     summary.seconds = time.perf_counter() - start
     return summary

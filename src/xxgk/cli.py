@@ -12,7 +12,7 @@ from typing import List, Optional
 
 import typer
 
-from .errors import XXGKError
+from .errors import OutputWriteError, XXGKError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
 annotations_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -29,12 +29,16 @@ def _fail(msg: str, code: int = 2) -> None:
 def extract(
     inputs: List[str] = typer.Argument(..., help="files, folders (recursive), globs, crawler .jsonl files"),
     output: str = typer.Option("records.jsonl", "-o", "--output",
-                               help="records.jsonl | tables.csv | tables.parquet | a folder for sharded JSONL"),
+                               help="records.jsonl | tables.csv | tables.parquet | tables.xlsx | a folder for "
+                                    "sharded JSONL (tables keep their records beside them: tables.csv.records.jsonl)"),
     no_model: bool = typer.Option(False, "--no-model", help="rules only: do not load the tagger"),
     model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: models/tagger)"),
     system: str = typer.Option("combined", "--system", help="who tags headers and narrative: rules|model|combined"),
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="worker processes"),
     resume: bool = typer.Option(False, "--resume", help="skip documents already in the output"),
+    force: bool = typer.Option(False, "--force", help="overwrite an existing output"),
+    allow_mixed: bool = typer.Option(False, "--allow-mixed",
+                                     help="let --resume add records of another system or model"),
     with_text: bool = typer.Option(False, "--with-text", help="include the normalised text in each record"),
     max_mb: float = typer.Option(50.0, "--max-mb", help="documents larger than this fail (MiB)"),
     timeout: float = typer.Option(60.0, "--timeout", help="per-document time limit (seconds)"),
@@ -65,38 +69,47 @@ def extract(
         if engine == "ray":
             from .ray_engine import run_ray
 
-            summary = run_ray(inputs, output, opts, resume=resume, shard_size=shard_size, shard_format=shard_format)
+            summary = run_ray(inputs, output, opts, resume=resume, shard_size=shard_size, shard_format=shard_format,
+                              force=force, allow_mixed=allow_mixed)
         elif engine == "local":
             summary = run(inputs, output, opts, workers=workers, resume=resume, progress=not quiet,
-                          shard_size=shard_size, shard_format=shard_format)
+                          shard_size=shard_size, shard_format=shard_format, force=force, allow_mixed=allow_mixed)
         else:
             _fail(f"--engine must be local or ray, not {engine!r}")
             return
+    except OutputWriteError as e:  # after work began: what was written is intact, the message says where
+        _fail(str(e), code=1)
+        return
     except XXGKError as e:
         _fail(str(e))
         return
     _print_summary(summary, output)
 
 
+SUMMARY_SHOWN = 5  # documents named per kind in the closing summary; the rest are counted
+
+
 def _print_summary(s, output: str) -> None:
     from rich.console import Console
 
-    c = Console(stderr=True)
+    c = Console(stderr=True, soft_wrap=True)  # never hard-wrap: paths must stay whole to be copied
     rate = s.total / s.seconds if s.seconds else 0.0
-    c.print(f"[bold]{s.total}[/bold] documents in {s.seconds:.1f}s ({rate:.1f}/s) → {output}")
+    c.print(f"[bold]{s.total}[/bold] documents in {s.seconds:.1f}s ({rate:.1f}/s) → {output}", highlight=False)
     c.print(f"  ok {s.ok}   partial {s.partial}   failed {s.failed}" +
             (f"   skipped (resume) {s.skipped}" if s.skipped else ""))
     c.print(f"  checks failed: {s.checks_failed} in {s.docs_with_failed_checks} documents "
             "(their records say consistent: false)")
-    for d in s.inconsistent[:5]:
-        c.print(f"  [yellow]inconsistent[/yellow] {d}", markup=True, highlight=False, soft_wrap=True)
-    if s.docs_with_failed_checks > 5:
-        c.print(f"  … {s.docs_with_failed_checks - 5} more documents with failed checks (see `failed_checks`)")
-    c.print(f"  tagger: {s.model}")
-    for f in s.failures[:5]:
-        c.print(f"  [red]failed[/red] {f}", markup=True, highlight=False, soft_wrap=True)
-    if len(s.failures) > 5:
-        c.print(f"  … {s.failed - 5} more failed documents (see `errors` in the records)")
+    for d in s.inconsistent[:SUMMARY_SHOWN]:
+        c.print(f"  [yellow]inconsistent[/yellow] {d}", highlight=False)
+    if s.docs_with_failed_checks > SUMMARY_SHOWN:
+        c.print(f"  … {s.docs_with_failed_checks - SUMMARY_SHOWN} more documents with failed checks "
+                f"(`xxgk show {output} --failed-checks`)", highlight=False)
+    c.print(f"  tagger: {s.model}", highlight=False)
+    for f in s.failures[:SUMMARY_SHOWN]:
+        c.print(f"  [red]failed[/red] {f}", highlight=False)
+    if s.failed > SUMMARY_SHOWN:
+        c.print(f"  … {s.failed - SUMMARY_SHOWN} more failed documents (`xxgk show {output} --status failed`)",
+                highlight=False)
 
 
 @app.command()
@@ -112,13 +125,22 @@ def schema(output: Optional[Path] = typer.Option(None, "-o", "--output", help="w
 
 
 @app.command()
-def show(records: Path = typer.Argument(..., help="a records .jsonl file"),
-         limit: int = typer.Option(20, help="documents to show")):
+def show(records: Path = typer.Argument(..., help="an output of extract: records .jsonl, a sharded folder, or a "
+                                                   "table output (its records are read from beside it)"),
+         limit: int = typer.Option(20, help="documents to show"),
+         status: Optional[str] = typer.Option(None, "--status", help="only these statuses, e.g. failed or ok,partial"),
+         failed_checks: bool = typer.Option(False, "--failed-checks",
+                                            help="only documents whose own figures disagree")):
     """A short human-readable summary of extracted records."""
     from .show import show_records
 
+    statuses = {x.strip() for x in status.split(",")} if status else None
+    if statuses and not statuses <= {"ok", "partial", "failed"}:
+        _fail(f"--status takes ok, partial, failed (comma-separated), not {status!r}")
     try:
-        show_records(records, limit)
+        show_records(records, limit, statuses=statuses, failed_checks=failed_checks)
+    except XXGKError as e:
+        _fail(str(e))
     except (OSError, ValueError) as e:
         _fail(f"cannot read {records}: {e}")
 

@@ -30,6 +30,7 @@ class Errors:
     E020 = "E020 bad review decision on line {line} ({detail}): {path}"
     E021 = "E021 bad alias file ({detail}): {path}"
     E022 = "E022 review decision on line {line} names '{document}', which is the doc_id of {n} records; use the source: {path}"
+    E023 = "E023 cannot read folder ({detail}): {path}"
 
 
 class Warnings:
@@ -49,6 +50,7 @@ class Warnings:
     W128 = "W128 {table}: extra value column dropped in {n} rows ({how})"
     W129 = "W129 {path} derived as the sum of its row ({value}); the document leaves the cell empty"
     W131 = "W131 {table}: '{raw}' is not a whole number where {path} counts items; cell left null"
+    W132 = "W132 {path}: '{raw}' does not fit the field (a whole number); left null"
     W130 = "W130 check failed: {rule} (expected {expected}, found {found})"
     W140 = "W140 tagger unavailable ({detail}); rules only"
     W150 = "W150 text appears truncated: {detail}"
@@ -59,6 +61,10 @@ class Warnings:
 
 class XXGKError(Exception):
     """An error that stops a whole run (bad arguments, unwritable output)."""
+
+
+class OutputWriteError(XXGKError):
+    """The output failed after extraction began; what was written before is intact (exit 1)."""
 
 
 class InputError(Exception):

@@ -1,8 +1,18 @@
-"""Where records go: JSONL (the record itself), or CSV / Parquet flattenings of the tables.
+"""Records as tables a researcher opens directly: CSV, Parquet and an Excel workbook.
 
-Every sink knows which documents it already holds (for `--resume`) and writes so that an
-interrupted run leaves a readable file: JSONL appends one whole line per record and drops a
-torn last line on resume; CSV/Parquet are rewritten through a temporary file and a rename.
+Four tables, built from records (dicts as read back from JSONL):
+
+- **documents**: one row per document — status, consistency, layout, metadata, what is missing,
+  the failed checks by name, warnings and errors as text, and one column per table cell;
+- **cells**: one row per table cell of the document's own layout (the long form of the above),
+  with how the value was obtained and where it is in the text;
+- **narrative**: one row per count stated in running text;
+- **checks**: one row per reconciliation check.
+
+`tables.csv` holds the documents table, with `tables.narrative.csv`, `tables.cells.csv` and
+`tables.checks.csv` beside it (the same for Parquet); `tables.xlsx` holds them as sheets, with a
+`columns` sheet saying which layout (2019 / 2021) each cell column belongs to and what it means.
+Every file is written to a temporary name and renamed, so a reader never sees half a table.
 """
 
 from __future__ import annotations
@@ -10,36 +20,87 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import tempfile
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from . import labels
-from .errors import XXGKError
 from .record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record
 
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".xlsx")
+XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit; beyond it the workbook cannot hold the table
+
 # ---------------------------------------------------------------------------------------------
-# flattening: one row per document, one column per cell path
+# the cell columns, with the layout each belongs to
 # ---------------------------------------------------------------------------------------------
 
-_T2_PATHS_2021 = [f"active_disclosure.{r}.{c}" for r in ("regulations", "normative_documents")
-                  for c in ("issued", "repealed", "in_force")] + \
-                 [f"active_disclosure.{k}" for k in ("licensing", "punishment", "coercion", "fees")]
-_T2_PATHS_2019 = [f"active_disclosure.{r}.{c}" for r in ("regulations", "normative_documents")
-                  for c in ("made", "published", "total_public")] + \
-                 [f"active_disclosure.{r}.{c}" for r in ("licensing", "other_services", "punishment", "coercion")
-                  for c in ("prior_items", "change", "decisions")] + \
-                 [f"active_disclosure.fees.{c}" for c in ("prior_items", "change")] + \
-                 [f"active_disclosure.procurement.{c}" for c in ("items", "amount")]
-_T3_ROWS = [r.key for r in labels.T3_ROWS_2021] + ["other_processing"]
-_T3_PATHS = [f"applications.{r}.{c}" for r in _T3_ROWS for c in APPLICANT_COLUMNS]
-_T4_PATHS = [f"review_litigation.{g}.{c}" for g in REVIEW_GROUPS for c in REVIEW_COLUMNS]
-_FLOAT_PATHS = {"active_disclosure.fees", "active_disclosure.procurement.amount"}
 
-META_COLUMNS = ["doc_id", "source", "url", "status", "format", "meta.title", "meta.organization", "meta.year",
-                "meta.published", "sections_found", "checks_failed", "checks_failed_rules", "warnings", "errors"]
-CELL_COLUMNS = _T2_PATHS_2021 + [p for p in _T2_PATHS_2019 if p not in _T2_PATHS_2021] + _T3_PATHS + _T4_PATHS
-COLUMNS = META_COLUMNS + CELL_COLUMNS
+@dataclass(frozen=True)
+class CellColumn:
+    path: str
+    table: str  # "二" | "三" | "四"
+    layouts: tuple[str, ...]  # the formats whose template has this cell
+    label: str  # row label (and column label) as printed in the template
+    is_float: bool = False
+
+
+def _t2_columns() -> list[CellColumn]:
+    out: dict[str, CellColumn] = {}
+    for layout, rows in (("2021", labels.T2_ROWS_2021), ("2019", labels.T2_ROWS_2019)):
+        for spec in rows:
+            for i, col in enumerate(spec.columns):
+                path = f"active_disclosure.{spec.key}" + (f".{col}" if col else "")
+                is_float = bool(spec.is_float and spec.is_float[i])
+                prev = out.get(path)
+                lay = (prev.layouts if prev else ()) + (layout,)
+                out[path] = CellColumn(path, "二", lay, f"{spec.label} {col}".strip(), is_float)
+    return list(out.values())
+
+
+def _t3_columns() -> list[CellColumn]:
+    keys21 = [r.key for r in labels.T3_ROWS_2021]
+    keys19 = [r.key for r in labels.T3_ROWS_2019]
+    spec_by_key = {r.key: r for r in labels.T3_ROWS_2021 + labels.T3_ROWS_2019}
+    order = keys21[:-2] + ["other_processing"] + keys21[-2:]
+    out = []
+    for key in order:
+        lays = tuple(x for x, keys in (("2021", keys21), ("2019", keys19)) if key in keys)
+        for col, col_label in zip(APPLICANT_COLUMNS, labels.T3_COLUMN_LABELS):
+            out.append(CellColumn(f"applications.{key}.{col}", "三", lays, f"{spec_by_key[key].label} {col_label}"))
+    return out
+
+
+def _t4_columns() -> list[CellColumn]:
+    names = {"review": "行政复议", "litigation_direct": "未经复议直接起诉", "litigation_after_review": "复议后起诉"}
+    col_names = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结", "total": "总计"}
+    return [CellColumn(f"review_litigation.{g}.{c}", "四", ("2021", "2019"), f"{names[g]} {col_names[c]}")
+            for g in REVIEW_GROUPS for c in REVIEW_COLUMNS]
+
+
+CELL_SPECS: tuple[CellColumn, ...] = tuple(_t2_columns() + _t3_columns() + _t4_columns())
+CELL_COLUMNS = [c.path for c in CELL_SPECS]
+_FLOAT_PATHS = {c.path for c in CELL_SPECS if c.is_float}
+
+DOCUMENT_META = ["doc_id", "source", "url", "status", "consistent", "format", "meta.title", "meta.organization",
+                 "meta.year", "meta.published", "sections_found", "missing", "checks_failed", "failed_checks",
+                 "warnings", "errors"]
+COLUMNS = DOCUMENT_META + CELL_COLUMNS
+CELL_ROW = ["doc_id", "source", "layout", "table", "path", "label", "value", "method", "start", "end", "note"]
+NARRATIVE_ROW = ["doc_id", "source", "category", "value", "unit", "approximate", "total", "method", "confidence",
+                 "start", "end", "category_start", "category_end"]
+CHECK_ROW = ["doc_id", "source", "rule", "status", "expected", "found", "cells", "message"]
+LIST_SEP = "; "  # inside one CSV cell: missing parts, failed checks
+TEXT_SEP = " | "  # warnings and errors are sentences that may hold ";"
+
+_INT_META = {"meta.year", "checks_failed"}
+_BOOL_META = {"consistent"}
+
+
+# ---------------------------------------------------------------------------------------------
+# rows
+# ---------------------------------------------------------------------------------------------
 
 
 def _walk(prefix: str, obj, out: dict) -> None:
@@ -50,193 +111,186 @@ def _walk(prefix: str, obj, out: dict) -> None:
         out[prefix] = obj
 
 
-def flatten(rec: Record | dict) -> dict:
-    d = rec.model_dump() if isinstance(rec, Record) else rec
-    row = {c: None for c in COLUMNS}
-    row.update({"doc_id": d["doc_id"], "source": d["source"], "url": d.get("url"), "status": d["status"],
-                "format": d.get("format")})
-    meta = d.get("meta") or {}
-    for k in ("title", "organization", "year", "published"):
-        row[f"meta.{k}"] = meta.get(k)
-    row["sections_found"] = "".join(str(s["number"]) for s in d.get("sections") or [])
-    failed = [c["rule"] for c in d.get("checks") or [] if c.get("status") == "FAIL"]
-    row["checks_failed"] = len(failed)
-    row["checks_failed_rules"] = ";".join(failed)
-    row["warnings"] = len(d.get("warnings") or [])
-    row["errors"] = " | ".join(d.get("errors") or [])
+def _as_dict(rec: Record | dict) -> dict:
+    return json.loads(rec.to_json()) if isinstance(rec, Record) else rec
+
+
+def _cells(d: dict) -> dict:
     cells: dict = {}
     for key in ("active_disclosure", "applications", "review_litigation"):
         if d.get(key) is not None:
             _walk(key, d[key], cells)
-    for k, v in cells.items():
+    return cells
+
+
+def document_row(rec: Record | dict) -> dict:
+    """The documents table's row: one per document, one column per cell path."""
+    d = _as_dict(rec)
+    row: dict = {c: None for c in COLUMNS}
+    meta = d.get("meta") or {}
+    failed = d.get("failed_checks") or [c["rule"] for c in d.get("checks") or [] if c.get("status") == "FAIL"]
+    row.update({
+        "doc_id": d["doc_id"], "source": d["source"], "url": d.get("url"), "status": d["status"],
+        "consistent": d.get("consistent"), "format": d.get("format"),
+        "sections_found": "".join(str(s["number"]) for s in d.get("sections") or []),
+        "missing": LIST_SEP.join(d.get("missing") or []), "checks_failed": len(failed),
+        "failed_checks": LIST_SEP.join(failed), "warnings": TEXT_SEP.join(d.get("warnings") or []),
+        "errors": TEXT_SEP.join(d.get("errors") or []),
+    })
+    for k in ("title", "organization", "year", "published"):
+        row[f"meta.{k}"] = meta.get(k)
+    for k, v in _cells(d).items():
         if k in row:
             row[k] = v
     return row
 
 
-def _arrow_schema():
-    import pyarrow as pa
+def cell_rows(rec: Record | dict) -> Iterator[dict]:
+    """The cells of the document's own layout (tables not found give no rows; cells not found
+    give rows with an empty value, so what is missing shows)."""
+    d = _as_dict(rec)
+    layout = d.get("format")
+    cells = _cells(d)
+    prov = d.get("provenance") or {}
+    for spec in CELL_SPECS:
+        if layout not in spec.layouts or spec.path not in cells:
+            continue
+        p = prov.get(spec.path) or {}
+        yield {"doc_id": d["doc_id"], "source": d["source"], "layout": layout, "table": spec.table,
+               "path": spec.path, "label": spec.label, "value": cells[spec.path], "method": p.get("method"),
+               "start": p.get("start"), "end": p.get("end"), "note": p.get("note")}
 
-    fields = []
-    for c in COLUMNS:
-        if c in ("meta.year", "checks_failed", "warnings"):
-            t = pa.int64()
-        elif c in META_COLUMNS:
-            t = pa.string()
-        elif c in _FLOAT_PATHS:
-            t = pa.float64()
-        else:
-            t = pa.int64()
-        fields.append(pa.field(c, t))
-    return pa.schema(fields)
+
+def narrative_rows(rec: Record | dict) -> Iterator[dict]:
+    d = _as_dict(rec)
+    for n in d.get("narrative") or []:
+        row = {k: n.get(k) for k in NARRATIVE_ROW[2:]}
+        yield {"doc_id": d["doc_id"], "source": d["source"], **row}
+
+
+def check_rows(rec: Record | dict) -> Iterator[dict]:
+    d = _as_dict(rec)
+    for c in d.get("checks") or []:
+        yield {"doc_id": d["doc_id"], "source": d["source"], "rule": c["rule"], "status": c["status"],
+               "expected": c.get("expected"), "found": c.get("found"), "cells": LIST_SEP.join(c.get("cells") or []),
+               "message": c.get("message")}
+
+
+@dataclass(frozen=True)
+class TableKind:
+    name: str
+    columns: list[str]
+    rows: object  # callable: record -> iterable of rows
+
+
+TABLES = (
+    TableKind("documents", COLUMNS, lambda d: [document_row(d)]),
+    TableKind("cells", CELL_ROW, cell_rows),
+    TableKind("narrative", NARRATIVE_ROW, narrative_rows),
+    TableKind("checks", CHECK_ROW, check_rows),
+)
+
+
+def column_dictionary() -> list[dict]:
+    """What each documents column means and which layout it follows (the xlsx `columns` sheet)."""
+    out = [{"column": c, "layouts": "all", "meaning": "see the record spec"} for c in DOCUMENT_META]
+    out += [{"column": c.path, "layouts": " / ".join(c.layouts), "meaning": f"table {c.table}: {c.label}"}
+            for c in CELL_SPECS]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
-# sinks
+# writing
 # ---------------------------------------------------------------------------------------------
 
 
-def record_key(source: str) -> str:
-    """What identifies a document across runs (resume): where it came from."""
-    return source
+def file_mode() -> int:
+    """The mode a new file gets under the current umask (tempfile's 0600 is meant for secrets)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
-class Sink:
-    def __init__(self, path: Path, resume: bool):
-        self.path = path
-        self.resume = resume
-        self.written = 0
-
-    def done(self) -> set[str]:
-        return set()
-
-    def write(self, rec: Record) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
-def _check_writable(path: Path) -> None:
-    parent = path.parent if str(path.parent) else Path(".")
+@contextmanager
+def atomic_path(path: Path) -> Iterator[str]:
+    """A temporary path beside `path`, renamed onto it (with the umask's mode) when the block ends."""
+    fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise XXGKError(f"cannot create output folder {parent}: {e.strerror or e}") from None
-    if path.exists() and path.is_dir():
-        return
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise XXGKError(f"output is not writable: {path}")
+        yield tmp
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
-_SOURCE = re.compile(rb'"source":\s*("(?:[^"\\]|\\.)*")')
+def companion(path: Path, table: str) -> Path:
+    """`tables.csv` + narrative → `tables.narrative.csv`; the documents table keeps the name."""
+    return path if table == "documents" else path.with_name(f"{path.stem}.{table}{path.suffix}")
 
 
-class JsonlSink(Sink):
-    def __init__(self, path: Path, resume: bool):
-        super().__init__(path, resume)
-        _check_writable(path)
-        self._done: set[str] = set()
-        if resume and path.exists():
-            self._repair_and_scan()
-            mode = "a"
-        else:
-            mode = "w"
-        try:
-            self.fh = open(path, mode, encoding="utf-8")
-        except OSError as e:
-            raise XXGKError(f"cannot write {path}: {e.strerror or e}") from None
-
-    def _repair_and_scan(self) -> None:
-        with open(self.path, "rb+") as fh:
-            data = fh.read()
-            if data and not data.endswith(b"\n"):
-                cut = data.rfind(b"\n") + 1  # a record torn by a kill: drop it, it will be redone
-                fh.truncate(cut)
-                data = data[:cut]
-        for line in data.splitlines():
-            m = _SOURCE.search(line, 0, 4096)  # no need to parse 40 KB records to learn their source
-            if m:
-                try:
-                    self._done.add(record_key(json.loads(m.group(1))))
-                except ValueError:
-                    continue
-
-    def done(self) -> set[str]:
-        return self._done
-
-    def write(self, rec: Record) -> None:
-        self.fh.write(rec.to_json() + "\n")
-        self.fh.flush()
-        self.written += 1
-
-    def close(self) -> None:
-        self.fh.close()
+def write_tables(records: Iterable[dict], path: Path) -> None:
+    """Every table of `records` to `path` (and its companions), as CSV, Parquet or xlsx by suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        _write_csv(records, path)
+    elif suffix in (".parquet", ".pq"):
+        _write_parquet(records, path)
+    elif suffix == ".xlsx":
+        _write_xlsx(records, path)
+    else:
+        raise ValueError(f"not a table output: {path}")
 
 
-class TableSink(Sink):
-    """CSV or Parquet: rows kept in memory and written atomically at the end (and periodically)."""
-
-    def __init__(self, path: Path, resume: bool, kind: str, flush_every: int = 1000):
-        super().__init__(path, resume)
-        _check_writable(path)
-        self.kind = kind
-        self.rows: list[dict] = []
-        self.flush_every = flush_every
-        if resume and path.exists():
-            self.rows = self._read_existing()
-        self._done = {record_key(r["source"]) for r in self.rows if r.get("source")}
-
-    def _read_existing(self) -> list[dict]:
-        try:
-            if self.kind == "csv":
-                with open(self.path, newline="", encoding="utf-8") as fh:
-                    return [dict(r) for r in csv.DictReader(fh)]
-            import pyarrow.parquet as pq
-
-            return pq.read_table(self.path).to_pylist()
-        except Exception as e:
-            raise XXGKError(f"cannot resume from {self.path}: {e}") from None
-
-    def done(self) -> set[str]:
-        return self._done
-
-    def write(self, rec: Record) -> None:
-        self.rows.append(flatten(rec))
-        self.written += 1
-        if self.written % self.flush_every == 0:
-            self._flush()
-
-    def _flush(self) -> None:
-        fd, tmp = tempfile.mkstemp(dir=str(self.path.parent or "."), prefix=".xxgk-", suffix=self.path.suffix)
-        os.close(fd)
-        try:
-            if self.kind == "csv":
-                with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-                    w = csv.DictWriter(fh, fieldnames=COLUMNS)
-                    w.writeheader()
-                    for r in self.rows:
-                        w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in COLUMNS})
-            else:
-                write_parquet(self.rows, tmp)
-            os.replace(tmp, self.path)
-        except OSError as e:
-            raise XXGKError(f"cannot write {self.path}: {e.strerror or e}") from None
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-    def close(self) -> None:
-        self._flush()
+def _csv_value(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
 
 
-def write_parquet(rows: list[dict], path) -> None:
+def _write_csv(records: Iterable[dict], path: Path) -> None:
+    with ExitStack() as stack:
+        writers = {}
+        for t in TABLES:
+            tmp = stack.enter_context(atomic_path(companion(path, t.name)))
+            fh = stack.enter_context(open(tmp, "w", newline="", encoding="utf-8-sig"))  # BOM: Excel reads UTF-8
+            w = csv.DictWriter(fh, fieldnames=t.columns)
+            w.writeheader()
+            writers[t.name] = (t, w)
+        for d in records:
+            for t, w in writers.values():
+                for row in t.rows(d):  # type: ignore[operator]
+                    w.writerow({k: _csv_value(row.get(k)) for k in t.columns})
+
+
+def _arrow_type(table: str, column: str):
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    schema = _arrow_schema()
-    cols = {c: [_coerce(r.get(c), schema.field(c).type) for r in rows] for c in COLUMNS}
-    pq.write_table(pa.table(cols, schema=schema), path)
+    if table == "documents":
+        if column in _INT_META:
+            return pa.int64()
+        if column in _BOOL_META:
+            return pa.bool_()
+        if column in DOCUMENT_META:
+            return pa.string()
+        return pa.float64() if column in _FLOAT_PATHS else pa.int64()
+    if column in ("start", "end", "category_start", "category_end"):
+        return pa.int64()
+    if column in ("value", "expected", "found", "confidence"):
+        return pa.float64()
+    if column in ("approximate", "total"):
+        return pa.bool_()
+    return pa.string()
+
+
+def _schema(t: TableKind):
+    import pyarrow as pa
+
+    return pa.schema([pa.field(c, _arrow_type(t.name, c)) for c in t.columns])
 
 
 def _coerce(v, typ):
@@ -244,31 +298,97 @@ def _coerce(v, typ):
 
     if v is None or v == "":
         return None
+    if pa.types.is_boolean(typ):
+        return bool(v)
     if pa.types.is_integer(typ):
         try:
-            return int(float(v))
+            f = float(v)
         except (TypeError, ValueError):
             return None
+        return int(f) if f == int(f) else None  # never truncate a figure that is not whole
     if pa.types.is_floating(typ):
         try:
             return float(v)
         except (TypeError, ValueError):
             return None
-    return str(v)
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
-def open_sink(path: str | Path, resume: bool = False, shard_size: int = 1000, shard_format: str = "jsonl") -> Sink:
-    raw = str(path)
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if raw.endswith(("/", os.sep)) or path.is_dir() or suffix == "":
-        from .shards import ShardedSink
+PARQUET_BATCH = 2000  # rows buffered per table before a row group is written (bounded memory)
 
-        return ShardedSink(path, resume, shard_size, shard_format)
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return JsonlSink(path, resume)
-    if suffix == ".csv":
-        return TableSink(path, resume, "csv")
-    if suffix in (".parquet", ".pq"):
-        return TableSink(path, resume, "parquet")
-    raise XXGKError(f"unknown output format '{suffix}' (use .jsonl, .csv, .parquet, or a folder)")
+
+def _write_parquet(records: Iterable[dict], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with ExitStack() as stack:
+        out = {}
+        for t in TABLES:
+            tmp = stack.enter_context(atomic_path(companion(path, t.name)))
+            schema = _schema(t)
+            writer = stack.enter_context(pq.ParquetWriter(tmp, schema))
+            out[t.name] = (t, schema, writer, [])
+
+        def flush(t, schema, writer, buf):
+            cols = {c: [_coerce(r.get(c), schema.field(c).type) for r in buf] for c in t.columns}
+            writer.write_table(pa.table(cols, schema=schema))
+            buf.clear()
+
+        for d in records:
+            for t, schema, writer, buf in out.values():
+                buf.extend(t.rows(d))  # type: ignore[operator]
+                if len(buf) >= PARQUET_BATCH:
+                    flush(t, schema, writer, buf)
+        for t, schema, writer, buf in out.values():
+            flush(t, schema, writer, buf)
+
+
+def write_parquet_records(records: Iterable[Record | dict], path) -> None:
+    """The documents table alone, for one Parquet shard of a folder output."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = TABLES[0]
+    schema = _schema(t)
+    rows = [document_row(r) for r in records]
+    cols = {c: [_coerce(r.get(c), schema.field(c).type) for r in rows] for c in t.columns}
+    pq.write_table(pa.table(cols, schema=schema), path)
+
+
+def _xlsx_value(v):
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def _write_xlsx(records: Iterable[dict], path: Path) -> None:
+    try:
+        from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise ValueError("writing .xlsx needs openpyxl (pip install openpyxl)") from None
+    wb = Workbook(write_only=True)
+    sheets = {}
+    for t in TABLES:
+        ws = wb.create_sheet(t.name)
+        ws.freeze_panes = "A2"
+        for i, c in enumerate(t.columns[:3], start=1):
+            ws.column_dimensions[get_column_letter(i)].width = 18
+        ws.append(t.columns)
+        sheets[t.name] = [t, ws, 1]
+    for d in records:
+        for entry in sheets.values():
+            t, ws, n = entry
+            for row in t.rows(d):  # type: ignore[operator]
+                n += 1
+                if n > XLSX_MAX_ROWS:
+                    raise ValueError(f"the {t.name} sheet would exceed Excel's {XLSX_MAX_ROWS} rows; "
+                                     f"use .parquet or .csv for a batch this large")
+                ws.append([_xlsx_value(row.get(k)) for k in t.columns])
+            entry[2] = n
+    ws = wb.create_sheet("columns")
+    ws.append(["column", "layouts", "meaning"])
+    for row in column_dictionary():
+        ws.append([row["column"], row["layouts"], row["meaning"]])
+    with atomic_path(path) as tmp:
+        wb.save(tmp)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from .batch import Extractor, Options, Summary
-from .errors import XXGKError
-from .output import open_sink, record_key
+from .batch import Extractor, Options, Summary, check_resume_mix, sink_mode
+from .errors import Errors, XXGKError
 from .reading import InputItem, iter_inputs
-from .record import Record
+from .record import Record, failed_record
+from .sinks import open_sink, record_key
 
 _FIELDS = [f.name for f in dataclasses.fields(InputItem)]
 
@@ -24,9 +24,20 @@ class _RayExtractor:
         self.extractor = Extractor(opts, threads=1)
 
     def __call__(self, batch: dict) -> dict:
-        n = len(batch["doc_id"])
-        items = [InputItem(**{k: _plain(batch[k][i]) for k in _FIELDS}) for i in range(n)]
-        return {"record": [r.to_json() for r in self.extractor(items)]}
+        """One record per row, whatever happens: an actor that raised would be retried on the same
+        rows forever, so nothing may escape from here."""
+        out, ids, sources = [], [], []
+        for i in range(len(batch["doc_id"])):
+            row = {k: _plain(batch[k][i]) for k in _FIELDS}
+            ids.append(str(row["doc_id"]))
+            sources.append(str(row["source"]))
+            try:
+                out.append(self.extractor([InputItem(**row)])[0].to_json())
+            except Exception as e:  # pragma: no cover - extract_item already turns errors into records
+                detail = f"{type(e).__name__}: {e}"[:200]
+                out.append(failed_record(str(row["doc_id"]), str(row["source"]),
+                                         [Errors.E015.format(detail=detail, source=row["source"])]).to_json())
+        return {"record": out, "doc_id": ids, "source": sources}
 
 
 def _plain(v):
@@ -37,13 +48,27 @@ def _plain(v):
     return v
 
 
+def _to_record(raw: str, row: dict) -> Record:
+    try:
+        return Record.model_validate_json(raw)
+    except ValueError as e:  # never expected (records are validated where made), never fatal
+        return failed_record(str(row["doc_id"]), str(row["source"]),
+                             [Errors.E015.format(detail=f"invalid record: {str(e)[:150]}", source=row["source"])])
+
+
 def run_ray(inputs: list[str], output: str, opts: Options, resume: bool = False, shard_size: int = 1000,
-            concurrency: int | None = None, batch_size: int = 16, shard_format: str = "jsonl") -> Summary:
+            concurrency: int | None = None, batch_size: int = 16, shard_format: str = "jsonl",
+            force: bool = False, allow_mixed: bool = False) -> Summary:
     try:
         import ray
     except ImportError:
         raise XXGKError("--engine ray needs Ray: pip install 'xxgk[ray]'") from None
-    sink = open_sink(output, resume=resume, shard_size=shard_size, shard_format=shard_format)
+    sink = open_sink(output, mode=sink_mode(resume, force), shard_size=shard_size, shard_format=shard_format)
+    try:
+        check_resume_mix(sink, opts, allow_mixed)
+    except XXGKError:
+        sink.abort()
+        raise
     done = sink.done() if resume else set()
     summary = Summary(model="per Ray actor")
     start = time.perf_counter()
@@ -53,6 +78,7 @@ def run_ray(inputs: list[str], output: str, opts: Options, resume: bool = False,
             summary.skipped += 1
             continue
         rows.append({k: getattr(item, k) for k in _FIELDS})
+    finished = False
     try:
         if not ray.is_initialized():
             ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
@@ -62,10 +88,14 @@ def run_ray(inputs: list[str], output: str, opts: Options, resume: bool = False,
                                 concurrency=concurrency or max(1, int(ray.available_resources().get("CPU", 1))),
                                 batch_format="numpy")
             for row in ds.iter_rows():
-                rec = Record.model_validate_json(row["record"])
+                rec = _to_record(row["record"], row)
                 sink.write(rec)
                 summary.add(rec)
+        finished = True
     finally:
-        sink.close()
+        if finished:
+            sink.close()
+        else:
+            sink.abort()
     summary.seconds = time.perf_counter() - start
     return summary

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -38,7 +39,7 @@ class InputItem:
     offset: int | None = None  # byte offset of a JSONL line (read by the worker, not carried along)
     length: int | None = None
     url: str | None = None
-    note: str | None = None  # why an item cannot be read, found during discovery
+    error: str | None = None  # why the item cannot be read, found during discovery (a catalogue message)
 
 
 @dataclass
@@ -59,48 +60,63 @@ def _is_glob(spec: str) -> bool:
     return any(ch in spec for ch in "*?[")
 
 
+def _unreadable(path: str, e: OSError) -> str:
+    if os.path.isdir(path):
+        return Errors.E023.format(path=path, detail=e.strerror or e)
+    return Errors.E017.format(path=path, detail=e.strerror or e)
+
+
 def iter_input_paths(specs: list[str]) -> Iterator[tuple[str, str | None]]:
-    """Yield (path, error) for every file named by the specs; folders recurse, globs expand."""
+    """Yield (path, error) for every file named by the specs; folders recurse, globs expand.
+    A spec that does not exist, or a folder or file that cannot be read, comes out with the
+    catalogue's error message, so it gets a failed record instead of vanishing."""
     seen: set[str] = set()
     for spec in specs:
         if _is_glob(spec):
             matches = sorted(glob.glob(spec, recursive=True))
             if not matches:
                 yield spec, Errors.E001.format(path=spec)
-            paths = []
+            found: list[tuple[str, str | None]] = []
             for m in matches:
-                paths.extend(_walk(m) if os.path.isdir(m) else [m])
-        elif os.path.isdir(spec):
-            paths = _walk(spec)
-        elif os.path.exists(spec):
-            paths = [spec]
+                found.extend(_walk(m) if os.path.isdir(m) else [(m, None)])
         else:
-            yield spec, Errors.E001.format(path=spec)
-            continue
-        for p in paths:
+            try:
+                st = os.stat(spec)
+            except FileNotFoundError:
+                yield spec, Errors.E001.format(path=spec)
+                continue
+            except OSError as e:  # e.g. inside a folder we may not enter: say so, not "not found"
+                yield spec, _unreadable(spec, e)
+                continue
+            found = _walk(spec) if stat.S_ISDIR(st.st_mode) else [(spec, None)]
+        for p, err in found:
             key = os.path.abspath(p)
             if key not in seen:
                 seen.add(key)
-                yield p, None
+                yield p, err
 
 
-def _walk(folder: str) -> list[str]:
-    out = []
-    for root, dirs, files in os.walk(folder):
+def _walk(folder: str) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+
+    def on_error(e: OSError) -> None:
+        out.append((e.filename or folder, _unreadable(e.filename or folder, e)))
+
+    for root, dirs, files in os.walk(folder, onerror=on_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for f in sorted(files):
             if f.startswith(".") or f == "manifest.jsonl":
                 continue
             if Path(f).suffix.lower() in SUPPORTED:
-                out.append(os.path.join(root, f))
+                out.append((os.path.join(root, f), None))
     return out
 
 
 def iter_inputs(specs: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[InputItem]:
-    """Every document named by `specs`; missing inputs come out as items that fail on load."""
+    """Every document named by `specs`; inputs that cannot be read come out as items that fail on load."""
     for path, err in iter_input_paths(specs):
         if err:
-            yield InputItem(doc_id=Path(path).stem or path, source=path, path=path, suffix="!missing")
+            yield InputItem(doc_id=Path(path).stem or path, source=path, path=path, suffix="", error=err)
             continue
         suffix = Path(path).suffix.lower()
         if suffix in (".jsonl", ".ndjson"):
@@ -114,7 +130,7 @@ def _iter_jsonl(path: str, max_bytes: int) -> Iterator[InputItem]:
     try:
         fh = open(path, "rb")
     except OSError as e:
-        yield InputItem(doc_id=stem, source=path, path=path, suffix="!unreadable", note=str(e))
+        yield InputItem(doc_id=stem, source=path, path=path, suffix=".jsonl", error=_unreadable(path, e))
         return
     with fh:
         offset = 0
@@ -124,8 +140,8 @@ def _iter_jsonl(path: str, max_bytes: int) -> Iterator[InputItem]:
                 continue
             source = f"{path}#L{n}"
             if len(line) > max_bytes:
-                yield InputItem(doc_id=f"{stem}:{n}", source=source, path=path, suffix="!toolarge", line_no=n,
-                                note=str(len(line)))
+                yield InputItem(doc_id=f"{stem}:{n}", source=source, path=path, suffix=".jsonl-line", line_no=n,
+                                error=Errors.E005.format(path=source, size=len(line), limit=max_bytes))
                 continue
             doc_id, url = f"{stem}:{n}", None
             m_id = _ID_FIELD.search(line[:4096])
@@ -156,12 +172,8 @@ def _json_str(raw: bytes) -> str | None:
 
 
 def load_item(item: InputItem, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
-    if item.suffix == "!missing":
-        raise InputError(Errors.E001.format(path=item.path))
-    if item.suffix == "!unreadable":
-        raise InputError(Errors.E017.format(path=item.path, detail=item.note))
-    if item.suffix == "!toolarge":
-        raise InputError(Errors.E005.format(path=item.source, size=item.note, limit=max_bytes))
+    if item.error:
+        raise InputError(item.error)
     if item.suffix == ".jsonl-line":
         return _load_jsonl_line(item, max_bytes)
     try:

@@ -293,3 +293,49 @@ def get_path(obj, path: str):
         else:
             cur = getattr(cur, part, None)
     return cur
+
+
+def _fit(model: BaseModel, prefix: str, rec: "Record", warn) -> None:
+    """Null every whole-number field holding a figure that is not a whole number (recursively)."""
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        path = f"{prefix}.{name}" if prefix else name
+        if isinstance(value, BaseModel):
+            _fit(value, path, rec, warn)
+        elif field.annotation in (Int, int) and value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool)):
+            if isinstance(value, float) and value.is_integer():
+                object.__setattr__(model, name, int(value))  # 3.0 is 3: same figure, right type
+                continue
+            object.__setattr__(model, name, None)
+            rec.provenance.pop(path, None)
+            warn(path, value)
+
+
+TABLE_KEYS = ("active_disclosure", "applications", "review_litigation")
+
+
+def ensure_valid(rec: "Record") -> "Record":
+    """Every record validates against `xxgk schema`: a figure that does not fit its field (282.1
+    in a count of items) is left null with W132 rather than written into an invalid record; a
+    record that still does not validate becomes a failed record saying why."""
+    from pydantic import ValidationError
+
+    from .errors import Errors, Warnings
+
+    def warn(path, value):
+        rec.warnings.append(Warnings.W132.format(path=path, raw=value))
+
+    for key in TABLE_KEYS:
+        obj = getattr(rec, key)
+        if obj is not None:
+            _fit(obj, key, rec, warn)
+    try:
+        Record.model_validate_json(rec.to_json())
+    except (ValidationError, ValueError) as e:
+        detail = str(e).splitlines()[0][:200]
+        return failed_record(rec.doc_id, rec.source, [Errors.E015.format(detail=f"invalid record: {detail}",
+                                                                          source=rec.source)],
+                             sha256=rec.text_sha256, url=rec.url)
+    return rec
+

@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from .sinks import read_records
 
-def show_records(path: Path, limit: int = 20) -> None:
-    console = Console(width=max(120, Console().width))
-    with open(path, encoding="utf-8") as fh:
-        recs = [json.loads(line) for line in fh if line.strip()]
-    table = Table(title=f"{path} — {len(recs)} records", show_lines=False)
+NARRATIVE_SHOWN = 5  # per document; the record holds them all
+FAILS_SHOWN = 5
+
+
+def select(recs, statuses: set[str] | None = None, failed_checks: bool = False):
+    for r in recs:
+        if statuses and r.get("status") not in statuses:
+            continue
+        if failed_checks and r.get("consistent") is not False:
+            continue
+        yield r
+
+
+def show_records(path: Path, limit: int = 20, statuses: set[str] | None = None, failed_checks: bool = False,
+                 console: Console | None = None) -> None:
+    console = console or Console(width=max(120, Console().width), soft_wrap=True)
+    total = 0
+    shown: list[dict] = []
+    for r in select(read_records(path), statuses, failed_checks):  # streamed: a batch may be large
+        total += 1
+        if len(shown) < limit:
+            shown.append(r)
+    what = []
+    if statuses:
+        what.append("status " + "/".join(sorted(statuses)))
+    if failed_checks:
+        what.append("with failed checks")
+    title = f"{path} — {total} records" + (f" ({', '.join(what)})" if what else "")
+    if total > len(shown):
+        title += f", first {len(shown)} shown"
+    table = Table(title=title, show_lines=False)
     for col in ("doc_id", "status", "consistent", "format", "year", "organization", "sections", "申请 new", "checks",
                 "notes"):
         table.add_column(col)
-    for r in recs[:limit]:
+    for r in shown:
         apps = r.get("applications") or {}
         new = (apps.get("new_received") or {}).get("total")
         checks = r.get("checks") or []
@@ -27,23 +53,23 @@ def show_records(path: Path, limit: int = 20) -> None:
         meta = r.get("meta") or {}
         cons = r.get("consistent")
         table.add_row(r["doc_id"], r["status"], {True: "yes", False: "[red]NO[/red]", None: "–"}[cons],
-                      r.get("format") or "", str(meta.get("year") or ""),
-                      meta.get("organization") or "", "".join(str(s["number"]) for s in r.get("sections") or []),
+                      r.get("format") or "", str(meta.get("year") or ""), meta.get("organization") or "",
+                      "".join(str(s["number"]) for s in r.get("sections") or []),
                       "" if new is None else str(new), f"{passed} pass / {failed} fail", notes[:60])
     console.print(table)
-    for r in recs[:3]:
+    for r in shown:
         if r["status"] == "failed":
             continue
-        console.print(f"\n[bold]{r['doc_id']}[/bold]: {(r.get('meta') or {}).get('title') or '(no title found)'}")
-        for n in (r.get("narrative") or [])[:5]:
+        title_text = (r.get("meta") or {}).get("title") or "(no title found)"
+        console.print(f"\n[bold]{r['doc_id']}[/bold]: {title_text}", highlight=False)
+        for n in (r.get("narrative") or [])[:NARRATIVE_SHOWN]:
             approx = "≈" if n.get("approximate") else ""
-            console.print(f"  narrative: {n.get('category')} = {approx}{n['value']}{n.get('unit') or ''} ({n['method']})")
+            category = n.get("category") or "(nothing named)"
+            console.print(f"  narrative: {category} = {approx}{n['value']}{n.get('unit') or ''} ({n['method']})",
+                          highlight=False)
         fails = [c for c in r.get("checks") or [] if c.get("status") == "FAIL"]
-        for c in fails[:5]:
-            console.print(f"  [red]FAIL[/red] {c['rule']}: expected {c['expected']}, found {c['found']}")
-    bad = [r for r in recs if r.get("consistent") is False]
-    if bad:
-        console.print(f"\n[bold]{len(bad)} documents whose own figures disagree[/bold] (consistent: false)")
-        for r in bad[:limit]:
-            console.print(f"  {r['doc_id']} ({r['source']}): {', '.join(r.get('failed_checks') or [])}",
-                          soft_wrap=True)
+        for c in fails[:FAILS_SHOWN]:
+            console.print(f"  [red]FAIL[/red] {c['rule']}: expected {c['expected']}, found {c['found']}",
+                          highlight=False)
+        if len(fails) > FAILS_SHOWN:
+            console.print(f"  … {len(fails) - FAILS_SHOWN} more failed checks", highlight=False)
