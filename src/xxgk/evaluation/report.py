@@ -592,8 +592,8 @@ def render_html(ev, metrics: dict, worst: int = 5) -> str:
         "<h1>xxgk evaluation</h1>", *head,
         "<h2>Summary</h2>", _summary_table(metrics),
         ('<p class="note">Best value per row in green. Every number on this page is in metrics.json '
-         "(also embedded at the end of this page). How to read it: README, “Evaluation”, and "
-         "src/xxgk/evaluation/README.md.</p>"),
+         "(also embedded at the end of this page). How to read it: "
+         "docs/evaluation.md in the xxgk repository.</p>"),
         figs,
         ("<h2>Spans</h2><p class=note>Read back from each record: section headers, narrative counts (TOTAL for the "
          "headline total), and the categories the counts took. Strict = label and exact offsets; partial = label and "
