@@ -59,10 +59,8 @@ def test_panel_command_writes_every_output(tmp_path):
     assert all(r["producer"] == {"xxgk": "0.1.0", "tagger": None, "system": "rules"} for r in records)
     # the same records once more as a sharded folder: the 2022 report twice is a named conflict
     shards = tmp_path / "shards"
-    shards.mkdir()
-    (shards / "part-00000.jsonl").write_text(json.dumps(records[1], ensure_ascii=False) + "\n", encoding="utf-8")
-    (shards / "manifest.json").write_text(json.dumps({"format": "xxgk-shards/1", "records": "jsonl", "shards": [
-        {"file": "part-00000.jsonl", "records": 1}]}), encoding="utf-8")
+    res = runner.invoke(app, ["extract", str(docs[2022]), "-o", f"{shards}/", "--no-model", "-q"])
+    assert res.exit_code == 0 and (shards / "manifest.json").is_file(), res.output
     out = tmp_path / "panel"
     res = runner.invoke(app, ["panel", str(tmp_path / "records.jsonl"), str(shards), "-o", str(out)])
     assert res.exit_code == 0, res.output
@@ -198,3 +196,15 @@ def test_real_pairs_of_corpus_more_are_joined_and_checked(corpus, tmp_path):
     c = next(c for c in panel.checks if c.body == "平潭综合实验区经济发展局" and c.year == 2022
              and c.rule == "cross_year.in_force.normative_documents")
     assert c.status == "FAIL" and (c.expected, c.found) == (10, 5)
+
+
+def test_producer_names_the_tagger_by_name_version_and_config_hash():
+    from xxgk.batch import Options, make_producer
+
+    class FakeTagger:
+        info = {"name": "xxgk-tagger", "version": "0.1.0", "config_hash": "ebd7af231dbad096b5fb6bce"}
+
+    p = make_producer(FakeTagger(), Options(system="combined"))
+    assert (p.xxgk, p.tagger, p.system) == ("0.1.0", "xxgk-tagger 0.1.0 ebd7af231dba", "combined")
+    assert make_producer(None, Options(system="combined")).model_dump() == {"xxgk": "0.1.0", "tagger": None,
+                                                                              "system": "rules"}
