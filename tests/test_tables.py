@@ -39,8 +39,13 @@ def test_table2_2021(layout):
                                         __import__("layouts").table2_text(layout))
     rec = run_text(text)
     ad = cells(rec, "active_disclosure")
-    if layout == "glued":  # 规章1011 / 行政规范性文件82666 cannot be split without hints: left null, warned
-        assert ad["regulations"] == {"issued": None, "repealed": None, "in_force": None}
+    if layout == "glued":
+        # 规章1011: of 1,0,11 and 10,1,1 only the first has in force ≥ issued − repealed (derived, warned);
+        # 行政规范性文件82666 stays ambiguous under that bound: left null, warned
+        assert ad["regulations"] == T2_2021["regulations"]
+        assert rec.provenance["active_disclosure.regulations.in_force"].method == "derived"
+        assert any(w.startswith("W122") and "in force ≥ issued − repealed" in w for w in rec.warnings)
+        assert ad["normative_documents"] == {"issued": None, "repealed": None, "in_force": None}
         assert any(w.startswith("W123") for w in rec.warnings)
         assert ad["licensing"] == T2_2021["licensing"] and ad["fees"] == T2_2021["fees"]
     else:
@@ -213,3 +218,41 @@ def test_real_layouts_from_the_corpus(corpus):
     glued = extract_item(next(iter_inputs([str(corpus / "full" / "010.txt")])), Options(system="rules"))
     assert glued.active_disclosure.normative_documents.model_dump() == {"issued": 88, "repealed": 55, "in_force": 698}
     assert glued.provenance["active_disclosure.normative_documents.repealed"].method == "derived"
+
+
+def test_table3_leading_zero_token_is_two_cells():
+    """No cell is printed as '02' or '010': '2 0 0 0 0 02' is a plain one-digit-per-cell reading, and
+    '0 7 0 3 0 010' splits its last token as 0 and 10 (derived, and only when the row adds up)."""
+    t3 = consistent_table3(1)
+    assert list(t3["granted"].values()) == [2, 0, 0, 0, 0, 0, 2]
+    assert list(t3["denied_law_prohibited"].values()) == [0, 7, 0, 3, 0, 0, 10]
+    text = report(t3, table4(1)).replace("（一）予以公开\t2\t0\t0\t0\t0\t0\t2", "（一）予以公开\t2 0 0 0 0 02")
+    text = text.replace("2.其他法律行政法规禁止公开\t0\t7\t0\t3\t0\t0\t10", "2.其他法律行政法规禁止公开\t0 7 0 3 0 010")
+    rec = run_text(text)
+    got = cells(rec, "applications")
+    assert got["granted"] == t3["granted"] and got["denied_law_prohibited"] == t3["denied_law_prohibited"]
+    assert rec.provenance["applications.granted.total"].method == "text_table"
+    assert rec.provenance["applications.denied_law_prohibited.total"].method == "derived"
+    assert [w for w in rec.warnings if w.startswith("W122")] == [
+        "W122 table 三: glued digits '0 7 0 3 0 010' split as 0,7,0,3,0,0,10 using no cell printed with a leading zero"]
+    assert [c.rule for c in rec.checks if c.status == "FAIL"] == []
+
+
+def test_table3_glued_zeros_with_one_gap_read_the_gap_as_the_empty_cell():
+    t3 = consistent_table3(1)
+    t3["carried_forward"] = dict.fromkeys(t3["carried_forward"], 0)
+    text = report(t3, table4(1))
+    row = text[text.index("四、结转下年度继续办理"):].split("\n", 1)[0]
+    text = text.replace(row, "四、结转下年度继续办理\t0 00000")
+    rec = run_text(text)
+    got = cells(rec, "applications")["carried_forward"]
+    assert got == {**dict.fromkeys(t3["carried_forward"], 0), "commercial": None}
+    assert any(w.startswith("W133") for w in rec.warnings)
+
+
+def test_table3_row_label_variant_with_he():
+    """其他法律和行政法规禁止公开 (with 和) is the same row; its enumerator is not glued to the row above."""
+    t3 = consistent_table3(3)
+    text = report(t3, table4(1), layout="glued").replace("其他法律行政法规禁止公开", "其他法律和行政法规禁止公开")
+    rec = run_text(text)
+    assert cells(rec, "applications") == t3

@@ -50,6 +50,7 @@ class Warnings:
     W128 = "W128 {table}: extra value column dropped in {n} rows ({how})"
     W129 = "W129 {path} derived as the sum of its row ({value}); the document leaves the cell empty"
     W131 = "W131 {table}: '{raw}' is not a whole number where {path} counts items; cell left null"
+    W133 = "W133 {table}: row '{row}' gives glued zeros '{raw}': one cell per zero, the gap read as the empty cell"
     W132 = "W132 {path}: '{raw}' does not fit the field (a whole number); left null"
     W130 = "W130 check failed: {rule} (expected {expected}, found {found})"
     W140 = "W140 tagger unavailable ({detail}); rules only"

@@ -164,7 +164,7 @@ _RESULTS_HEAD = (
     RowSpec("granted", "（一）予以公开", r"予以公开"),
     RowSpec("partially_granted", "（二）部分公开", r"部分公开"),
     RowSpec("denied_state_secret", "（三）1 属于国家秘密", ROW_ENUM_DIGIT + r"(?:属于)?国家秘密"),
-    RowSpec("denied_law_prohibited", "（三）2 其他法律行政法规禁止公开", ROW_ENUM_DIGIT + r"(?:其他)?法律行政法规禁止"),
+    RowSpec("denied_law_prohibited", "（三）2 其他法律行政法规禁止公开", ROW_ENUM_DIGIT + r"(?:其他)?法律和?行政法规禁止"),
     RowSpec("denied_security_stability", "（三）3 危及“三安全一稳定”", ROW_ENUM_DIGIT + r"(?:危及)?.?三安全一稳定"),
     RowSpec("denied_third_party", "（三）4 保护第三方合法权益", ROW_ENUM_DIGIT + r"(?:保护)?第三方合法权益"),
     RowSpec("denied_internal_affairs", "（三）5 属于三类内部事务信息", ROW_ENUM_DIGIT + r"(?:属于)?三类内部事务"),

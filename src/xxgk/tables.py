@@ -396,11 +396,15 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
         # glued digits: split, then disambiguate by numbers the prose repeats
         runs = [(tk.start, tk.raw) for tk in values]
         cands, complete = glued.split_candidates([r for _, r in runs], n)
+        bound = ROW_BOUNDS.get(cols)
+        kept = [c for c in cands if bound(dict(zip(cols, c)))] if bound and len(cands) > 1 else cands
         if len(cands) == 1 and sum(len(r) for _, r in runs) == n:
             chosen, how = cands[0], None
         elif len(cands) == 1 and complete:
             # '0011' → 0,0,11: no other split avoids a leading zero (a cell is never printed as '01')
             chosen, how = cands[0], "the only split without leading zeros"
+        elif len(kept) == 1 and complete:
+            chosen, how = kept[0], BOUND_REASON[cols]
         else:
             chosen, how = _pick_by_prose(cands, spec, prose_numbers), "figures repeated in the text"
         digits = "".join(r for _, r in runs)
@@ -437,6 +441,20 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
         else:
             out.append((None, None))
     return out
+
+
+# What the template's arithmetic allows in one row of table 二, used only to choose among the
+# splits of a glued digit run (never to judge a value the document prints):
+ROW_BOUNDS = {
+    # in force now = in force last year (≥ 0) + issued − repealed, so in force ≥ issued − repealed
+    ("issued", "repealed", "in_force"): lambda r: r["in_force"] >= r["issued"] - r["repealed"],
+    # the total publicly available includes what was newly published this year
+    ("made", "published", "total_public"): lambda r: r["total_public"] >= r["published"],
+}
+BOUND_REASON = {
+    ("issued", "repealed", "in_force"): "the only split with in force ≥ issued − repealed",
+    ("made", "published", "total_public"): "the only split with total public ≥ newly published",
+}
 
 
 _HINTS = {
@@ -514,11 +532,44 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
     pending_glued: dict[int, tuple] = {}
     eight: dict[int, list[Tok]] = {}
     stray = [v for i, v in enumerate(vrows) if i not in matched.values() and len(v.values) < 5]
+    # a row the page is cut off in is not "left empty": never derive its cells
+    cut_row = None
+    if matched:
+        last_r = max(matched, key=lambda r: vrows[matched[r]].start)
+        if not re.sub(r"[\s|]", "", t.text[vrows[matched[last_r]].toks[-1].end:]):
+            cut_row = last_r
     for r, vi in sorted(matched.items()):
         v = vrows[vi]
         vals = v.values
         nums = [tk for tk in vals if tk.kind == "num"]
         digits = sum(len(tk.raw) for tk in nums)
+        zeros_split = _split_leading_zeros(vals) if len(vals) < ncol else None
+        if zeros_split is not None and len(zeros_split) == ncol and (
+                digits == ncol or _row_sum_ok([v for v, *_ in zeros_split])):
+            # '1 0 0 0 0 01': no cell is printed with a leading zero, so '01' is two cells glued, 0 and 1
+            # (one digit per cell, as in '00 0 0 00 0', is a plain reading, not a derivation)
+            glued_raw = " ".join(tk.raw for tk in vals)
+            trivial = digits == ncol
+            rows[r] = [(v, _prov(t, x, y, html_spans, None if trivial or not g else "derived",
+                                 None if trivial or not g else f"split of glued '{glued_raw}'"))
+                       for v, x, y, g in zeros_split]
+            if not trivial:
+                res.warnings.append(Warnings.W122.format(table="table 三", digits=glued_raw,
+                                                         split=",".join(str(v) for v, *_ in zeros_split),
+                                                         constraint="no cell printed with a leading zero"))
+            continue
+        if len(nums) == len(vals) == 2 and digits == ncol - 1 and all(set(tk.raw) == {"0"} for tk in nums):
+            # '0 00000': seven cells of glued zeros with one gap; each '0' is a cell and the gap is the
+            # one empty cell (a blank between filled cells is NA)
+            cells: list = []
+            for k, tk in enumerate(nums):
+                cells += [(0, _prov(t, tk.start + i, tk.start + i + 1, html_spans)) for i in range(len(tk.raw))]
+                if k == 0:
+                    cells.append((None, None))
+            rows[r] = cells
+            res.warnings.append(Warnings.W133.format(table="table 三", row=specs[r].label,
+                                                     raw=" ".join(tk.raw for tk in nums)))
+            continue
         if len(vals) < ncol - 1 and nums and len(nums) == len(vals) and digits >= ncol \
                 and all(tk.raw.isdigit() for tk in nums):
             runs = [(tk.start, tk.raw) for tk in nums]
@@ -540,12 +591,6 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
     if stray:
         shown = [",".join(tk.raw for tk in v.values) for v in stray][:5]
         res.warnings.append(Warnings.W124.format(table="table 三", n=len(stray), values="; ".join(shown)))
-    # a row the page is cut off in is not "left empty": never derive its total
-    cut_row = None
-    if matched:
-        last_r = max(matched, key=lambda r: vrows[matched[r]].start)
-        if not re.sub(r"[\s|]", "", t.text[vrows[matched[last_r]].toks[-1].end:]):
-            cut_row = last_r
     for r, spec in enumerate(specs):
         if r not in rows:
             res.warnings.append(Warnings.W120.format(table="table 三", row=spec.label))
@@ -581,6 +626,25 @@ def _row_sum_ok(vals: list[int]) -> bool:
     return sum(vals[:-1]) == vals[-1]
 
 
+def _split_leading_zeros(vals: list[Tok]) -> list[tuple[int, int, int, bool]] | None:
+    """Cells of a row whose tokens include digits with a leading zero ('01', '003'): each leading
+    zero is a cell of its own, the rest one cell.  (value, start, end, was_split) per cell, or None
+    when no token has a leading zero or the row holds anything but whole numbers."""
+    if not vals or not all(tk.kind == "num" and tk.raw.isdigit() for tk in vals):
+        return None
+    if not any(len(tk.raw) > 1 and tk.raw[0] == "0" for tk in vals):
+        return None
+    out = []
+    for tk in vals:
+        raw, pos = tk.raw, tk.start
+        split = len(raw) > 1 and raw[0] == "0"
+        while len(raw) > 1 and raw[0] == "0":
+            out.append((0, pos, pos + 1, True))
+            raw, pos = raw[1:], pos + 1
+        out.append((int(raw), pos, tk.end, split))
+    return out
+
+
 def _cells(t: Text, vals: list[Tok], n: int, html_spans) -> list[tuple]:
     out = []
     for k in range(n):
@@ -610,6 +674,9 @@ def _align(vrows: list[VRow], nrows: int, ncol: int) -> dict[int, int]:
         if nums and len(nums) == k and k < ncol and sum(len(tk.raw) for tk in nums) >= ncol \
                 and all(tk.raw.isdigit() for tk in nums):
             return 0.9  # glued digits
+        if nums and len(nums) == k < ncol and sum(len(tk.raw) for tk in nums) == ncol - 1 \
+                and all(set(tk.raw) == {"0"} for tk in nums):
+            return 0.6  # glued zeros with one gap for the empty cell (see parse_table3)
         if ncol - 3 <= k < ncol - 1:
             return 0.3
         return 0.0
