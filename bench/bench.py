@@ -207,7 +207,7 @@ def main() -> None:
         results["model"] = m
         if m and "error" not in m:
             print("\n[4] the tagger on CPU (corpus documents; regions = what extract sends the model)")
-            for key, r in m.items():
+            for r in m.values():
                 print(f"    {r['threads']} torch thread(s), {r['layers']} layers, {r['size_mb']} MB, "
                       f"runtime quantization {r['runtime_quantization']}:")
                 for k in ("whole", "regions", "rules", "rules+model"):

@@ -14,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from layouts import consistent_table3, report, table4
-from xxgk import output
 from xxgk.batch import Options, run
 from xxgk.cli import app
 from xxgk.errors import OutputWriteError, XXGKError

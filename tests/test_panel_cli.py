@@ -6,7 +6,6 @@ import copy
 import json
 from pathlib import Path
 
-import pytest
 from layouts import T2_2021, consistent_table3, report, table4
 from typer.testing import CliRunner
 

@@ -154,7 +154,7 @@ class Extractor:
         self.producer = make_producer(self.tagger, opts)
         # review decisions (extract --review) are applied where records are made, in every engine
         self.review = None
-        if getattr(opts, "review_file", None):
+        if opts.review_file:
             from .panel.review import load_review
 
             self.review = load_review(opts.review_file)
@@ -192,6 +192,7 @@ def _worker_init(opts: Options) -> None:
 
 
 def _worker_run(item: InputItem) -> Record:
+    assert _WORKER is not None, "worker not initialised"
     return _WORKER([item])[0]
 
 

@@ -322,7 +322,7 @@ def _write_parquet(records: Iterable[dict], path: Path) -> None:
     import pyarrow.parquet as pq
 
     with ExitStack() as stack:
-        out = {}
+        out: dict = {}
         for t in TABLES:
             tmp = stack.enter_context(atomic_path(companion(path, t.name)))
             schema = _schema(t)
@@ -372,7 +372,7 @@ def _write_xlsx(records: Iterable[dict], path: Path) -> None:
     for t in TABLES:
         ws = wb.create_sheet(t.name)
         ws.freeze_panes = "A2"
-        for i, c in enumerate(t.columns[:3], start=1):
+        for i in range(1, min(3, len(t.columns)) + 1):
             ws.column_dimensions[get_column_letter(i)].width = 18
         ws.append(t.columns)
         sheets[t.name] = [t, ws, 1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Any
 
 from .batch import Extractor, Options, Summary, check_resume_mix, sink_mode
 from .errors import Errors, XXGKError
@@ -83,7 +84,7 @@ def run_ray(inputs: list[str], output: str, opts: Options, resume: bool = False,
         if not ray.is_initialized():
             ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
         if rows:
-            ds = ray.data.from_items(rows)
+            ds: Any = ray.data.from_items(rows)
             ds = ds.map_batches(_RayExtractor, fn_constructor_args=(opts,), batch_size=batch_size,
                                 concurrency=concurrency or max(1, int(ray.available_resources().get("CPU", 1))),
                                 batch_format="numpy")

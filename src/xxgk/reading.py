@@ -362,29 +362,26 @@ def _detect(data: bytes, path: str) -> tuple[str, list[str]]:
     strict = _strict_cjk(data)
     if strict is not None and _looks_like_text(strict[0]):
         return strict[0], [Warnings.W101.format(encoding=strict[1], confidence="strict decoding")]
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - a declared dependency
-        from_bytes = None
-    if from_bytes is not None:
-        sample = data[: 256 * 1024]
-        results = from_bytes(sample, cp_isolation=["gb18030", "big5", "utf_16_le", "utf_16_be", "shift_jis",
-                                                   "euc_kr", "cp1252"])
-        best = results.best()
-        if best is not None:
-            enc = best.encoding
-            enc = "gb18030" if enc in ("gb2312", "gbk") else enc
-            text = data.decode(enc, errors="replace")
-            chaos = getattr(best, "chaos", 0.0)
-            warnings = [Warnings.W101.format(encoding=enc, confidence=f"{1 - chaos:.2f}")]
-            bad = text.count("\ufffd")
-            if bad:
-                warnings.append(Warnings.W102.format(n=bad))
-            if not _looks_like_text(text):
-                raise InputError(Errors.E003.format(path=path, detail=f"no readable text (best guess {enc})"))
-            if bad * 20 > len(text):
-                raise InputError(Errors.E004.format(path=path, detail=f"best guess {enc} leaves {bad} bad characters"))
-            return text, warnings
+    from charset_normalizer import from_bytes  # a declared dependency
+
+    sample = data[: 256 * 1024]
+    results = from_bytes(sample, cp_isolation=["gb18030", "big5", "utf_16_le", "utf_16_be", "shift_jis",
+                                               "euc_kr", "cp1252"])
+    best = results.best()
+    if best is not None:
+        enc = best.encoding
+        enc = "gb18030" if enc in ("gb2312", "gbk") else enc
+        text = data.decode(enc, errors="replace")
+        chaos = getattr(best, "chaos", 0.0)
+        warnings = [Warnings.W101.format(encoding=enc, confidence=f"{1 - chaos:.2f}")]
+        bad = text.count("\ufffd")
+        if bad:
+            warnings.append(Warnings.W102.format(n=bad))
+        if not _looks_like_text(text):
+            raise InputError(Errors.E003.format(path=path, detail=f"no readable text (best guess {enc})"))
+        if bad * 20 > len(text):
+            raise InputError(Errors.E004.format(path=path, detail=f"best guess {enc} leaves {bad} bad characters"))
+        return text, warnings
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as e:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from .errors import OutputWriteError, XXGKError
+from .errors import Errors, OutputWriteError, XXGKError
 from .output import TABLE_SUFFIXES, file_mode, write_parquet_records, write_tables
 from .record import Record
 
@@ -449,28 +449,44 @@ def read_jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def read_records(path: str | Path) -> Iterator[dict]:
-    """Records of any output xxgk writes: a JSONL file, a sharded folder, or a table output
-    (read from the records kept beside it)."""
-    path = Path(path)
+def record_files(spec: str | Path) -> list[Path]:
+    """The JSONL files holding the records of any output xxgk writes: a JSONL file; a sharded
+    folder (its manifest's shards in order, or every *.jsonl in a folder without one); a table
+    output (the records kept beside it)."""
+    path = Path(spec)
     if path.is_dir():
         mpath = path / MANIFEST
-        if not mpath.exists():
-            raise XXGKError(f"{path} is not an xxgk output folder (no {MANIFEST})")
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        if not mpath.is_file():
+            return sorted(p for p in path.iterdir() if p.suffix in (".jsonl", ".ndjson") and not p.name.startswith("."))
+        try:
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise XXGKError(Errors.E019.format(path=mpath, line=1, detail=f"damaged manifest: {e}")) from None
         if manifest.get("records", "jsonl") != "jsonl":
-            raise XXGKError(f"{path} holds parquet shards of flat tables; records are only in JSONL shards")
-        for shard in manifest["shards"]:
-            yield from read_jsonl(path / shard["file"])
-        return
+            raise XXGKError(Errors.E019.format(path=path, line=0,
+                                               detail="the shards hold flat tables (parquet), not records"))
+        return [path / shard["file"] for shard in manifest.get("shards", [])]
     if path.suffix.lower() in TABLE_SUFFIXES:
         staged = staging_path(path)
         if not staged.exists():
             raise XXGKError(f"no records beside {path} (expected {staged.name})")
-        yield from read_jsonl(staged)
-        return
-    if not path.exists():
-        raise XXGKError(f"no such output: {path}")
-    yield from read_jsonl(path)
+        return [staged]
+    if not path.is_file():
+        raise XXGKError(Errors.E001.format(path=path))
+    return [path]
 
 
+def read_records(spec: str | Path) -> Iterator[dict]:
+    """Records (as dicts) of any output xxgk writes; a torn last line (a killed run) is skipped,
+    a line that is not JSON stops the reading naming file and line."""
+    for f in record_files(spec):
+        with open(f, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.endswith("\n"):
+                    break
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except ValueError as e:
+                    raise XXGKError(Errors.E019.format(path=f, line=n, detail=str(e)[:120])) from None

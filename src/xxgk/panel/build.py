@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,7 +74,7 @@ class Panel:
 
     def in_conflict(self, rec: Record) -> bool:
         body = self.body_of[id(rec)]
-        return len(self.bodies[body][rec.meta.year]) > 1
+        return rec.meta.year is not None and len(self.bodies[body][rec.meta.year]) > 1
 
     def summary(self) -> dict:
         counts = {s: sum(1 for c in self.checks if c.status == s) for s in ("PASS", "FAIL", "NOT_ASSESSABLE")}
@@ -84,7 +85,7 @@ class Panel:
                 "notes": len(self.notes)}
 
 
-def build_panel(specs: list[str | Path], aliases: str | Path | None = None,
+def build_panel(specs: Sequence[str | Path], aliases: str | Path | None = None,
                 review: str | Path | ReviewBook | None = None) -> Panel:
     records = list(iter_records(specs))
     book = load_review(review) if isinstance(review, (str, Path)) else review
@@ -102,7 +103,7 @@ def join(records: list[Record], aliases: dict[str, str] | None = None, book: Rev
         name = raw_name(r.meta.organization, r.meta.title)
         why = ("status failed" if r.status == "failed" else "no reporting year" if r.meta.year is None
                else "no organisation name or title" if name is None else None)
-        if why:
+        if why or name is None:
             panel.notes.append(Warnings.W162.format(why=why, source=r.source))
             continue
         named.append((r, name))
@@ -112,7 +113,9 @@ def join(records: list[Record], aliases: dict[str, str] | None = None, book: Rev
         body = panel.identities.body[name]
         panel.records.append(r)
         panel.body_of[id(r)] = body
-        panel.bodies.setdefault(body, {}).setdefault(r.meta.year, []).append(r)
+        year = r.meta.year
+        assert year is not None  # records without a year were left out above
+        panel.bodies.setdefault(body, {}).setdefault(year, []).append(r)
     for body in sorted(panel.bodies):
         by_year = panel.bodies[body]
         for year in sorted(by_year):

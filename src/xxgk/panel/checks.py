@@ -99,19 +99,20 @@ class _Pair:
                                   evidence=[_evidence(r, y, p) for r in recs for w, p in uses if self.year - 1 + w == y],
                                   message=f"conflict: {len(recs)} reports for {self.body} {y}: "
                                           + "; ".join(_name(r) for r in recs))
-        recs = (self.prev[0], self.cur[0])
-        evidence = [_evidence(recs[w], self.year - 1 + w, p) for w, p in uses]
+        pair = (self.prev[0], self.cur[0])
+        evidence = [_evidence(pair[w], self.year - 1 + w, p) for w, p in uses]
         base["evidence"] = evidence
         missing = [f"{self.year - 1 + w}:{p}" for (w, p), e in zip(uses, evidence) if e.value is None]
         if missing:
             why = []
             for w, p in uses:
                 table = p.split(".")[0]
-                if getattr(recs[w], table) is None:
-                    why.append(f"{table} not found in {_name(recs[w])}")
+                if getattr(pair[w], table) is None:
+                    why.append(f"{table} not found in {_name(pair[w])}")
             return CrossYearCheck(**base, status="NOT_ASSESSABLE",
                                   message="; ".join(dict.fromkeys(why)) or "a cell it needs is null: " + ", ".join(missing))
-        values = {(w, p): e.value for (w, p), e in zip(uses, evidence)}
+        values: dict[tuple[int, str], float] = {(w, p): e.value for (w, p), e in zip(uses, evidence)
+                                                 if e.value is not None}  # none is null past `missing`
         expected = sum(sign * values[(w, p)] for sign, p, w in terms)
         got = values[found]
         ok = got <= expected + 1e-9 if relation == "<=" else abs(got - expected) < 1e-9

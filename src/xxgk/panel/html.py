@@ -173,4 +173,4 @@ def write_html(panel: Panel, out: Path) -> dict[str, Path]:
 
 def _later_document(c: CrossYearCheck) -> str:
     later = [e for e in c.evidence if e.year == c.year]
-    return (later[0].source or later[0].doc_id) if later else ""
+    return (later[0].source or later[0].doc_id or "") if later else ""

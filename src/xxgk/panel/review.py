@@ -146,15 +146,17 @@ def mark_checks(checks: list, d: ReviewDecision) -> int:
 
 def apply_value(rec: Record, d: ReviewDecision) -> int:
     """Confirm or correct one cell; 0 when the record has no such cell."""
-    parent_path, _, leaf = d.path.rpartition(".")
+    assert d.path is not None  # a value decision names its path (checked when the file is read)
+    path = d.path
+    parent_path, _, leaf = path.rpartition(".")
     parent = get_path(rec, parent_path) if parent_path else None
     if parent is None or leaf not in type(parent).model_fields:
         return 0
     current = getattr(parent, leaf)
-    prov = rec.provenance.get(d.path)
+    prov = rec.provenance.get(path)
     if d.decision == "confirm":
         if prov is None:
-            prov = rec.provenance[d.path] = Provenance(method="reviewed", original=current,
+            prov = rec.provenance[path] = Provenance(method="reviewed", original=current,
                                                        original_method=None)
         prov.review = d.mark()
         return 1
@@ -163,15 +165,16 @@ def apply_value(rec: Record, d: ReviewDecision) -> int:
     original_method = (prov.original_method if prov is not None and prov.method == "reviewed"
                        else (prov.method if prov is not None else None))
     value = d.value
+    assert value is not None  # a correction carries its value (checked when the file is read)
     if float not in typing.get_args(type(parent).model_fields[leaf].annotation):  # a count cell
         if not float(value).is_integer():
             return 0  # a fraction cannot be a count: left unapplied (W161)
         value = int(value)
     setattr(parent, leaf, value)
-    rec.provenance[d.path] = Provenance(method="reviewed", start=prov.start if prov else None,
+    rec.provenance[path] = Provenance(method="reviewed", start=prov.start if prov else None,
                                         end=prov.end if prov else None, note=prov.note if prov else None,
                                         original=original, original_method=original_method, review=d.mark())
-    rec.warnings.append(Warnings.W160.format(path=d.path, reviewer=d.reviewer or "unnamed", original=original,
+    rec.warnings.append(Warnings.W160.format(path=path, reviewer=d.reviewer or "unnamed", original=original,
                                              value=value))
     return 1
 
