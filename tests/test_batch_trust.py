@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def _ids(out: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("target", ["file", "folder"])
-def test_two_runs_into_one_output_one_refused_none_lost(tmp_path, target):
+def test_two_runs_started_together_one_refused_none_lost(tmp_path, target):
     """Started together with --resume: one run writes, the other is refused with exit 2, and the
     output holds every document exactly once, whichever run wins."""
     n = 300
@@ -52,12 +53,39 @@ def test_two_runs_into_one_output_one_refused_none_lost(tmp_path, target):
            "--no-model", "-q", "--resume", "--shard-size", "40"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
-    codes = sorted(c for c, _ in results)
-    assert codes == [0, 2], results
+    assert sorted(c for c, _ in results) == [0, 2], results
     loser = next(err for c, err in results if c == 2)
     assert "in use by pid" in loser and "lock" in loser
     assert sorted(_ids(out)) == sorted(f"d{k}" for k in range(n))
     assert not list(tmp_path.glob("*.lock")) and not (out / ".lock").exists() if target == "folder" else True
+
+
+@pytest.mark.parametrize("first", ["big", "small"])
+@pytest.mark.parametrize("target", ["file", "folder"])
+def test_a_second_run_into_a_busy_output_is_refused_in_either_order(tmp_path, target, first):
+    """Run A is writing when run B starts (and the other way round): B exits 2 naming A, and the
+    output holds exactly A's documents, none of B's, none lost."""
+    sizes = {"big": 300, "small": 200}  # both long enough to be running when the other starts
+    crawls = {k: _crawl(tmp_path / f"{k}.jsonl", n) for k, n in sizes.items()}
+    out = tmp_path / ("out.jsonl" if target == "file" else "out")
+    lock = Path(str(out) + ".lock") if target == "file" else out / ".lock"
+
+    def cmd(which):
+        return [sys.executable, "-m", "xxgk", "extract", str(crawls[which]), "-o",
+                str(out) + ("/" if target == "folder" else ""), "--no-model", "-q", "--resume", "--shard-size", "40"]
+
+    second = "small" if first == "big" else "big"
+    a = subprocess.Popen(cmd(first), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not lock.exists() and a.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    if not lock.exists():
+        a.wait()
+        pytest.skip("the first run finished before the second could start")
+    b = subprocess.run(cmd(second), capture_output=True, text=True, timeout=300)
+    assert a.wait(timeout=300) == 0, a.stderr.read()
+    assert b.returncode == 2 and f"in use by pid {a.pid}" in b.stderr
+    assert sorted(_ids(out)) == sorted(f"d{k}" for k in range(sizes[first]))
 
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
