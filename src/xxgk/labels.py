@@ -231,21 +231,27 @@ CATEGORY_TRIM_RIGHT = re.compile(r"(?:类信息|类|信息数量|数量|总数|�
 CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 政务信息 are not trimmed
 TOTAL_CUE = re.compile(r"主动公开(?:政府)?(?:信息)?|公开(?:政府)?信息(?:总数)?|发布(?:各类)?信息")
 
-# narrative statements that restate a table figure: (rule, cell path(s), pattern)
+# narrative statements that restate a table figure: (rule, cell path(s), pattern, context).  A
+# pattern that does not itself name 信息公开 counts only when its sentence does (`context`, looked
+# for from the sentence start to the end of the match): "共受理1059件" in a 公安局 report is other business.
+_APPLICATION_CONTEXT = re.compile(r"信息公开|依申请")
 RESTATEMENTS = (
     ("narrative.applications_received", ("applications.new_received.total",),
      re.compile(r"(?:收到|受理|接收|接到|办理)[^。；;，,\d]{0,14}?(?:政府信息公开|依申请公开|信息公开)[^。；;，,\d]{0,8}?(?:申请)?[^。；;，,\d]{0,6}?"
-                r"(?P<num>\d+)\s*(?:件|个|份|宗|起|条|次)")),
+                r"(?P<num>\d+)\s*(?:件|个|份|宗|起)"), None),  # 条 and 次 count information items and visits
     ("narrative.applications_received", ("applications.new_received.total",),
-     re.compile(r"(?:收到|受理|接收)(?:了)?(?:依申请公开|政府信息公开)?(?:申请)?(?:共|共计|累计)?(?P<num>\d+)\s*(?:件|个|份|宗|起)")),
+     re.compile(r"(?:收到|受理|接收)(?:了)?(?:依申请公开|政府信息公开)?(?:申请)?(?:共|共计|累计)?(?P<num>\d+)\s*(?:件|个|份|宗|起)"),
+     _APPLICATION_CONTEXT),
     ("narrative.applications_received", ("applications.new_received.total",),
-     re.compile(r"(?:收到|受理|接收|接到)(?:了)?\s*(?P<num>\d+)\s*(?:个|件|份|宗|起)\s*(?:依申请公开|政府信息公开申请|信息公开申请|申请)")),
+     re.compile(r"(?:收到|受理|接收|接到)(?:了)?\s*(?P<num>\d+)\s*(?:个|件|份|宗|起)\s*(?:依申请公开|政府信息公开申请|信息公开申请|申请)"),
+     _APPLICATION_CONTEXT),
     ("narrative.review_total", ("review_litigation.review.total",),
-     re.compile(r"(?:政府信息公开)?行政复议(?:案件)?(?:共|共计)?\s*(?P<num>\d+)\s*(?:件|起|宗|个)")),
+     re.compile(r"(?:政府信息公开)?行政复议(?:案件)?(?:共|共计)?\s*(?P<num>\d+)\s*(?:件|起|宗|个)"), None),
     ("narrative.review_total", ("review_litigation.review.total",),
-     re.compile(r"(?<!\d)(?P<num>\d+)\s*(?:件|起|宗|个)(?:涉及政府信息公开工作的)?行政复议")),
+     re.compile(r"(?<!\d)(?P<num>\d+)\s*(?:件|起|宗|个)(?:涉及政府信息公开工作的)?行政复议"), None),
 )
-# "no application received"; not "未发生因政府信息公开工作被申请行政复议" (a review, not an application)
+SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+
 NO_APPLICATIONS = re.compile(r"(?:没有|未|无)(?:收到|受理|接到|发生)[^。；;，,\d]{0,10}?(?:政府信息公开|依申请公开|公开政府信息)"
                              r"[^。；;，,\d]{0,6}?(?<!被)申请(?!行政复议|复议)")
 

@@ -78,8 +78,10 @@ def check_restatements(t: Text, prose: list[tuple[int, int]], record) -> list[Ch
     seen: set[tuple[str, int]] = set()
     for a, b in prose:
         segment = t.match[a:b]
-        for rule, paths, pattern in labels.RESTATEMENTS:
+        for rule, paths, pattern, context in labels.RESTATEMENTS:
             for m in pattern.finditer(segment):
+                if context is not None and not _sentence_has(segment, m.start("num"), m.end(), context):
+                    continue
                 stated = int(m.group("num"))
                 pos = a + m.start("num")
                 if (rule, pos) in seen:
@@ -93,6 +95,12 @@ def check_restatements(t: Text, prose: list[tuple[int, int]], record) -> list[Ch
                 out.append(_restatement("narrative.applications_received", ("applications.new_received.total",),
                                         0, pos, record, said="no applications received"))
     return out
+
+
+def _sentence_has(segment: str, pos: int, end: int, pattern) -> bool:
+    """Whether the sentence holding `pos` names `pattern` before `end` (the end of the match)."""
+    starts = [m.end() for m in labels.SENTENCE_END.finditer(segment, 0, pos)]
+    return pattern.search(segment, starts[-1] if starts else 0, end) is not None
 
 
 def _restatement(rule, paths, stated, pos, record, said=None) -> Check:
