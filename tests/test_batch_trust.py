@@ -467,3 +467,13 @@ def test_every_corpus_record_validates_against_the_schema(tmp_path):
     validator = jsonschema.Draft202012Validator(json_schema())
     bad = {r["source"]: [e.message for e in validator.iter_errors(r)][:3] for r in read_records(out)}
     assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_every_output_reads_back_as_records(tmp_path):
+    from xxgk.panel.read import iter_records
+
+    crawl = _crawl(tmp_path / "c.jsonl", 5)
+    for name in ("r.jsonl", "t.csv", "t.xlsx", "sh/"):
+        run([str(crawl)], str(tmp_path / name), RULES, progress=False, shard_size=2)
+        assert sorted(_ids(tmp_path / name)) == [f"d{k}" for k in range(5)], name
+        assert len(list(iter_records([tmp_path / name]))) == 5, name  # what `xxgk panel` reads
