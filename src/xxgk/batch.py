@@ -254,6 +254,18 @@ def sink_mode(resume: bool, force: bool) -> str:
     return "resume" if resume else "force" if force else "new"
 
 
+def open_run_sink(output: str, opts: Options, resume: bool, force: bool, allow_mixed: bool, shard_size: int,
+                  shard_format: str) -> Sink:
+    """The output of a run, locked, checked against overwriting and against mixing systems."""
+    sink = open_sink(output, mode=sink_mode(resume, force), shard_size=shard_size, shard_format=shard_format)
+    try:
+        check_resume_mix(sink, opts, allow_mixed)
+    except XXGKError:
+        sink.abort()
+        raise
+    return sink
+
+
 def run(inputs: list[str], output: str, opts: Options, workers: int = 1, resume: bool = False,
         progress: bool = True, shard_size: int = 1000, shard_format: str = "jsonl", force: bool = False,
         allow_mixed: bool = False) -> Summary:
@@ -262,12 +274,7 @@ def run(inputs: list[str], output: str, opts: Options, workers: int = 1, resume:
     Raises XXGKError (after closing what can be closed) when the output cannot be written; what
     was extracted before stays in the output or in the records kept beside it.
     """
-    sink = open_sink(output, mode=sink_mode(resume, force), shard_size=shard_size, shard_format=shard_format)
-    try:
-        check_resume_mix(sink, opts, allow_mixed)
-    except XXGKError:
-        sink.abort()
-        raise
+    sink = open_run_sink(output, opts, resume, force, allow_mixed, shard_size, shard_format)
     done = sink.done() if resume else set()
     summary = Summary()
     start = time.perf_counter()

@@ -11,11 +11,11 @@ import dataclasses
 import time
 from typing import Any
 
-from .batch import Extractor, Options, Summary, check_resume_mix, sink_mode
+from .batch import Extractor, Options, Summary, open_run_sink
 from .errors import Errors, XXGKError
 from .reading import InputItem, iter_inputs
 from .record import Record, failed_record
-from .sinks import open_sink, record_key
+from .sinks import record_key
 
 _FIELDS = [f.name for f in dataclasses.fields(InputItem)]
 
@@ -64,12 +64,7 @@ def run_ray(inputs: list[str], output: str, opts: Options, resume: bool = False,
         import ray
     except ImportError:
         raise XXGKError("--engine ray needs Ray: pip install 'xxgk[ray]'") from None
-    sink = open_sink(output, mode=sink_mode(resume, force), shard_size=shard_size, shard_format=shard_format)
-    try:
-        check_resume_mix(sink, opts, allow_mixed)
-    except XXGKError:
-        sink.abort()
-        raise
+    sink = open_run_sink(output, opts, resume, force, allow_mixed, shard_size, shard_format)
     done = sink.done() if resume else set()
     summary = Summary(model="per Ray actor")
     start = time.perf_counter()

@@ -146,6 +146,16 @@ def _prepare_parent(path: Path) -> None:
         raise XXGKError(f"output is not writable: {path}")
 
 
+def prepare_folder(folder: Path) -> None:
+    """An output folder that exists and can be written, or a clear XXGKError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise XXGKError(f"cannot create output folder {folder}: {e.strerror or e}") from None
+    if not os.access(folder, os.W_OK):
+        raise XXGKError(f"output folder is not writable: {folder}")
+
+
 def _refuse_existing(path: Path, mode: str) -> None:
     if mode == "new" and path.exists() and (path.is_file() and path.stat().st_size > 0):
         raise XXGKError(f"{path} already exists; use --resume to continue it or --force to overwrite it")
@@ -296,12 +306,7 @@ class ShardedSink(Sink):
     def __init__(self, folder: Path, mode: str, shard_size: int = 1000, fmt: str = "jsonl"):
         if fmt not in ("jsonl", "parquet"):
             raise XXGKError(f"shard format must be jsonl or parquet, not {fmt!r}")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise XXGKError(f"cannot create output folder {folder}: {e.strerror or e}") from None
-        if not os.access(folder, os.W_OK):
-            raise XXGKError(f"output folder is not writable: {folder}")
+        prepare_folder(folder)
         super().__init__(folder, mode, folder / LOCK_SUFFIX)
         try:
             self._open_run(folder, fmt, shard_size)

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Warnings, XXGKError
+from ..errors import Warnings
 from ..record import Record, get_path
 from .checks import CrossYearCheck, body_checks
 from .identity import Identities, load_aliases, raw_name, resolve
+from ..sinks import prepare_folder
 from .read import iter_records
 from .review import CROSS_YEAR_PREFIX, ReviewBook, load_review, mark_checks
 
@@ -300,12 +300,7 @@ CONFLICT_COLUMNS = ("body", "year", "name", "same_figures", "differing_count", "
 def write_panel(panel: Panel, out: str | Path, html: bool = True) -> dict[str, Path]:
     """Write every output into the folder `out`; returns name → path."""
     out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise XXGKError(f"cannot create output folder {out}: {e.strerror or e}") from None
-    if not os.access(out, os.W_OK):
-        raise XXGKError(f"output folder is not writable: {out}")
+    prepare_folder(out)
     tidy, wide, checks = tidy_rows(panel), wide_rows(panel), check_rows(panel)
     conflicts = [c.to_dict() for c in panel.conflicts]
     bodies = body_rows(panel)
