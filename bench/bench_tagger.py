@@ -1,6 +1,6 @@
 """Speed of the tagger on CPU: documents/s and characters/s, whole texts and pipeline regions.
 
-    python bench/bench_tagger.py [--model models/tagger] [--docs annotations/docs] [--threads 1]
+    python bench/bench_tagger.py [--model src/xxgk/models/tagger] [--docs annotations/docs] [--threads 1]
                                  [--repeat 2] [--json out/bench_tagger.json]
 
 `whole`: every character of every document goes through the model.  `regions`: only what the

@@ -1,7 +1,7 @@
 """The CI gate: the evaluation on the test split must not fall below annotations/thresholds.json.
 
 `rules` is always gated (it is deterministic and takes about a second). `combined` is gated when
-a tagger loads (models/tagger or $XXGK_MODEL), against its own thresholds, falling back to the
+a tagger loads (src/xxgk/models/tagger or $XXGK_MODEL), against its own thresholds, falling back to the
 rules thresholds when the file has none for it; without a model, combined *is* rules, which the
 first test covers.
 """

@@ -32,7 +32,7 @@ def extract(
                                help="records.jsonl | tables.csv | tables.parquet | tables.xlsx | a folder for "
                                     "sharded JSONL (tables keep their records beside them: tables.csv.records.jsonl)"),
     no_model: bool = typer.Option(False, "--no-model", help="rules only: do not load the tagger"),
-    model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: models/tagger)"),
+    model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: the one shipped with xxgk)"),
     system: str = typer.Option("combined", "--system", help="who tags headers and narrative: rules|model|combined"),
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="worker processes"),
     resume: bool = typer.Option(False, "--resume", help="skip documents already in the output"),

@@ -56,7 +56,7 @@ def evaluate(
     systems: str = typer.Option("rules,model,combined", "--systems", help="comma-separated: rules,model,combined"),
     splits: Optional[str] = typer.Option(None, "--splits",
                                          help="splits to score: test (default for a folder), dev,test, all"),
-    model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: $XXGK_MODEL or models/tagger)"),
+    model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: $XXGK_MODEL or src/xxgk/models/tagger)"),
     fail_under: List[str] = typer.Option([], "--fail-under",
                                          help="key=value, repeatable: exit 1 if below (e.g. cells=0.99, sections=0.95, "
                                               "span_f1=0.8)"),
@@ -160,7 +160,7 @@ def inspect(
     doc_id: Optional[str] = typer.Option(None, "--id", help="which line of a .jsonl input"),
     system: str = typer.Option("combined", "--system", help="rules|model|combined"),
     no_model: bool = typer.Option(False, "--no-model", help="rules only"),
-    model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: models/tagger)"),
+    model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: src/xxgk/models/tagger)"),
 ):
     """One document as a page: spans, section boundaries, the three tables, failed checks next to their cells."""
     from .inspect import inspect_file, inspect_html

@@ -1,7 +1,7 @@
 """The token classifier that tags section headers, counts and categories in report text.
 
     from xxgk.tagger import load_tagger, TaggerUnavailable, default_model_path
-    tagger = load_tagger()                 # $XXGK_MODEL or <repo>/models/tagger
+    tagger = load_tagger()                 # $XXGK_MODEL or the shipped tagger (src/xxgk/models/tagger)
     spans = tagger.predict(text, regions=[(a, b), ...])   # list[SpanPred], method="model"
     # a model trained with features = "rules" reads the rules' spans too (hints=..., else computed)
 

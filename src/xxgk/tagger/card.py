@@ -115,5 +115,5 @@ def write_card(folder: Path, meta: dict) -> None:
     parts += ["`rules`: the rule fallback alone; `model`: the tagger alone (spans at or above the threshold); "
               "`combined`: the policy (model at or above the threshold, rules elsewhere). `narrative_pairs`: "
               "count span + linked category text, linked as the guide says.", "",
-              "Reproduce: `xxgk train --config training/tagger.toml --output models/tagger --force`.", ""]
+              "Reproduce: `xxgk train --config training/tagger.toml --output src/xxgk/models/tagger --force`.", ""]
     (folder / "README.md").write_text("\n".join(parts), encoding="utf-8")

@@ -17,7 +17,7 @@ def train(
     config: Path = typer.Option(Path("training/tagger.toml"), "--config", "-c", help="training config (TOML)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="model folder to write (default: runs/tagger-<time>)"),
-    force: bool = typer.Option(False, "--force", help="replace an existing model folder (e.g. models/tagger)"),
+    force: bool = typer.Option(False, "--force", help="replace an existing model folder (e.g. src/xxgk/models/tagger)"),
     steps: Optional[int] = typer.Option(None, "--steps", help="override train.steps"),
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | auto (default: config)"),
 ) -> None:
@@ -41,7 +41,7 @@ def train(
 def export_predictions(
     inputs: List[str] = typer.Argument(..., help="documents, folders, globs or JSONL"),
     output: Path = typer.Option(..., "--output", "-o", help="Label Studio tasks JSON to write"),
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help="model folder (default: models/tagger)"),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="model folder (default: src/xxgk/models/tagger)"),
 ) -> None:
     """Pre-annotations for Label Studio, least confident documents first."""
     from .export import export_predictions as _export

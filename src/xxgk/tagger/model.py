@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..labels import SECTION_TITLE_CHARS
+from ..models import shipped_tagger_path
 from ..spans import LABELS, SpanPred
 
 FORMAT_VERSION = 1
@@ -49,7 +50,7 @@ def repo_root() -> Path:
 
 def default_model_path() -> Path:
     env = os.environ.get(ENV_MODEL)
-    return Path(env) if env else repo_root() / "models" / "tagger"
+    return Path(env) if env else shipped_tagger_path()  # package data: found in a wheel install too
 
 
 def bio_tags(labels=LABELS) -> list[str]:
@@ -541,7 +542,7 @@ def _norm_regions(regions, n: int) -> list[tuple[int, int]]:
 
 
 def load_tagger(path: str | Path | None = None, device: str | None = None, runtime_quant: str | None = None) -> Tagger:
-    """Load a model folder (None → $XXGK_MODEL or <repo>/models/tagger); TaggerUnavailable on any problem."""
+    """Load a model folder (None → $XXGK_MODEL or the shipped tagger (src/xxgk/models/tagger)); TaggerUnavailable on any problem."""
     folder = Path(path) if path is not None else default_model_path()
     if not folder.is_dir():
         raise TaggerUnavailable(f"no tagger model at {folder}")
