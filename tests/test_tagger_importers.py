@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from xxgk.spans import SpanPred
+from xxgk.spans import Span
 from xxgk.tagger.export import LABEL_CONFIG, doc_score, to_task
 from xxgk.tagger.importers import ImportError_, cp_to_utf16, import_file, utf16_to_cp, write_plain
 
@@ -109,7 +109,7 @@ def test_bad_exports_are_clear_errors(tmp_path):
 
 def test_roundtrip_export_import(tmp_path):
     """Model pre-annotations → Label Studio → import: every span re-slices the same text."""
-    preds = [SpanPred(a, b, lab, 0.5 + 0.1 * i, "model") for i, (a, b, lab) in enumerate(_cp_spans())]
+    preds = [Span(a, b, lab, 0.5 + 0.1 * i, "model") for i, (a, b, lab) in enumerate(_cp_spans())]
     task = to_task("doc-1", "doc-1.txt", TEXT, preds, "tiny")
     assert task["predictions"][0]["score"] == doc_score(preds) == pytest.approx(0.6)
     # a person accepts the predictions: they become the annotation

@@ -254,15 +254,15 @@ def test_model_header_cut_by_the_end_of_a_page_gets_its_number():
     """The tagger's span `三、收到` at the very end of a truncated page names section 3, as the rules'
     own cut-header candidate does; the same words followed by more text name nothing."""
     from xxgk.sections import model_candidates
-    from xxgk.spans import SpanPred
+    from xxgk.spans import Span
     from xxgk.text import Text
 
     text = "二、主动公开政府信息情况\n政府集中采购 1 8040\n三、收到"
     a = text.index("三、收到")
-    cands = model_candidates(Text(text), [SpanPred(a, a + 4, "SECTION", 0.7, "model")])
+    cands = model_candidates(Text(text), [Span(a, a + 4, "SECTION", 0.7, "model")])
     assert [(c.number, text[c.start:c.end]) for c in cands] == [(3, "三、收到")]
     t2 = Text(text + "\n一些正文")
-    assert model_candidates(t2, [SpanPred(a, a + 4, "SECTION", 0.7, "model")]) == []
+    assert model_candidates(t2, [Span(a, a + 4, "SECTION", 0.7, "model")]) == []
 
 
 class CopyRulesNet:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .kinds import KIND_NAMES
 from .record import SECTION_KEYS, NarrativeCount, Record, Section
 
 SPAN_LABELS = ("SECTION", "COUNT", "TOTAL", "CATEGORY")
@@ -35,6 +36,7 @@ class Span:
     text: str = ""
     number: int | None = None  # SECTION: which of the six standard sections
     value: float | None = None  # COUNT/TOTAL: override when the text does not parse plainly
+    kind: str | None = None  # COUNT/TOTAL: the normalised kind of the count (xxgk.kinds.KIND_NAMES)
 
     def to_json(self) -> dict:
         d = {"label": self.label, "start": self.start, "end": self.end, "text": self.text}
@@ -42,6 +44,8 @@ class Span:
             d["number"] = self.number
         if self.value is not None:
             d["value"] = self.value
+        if self.kind is not None:
+            d["kind"] = self.kind
         return d
 
 
@@ -70,8 +74,21 @@ class Gold:
 
     def narrative(self) -> list[NarrativeCount]:
         from .narrative import link_counts
+        from .spans import Span as TypedSpan
 
-        return link_counts(self.text, [(s.start, s.end, s.label, s.value) for s in self.spans], method="rule")
+        return link_counts(self.text, [TypedSpan(s.start, s.end, s.label, value=s.value) for s in self.spans])
+
+    def kinds(self) -> dict[int, str]:
+        """The labelled `kind` of each count, by the count's start offset (counts without one are absent)."""
+        return {s.start: s.kind for s in self.spans if s.label in ("COUNT", "TOTAL") and s.kind is not None}
+
+    def narrative_with_kinds(self) -> list[NarrativeCount]:
+        """`narrative()` with each item's gold `kind` set from its COUNT/TOTAL span (null where unlabelled)."""
+        kinds = self.kinds()
+        items = self.narrative()
+        for n in items:
+            n.kind = kinds.get(n.start)
+        return items
 
     def gold_record(self) -> dict:
         """The gold record with derived sections and narrative filled in (checked keys only)."""
@@ -79,7 +96,7 @@ class Gold:
         if "sections" in self.checked:
             rec["sections"] = [s.model_dump() for s in self.sections()]
         if "narrative" in self.checked:
-            rec["narrative"] = [n.model_dump() for n in self.narrative()]
+            rec["narrative"] = [n.model_dump() for n in self.narrative_with_kinds()]
         return rec
 
 
@@ -218,8 +235,15 @@ def _read_spans(items, text: str, where: str, labels: tuple[str, ...] | None) ->
             raise GoldError(f"{where}: span {i} text {sp['text']!r} != text slice {text[a:b]!r}")
         if sp["label"] == "SECTION" and labels is not None and sp.get("number") not in (1, 2, 3, 4, 5, 6):
             raise GoldError(f"{where}: SECTION span {i} needs number 1-6")
+        kind = sp.get("kind")
+        if kind is not None:
+            if sp["label"] not in ("COUNT", "TOTAL"):
+                raise GoldError(f"{where}: span {i} ({sp['label']}) has a kind; only COUNT/TOTAL spans take one")
+            if kind not in KIND_NAMES:
+                raise GoldError(f"{where}: span {i} has unknown kind {kind!r}; kinds: {', '.join(KIND_NAMES)} "
+                                "(annotations/GUIDE.md, 'Kinds of narrative counts')")
         spans.append(Span(start=a, end=b, label=sp["label"], text=text[a:b], number=sp.get("number"),
-                          value=sp.get("value")))
+                          value=sp.get("value"), kind=kind))
     spans.sort(key=lambda s: (s.start, s.end))
     for x, y in zip(spans, spans[1:]):
         if y.start < x.end:

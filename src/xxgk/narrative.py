@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
+
 from . import labels
 from .record import NarrativeCount
-from .spans import SpanPred
+from .spans import COUNT_LABELS, Span
 from .text import Text, fold
 
 _SENTENCE_END = re.compile(r"[。；;！!？?]|\n\s*\n|(?<![\u4e00-\u9fff\w，,、])\n|\n(?=\s*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]))")
@@ -46,21 +48,20 @@ def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
     return (float(raw) if "." in raw else int(raw)), None, bool(re.search(r"余|多", s))
 
 
-def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[NarrativeCount]:
-    """Spans (start, end, label[, value[, score[, method]]]) → narrative items, in document order."""
-    spans = sorted(spans, key=lambda s: s[0])
-    cats = sorted((s for s in spans if s[2] == "CATEGORY"), key=lambda s: s[1])
+def link_counts(text: str, spans: Sequence[Span]) -> list[NarrativeCount]:
+    """COUNT / TOTAL / CATEGORY spans → narrative items, in document order (other labels are ignored).
+    A count's `value`, when the span gives one, overrides the value read from its text."""
+    spans = sorted(spans, key=lambda s: s.start)
+    cats = sorted(((s.start, s.end) for s in spans if s.label == "CATEGORY"), key=lambda c: c[1])
     cat_ends = [c[1] for c in cats]
-    cats_by_start = sorted(cats, key=lambda s: s[0])
+    cats_by_start = sorted(cats, key=lambda c: c[0])
     cat_starts = [c[0] for c in cats_by_start]
-    counts = [s for s in spans if s[2] in ("COUNT", "TOTAL")]
-    count_starts = [c[0] for c in counts]
+    counts = [s for s in spans if s.label in COUNT_LABELS]
+    count_starts = [c.start for c in counts]
     items: list[NarrativeCount] = []
     for sp in counts:
-        a, b, label = sp[0], sp[1], sp[2]
-        override = sp[3] if len(sp) > 3 else None
-        score = sp[4] if len(sp) > 4 else 1.0
-        span_method = sp[5] if len(sp) > 5 else method
+        a, b, label = sp.start, sp.end, sp.label
+        override, score, span_method = sp.value, sp.score, sp.method
         value, unit, approx = parse_count(text[a:b])
         if override is not None:
             value = int(override) if float(override).is_integer() else float(override)
@@ -71,7 +72,7 @@ def link_counts(text: str, spans: list[tuple], method: str = "rule") -> list[Nar
         cat = _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_starts)
         items.append(NarrativeCount(
             category=text[cat[0]:cat[1]] if cat else None, value=value, unit=unit, approximate=approx,
-            start=a, end=b, method=span_method, confidence=round(float(score), 4),
+            start=a, end=b, method=span_method.value, confidence=round(float(score), 4),
             category_start=cat[0] if cat else None, category_end=cat[1] if cat else None,
             total=label == "TOTAL"))
     return items
@@ -100,9 +101,9 @@ def _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_s
 # ---------------------------------------------------------------------------------------------
 
 
-def rule_spans(t: Text, start: int, end: int) -> list[SpanPred]:
+def rule_spans(t: Text, start: int, end: int) -> list[Span]:
     """COUNT / TOTAL / CATEGORY spans found by patterns in text[start:end] (running text only)."""
-    out: list[SpanPred] = []
+    out: list[Span] = []
     src = t.match
     total_seen = False
     for m in labels.COUNT.finditer(src, start, end):
@@ -125,12 +126,12 @@ def rule_spans(t: Text, start: int, end: int) -> list[SpanPred]:
         if not total_seen and cat and _is_total(src, line_a, a, b, cat):
             label = "TOTAL"
             total_seen = True
-        out.append(SpanPred(a, b, label, 0.9))
+        out.append(Span(a, b, label, 0.9))
         if cat:
-            out.append(SpanPred(cat[0], cat[1], "CATEGORY", 0.8))
+            out.append(Span(cat[0], cat[1], "CATEGORY", 0.8))
     out.sort(key=lambda s: s.start)
     # drop overlapping duplicates (a category shared by several counts is found once per count)
-    dedup: list[SpanPred] = []
+    dedup: list[Span] = []
     for s in out:
         if dedup and s.start < dedup[-1].end:
             continue

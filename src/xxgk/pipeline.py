@@ -28,7 +28,7 @@ from .sections import (
     section_bounds,
     to_sections,
 )
-from .spans import SpanPred
+from .spans import Span
 from .tagger.policy import combine as combine_narrative
 from .tables import TableResult, parse_table2, parse_table3, parse_table4, prose_numbers
 from .text import Text, t2s_available
@@ -147,7 +147,7 @@ def model_regions(t: Text, cands: list[Candidate], sections, prose: list[tuple[i
     return [(a, b) for a, b in merged]
 
 
-def rule_spans(text: str) -> list[SpanPred]:
+def rule_spans(text: str) -> list[Span]:
     """The rules' spans over a whole text: SECTION, COUNT, TOTAL, CATEGORY (weak labels for
     training, and the input features of a tagger that reads them)."""
     t = Text(text)
@@ -156,10 +156,10 @@ def rule_spans(text: str) -> list[SpanPred]:
     return _rule_spans(t, to_sections(t, choose(cands)))
 
 
-def _rule_spans(t: Text, sections) -> list[SpanPred]:
+def _rule_spans(t: Text, sections) -> list[Span]:
     text = t.text
     t2, t3, t4 = table_regions(t, sections)
-    spans = [SpanPred(s.start, s.end, "SECTION", s.confidence, "rule") for s in sections]
+    spans = [Span(s.start, s.end, "SECTION", s.confidence, number=s.number) for s in sections]
     for a, b in _prose_spans(len(text), [t2, t3, t4]):
         spans.extend(narrative_rule_spans(t, a, b))
     return sorted(spans, key=lambda s: s.start)
@@ -189,7 +189,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
 
     # sections
     rule_cands = find_candidates(t, title.end if title else None)
-    model_spans: list[SpanPred] = []
+    model_spans: list[Span] = []
     if use_model:
         prose_guess = _prose_spans(len(t.text), [])
         rule_sections = to_sections(t, choose(rule_cands))
@@ -231,7 +231,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
 
     # narrative
     spans = _narrative_spans(t, prose, model_spans, system if use_model else "rules", threshold)
-    rec.narrative = link_counts(t.text, [s.as_tuple() for s in spans], method="rule")
+    rec.narrative = link_counts(t.text, spans)
     rec.methods["narrative"] = system if use_model else "rules"
 
     # checks
@@ -290,7 +290,7 @@ def _combine_section_candidates(t: Text, rule_cands, model_spans, system: str, t
     return out
 
 
-def _narrative_spans(t: Text, prose, model_spans, system: str, threshold: float) -> list[SpanPred]:
+def _narrative_spans(t: Text, prose, model_spans, system: str, threshold: float) -> list[Span]:
     rule = []
     for a, b in prose:
         rule.extend(narrative_rule_spans(t, a, b))

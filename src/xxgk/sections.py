@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import labels
 from .record import SECTION_KEYS, Section
-from .spans import SpanPred
+from .spans import Span
 from .text import Text
 
 _CN = {c: i + 1 for i, c in enumerate("一二三四五六七")}
@@ -188,7 +188,7 @@ def _score(t: Text, c: Candidate, title_pos: int | None) -> None:
     c.reason = ", ".join(reasons)
 
 
-def model_candidates(t: Text, spans: list[SpanPred]) -> list[Candidate]:
+def model_candidates(t: Text, spans: list[Span]) -> list[Candidate]:
     """The tagger's SECTION spans as candidates; the section number comes from the wording."""
     out = []
     for sp in spans:

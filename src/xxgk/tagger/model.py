@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..labels import SECTION_TITLE_CHARS
 from ..models import shipped_tagger_path
-from ..spans import LABELS, SpanPred
+from ..spans import LABELS, Method, Span
 
 FORMAT_VERSION = 1
 FEATURES = ("none", "rules")  # what the model reads besides the text: nothing, or the rules' tags
@@ -431,10 +431,10 @@ class Tagger:
         return out
 
     # -- prediction ------------------------------------------------------------------------
-    def predict(self, text: str, regions=None, hints=None) -> list[SpanPred]:
+    def predict(self, text: str, regions=None, hints=None) -> list[Span]:
         return self.predict_batch([(text, regions, hints)])[0]
 
-    def predict_batch(self, items, batch_size: int = 16) -> list[list[SpanPred]]:
+    def predict_batch(self, items, batch_size: int = 16) -> list[list[Span]]:
         """items: texts, or (text, regions[, hints]) tuples; regions = [(a, b), ...] char ranges or
         None; hints = the rules' spans over the whole text (computed here when the model reads them
         and none are given)."""
@@ -505,7 +505,7 @@ class Tagger:
                 raw[idx].append([a, b, lab, score, sum(mass) / len(mass) if mass else 0.0])
         out = []
         for (text, _r, _h), spans in zip(items, raw):
-            out.append([SpanPred(a, b, lab, round(min(1.0, max(0.0, sc)), 4), "model")
+            out.append([Span(a, b, lab, round(min(1.0, max(0.0, sc)), 4), Method.MODEL)
                         for a, b, lab, sc in postprocess(text, spans)])
         return out
 

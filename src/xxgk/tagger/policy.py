@@ -14,18 +14,19 @@ this for narrative spans; headers are combined as scored candidates in `xxgk.pip
 
 from __future__ import annotations
 
-from ..spans import SpanPred
+from dataclasses import replace
+
+from ..spans import Span
 
 GROUPS = {"SECTION": "header", "COUNT": "narrative", "TOTAL": "narrative", "CATEGORY": "narrative"}
 
 
-def combine(model_spans, rule_spans, threshold: float) -> list[SpanPred]:
+def combine(model_spans, rule_spans, threshold: float) -> list[Span]:
     kept = [s for s in model_spans if s.score >= threshold]
     rule_counts = {(s.start, s.end): s.label for s in rule_spans if s.label in ("COUNT", "TOTAL")}
     if "TOTAL" in rule_counts.values():
-        for s in kept:
-            if s.label in ("COUNT", "TOTAL"):
-                s.label = rule_counts.get((s.start, s.end), "COUNT")
+        kept = [replace(s, label=rule_counts.get((s.start, s.end), "COUNT")) if s.label in ("COUNT", "TOTAL") else s
+                for s in kept]
     out = list(kept)
     for r in rule_spans:
         g = GROUPS.get(r.label)
@@ -34,7 +35,7 @@ def combine(model_spans, rule_spans, threshold: float) -> list[SpanPred]:
         out.append(r)
     out.sort(key=lambda s: (s.start, s.end))
     # no overlaps in the result: the earlier/longer (model first) wins
-    res: list[SpanPred] = []
+    res: list[Span] = []
     for s in out:
         if res and s.start < res[-1].end and GROUPS.get(s.label) == GROUPS.get(res[-1].label):
             continue
@@ -73,7 +74,7 @@ def span_scores(docs) -> dict:
         add("micro", gold, pred)
 
         def pairs(spans):
-            items = link_counts(text, [(a, b, lab) for a, b, lab in spans], method="rule")
+            items = link_counts(text, [Span(a, b, lab) for a, b, lab in spans])
             return {(n.start, n.end, n.category) for n in items}
 
         add("narrative_pairs", pairs(gold), pairs(pred))

@@ -17,7 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ..spans import LABELS, SpanPred
+from ..spans import LABELS
 from . import data as D
 from .model import FEATURES, FORMAT_VERSION, Tagger, bio_tags, build_network, quantize_int8, repo_root
 
@@ -549,4 +549,4 @@ def tiny_predictions_equal(a, b) -> bool:  # helper for tests
                                                                         for s in b]
 
 
-__all__ = ["train", "load_config", "TrainError", "evaluate", "choose_threshold", "SpanPred"]
+__all__ = ["train", "load_config", "TrainError", "evaluate", "choose_threshold"]
