@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import glued, labels
@@ -106,15 +107,14 @@ class TableResult:
 # ---------------------------------------------------------------------------------------------
 
 
-def tokenize(t: Text, a: int, b: int, masks: list[tuple[int, int]] = ()) -> tuple[list[Tok], list[bool]]:
+def tokenize(t: Text, a: int, b: int, masks: Sequence[tuple[int, int]] = ()) -> tuple[list[Tok], list[bool]]:
     """Value tokens of text[a:b] and, per token, whether label text precedes it (since the last token)."""
     src = t.match
-    masked = list(masks)
+    spans = list(masks)
     for m in labels.LABEL_DIGITS.finditer(src, a, b):
-        masked.append((m.start(), m.end()))
-    masked.sort()
-    starts = [x for x, _ in masked]
-    masked = _Masks(masked, starts)
+        spans.append((m.start(), m.end()))
+    spans.sort()
+    masked = _Masks(spans, [x for x, _ in spans])
     toks: list[Tok] = []
     pos = a
     line_no = 0
@@ -227,7 +227,7 @@ def _has_text(t: Text, i: int, j: int, masks) -> bool:
     return any(not _SEP_ONLY.match(ln) for ln in lines)
 
 
-def value_rows(toks: list[Tok], gaps: list[bool], anchors: list[Anchor] = (), merge_lines: bool = False) -> list[VRow]:
+def value_rows(toks: list[Tok], gaps: list[bool], anchors: Sequence[Anchor] = (), merge_lines: bool = False) -> list[VRow]:
     counts: dict[int, int] = {}
     for tk in toks:
         if tk.kind != "blank":
@@ -245,10 +245,10 @@ def value_rows(toks: list[Tok], gaps: list[bool], anchors: list[Anchor] = (), me
             last_anchor = anchors[ai]
             ai += 1
         boundary = cur is None or new_anchor or gap
-        if not boundary and not merge_lines and tk.line != cur.toks[-1].line:
+        if cur is not None and not boundary and not merge_lines and tk.line != cur.toks[-1].line:
             if counts.get(tk.line, 0) >= 2 or counts.get(cur.toks[-1].line, 0) >= 2:
                 boundary = True
-        if boundary:
+        if boundary or cur is None:
             cur = VRow([tk], anchor=last_anchor.row if last_anchor else None)
             if last_anchor is not None:
                 cur.anchor_gap = gap and not new_anchor

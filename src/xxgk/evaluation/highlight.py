@@ -36,11 +36,11 @@ def _color_for(label: str) -> str:
 
 
 def _tokens(text: str, spans: Sequence[tuple]) -> tuple[list[str], list[int]]:
-    cuts = {0, len(text)}
+    cut_set = {0, len(text)}
     for a, b, *_ in spans:
-        cuts.add(max(0, min(len(text), a)))
-        cuts.add(max(0, min(len(text), b)))
-    cuts = sorted(cuts)
+        cut_set.add(max(0, min(len(text), a)))
+        cut_set.add(max(0, min(len(text), b)))
+    cuts = sorted(cut_set)
     starts = cuts[:-1]
     return [text[a:b] for a, b in pairwise(cuts)], starts
 
