@@ -12,6 +12,8 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .kinds import KIND_NAMES
+
 SCHEMA_VERSION = "1.0"
 
 Status = Literal["ok", "partial", "failed"]
@@ -37,6 +39,8 @@ class Meta(_Model):
 
 
 SECTION_KEYS = ("overview", "active_disclosure", "applications", "review_litigation", "problems", "other")
+# the normalised kind of a narrative count: the taxonomy lives in kinds.py (KIND_NAMES)
+NarrativeKind = Literal[KIND_NAMES]  # type: ignore[valid-type]
 SectionKey = Literal["overview", "active_disclosure", "applications", "review_litigation", "problems", "other"]
 
 
@@ -192,6 +196,10 @@ class NarrativeCount(_Model):
     category_start: Optional[int] = Field(None, description="added: offset of the category text")
     category_end: Optional[int] = None
     total: bool = Field(False, description="added: the headline total of 主动公开 (label TOTAL)")
+    kind: Optional[NarrativeKind] = Field(None, description="added: what the count is, normalised (one of the "
+                                                            "taxonomy in docs/kinds.md); null when no kind "
+                                                            "classifier is available")
+    kind_confidence: Optional[float] = Field(None, description="added: the kind classifier's probability for `kind`")
 
 
 class ReviewMark(_Model):

@@ -1,0 +1,263 @@
+"""The normalised `kind` of a narrative count, and the classifier that assigns it.
+
+A narrative item's `category` is the phrase the report wrote (政策解读, 解读稿件, 图解 …); `kind` is
+one of a small fixed taxonomy, so that counts can be aggregated across thousands of bodies. The
+taxonomy is defined once, here (`KINDS`); `annotations/GUIDE.md` ("Kinds of narrative counts") and
+`docs/kinds.md` describe it in words, with examples, and a test keeps the three in step.
+
+The classifier is a logistic regression over character n-grams of the category, of the text around
+the number, and of the unit, plus the TOTAL flag (`features`). It is trained by `train_kinds` (in
+`xxgk.kinds_train`, `xxgk train-kinds`) and shipped as plain JSON (`models/kinds.json`: vocabulary,
+idf, coefficients): loading it executes nothing, and prediction is numpy only (`KindModel`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .text import fold
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    definition: str
+    examples: str
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("disclosed_total", "the overall amount of information the body proactively disclosed in the year (the "
+         "headline TOTAL, its restatements, the same total split by publishing unit, a cumulative total)",
+         "全年主动公开政府信息171条; 各乡镇主动公开政府信息477条; 全文电子化的主动公开信息数共198条"),
+    Kind("disclosed_by_channel", "items published through one channel: a website or portal, a 公开栏, news media, "
+         "WeChat / Weibo / 抖音 / video accounts (posts, articles, 稿件, 短视频, 直播)",
+         "通过市政府网站公开信息2100条; 微信公众号共编发文章1640篇; 其中原创文章294篇; 微博发布信息103条"),
+    Kind("disclosed_by_topic", "items of one content category or field within what was disclosed (机构职能, 财政预决算, "
+         "工作动态, 通知公告, 规划计划, 重点领域, 其他应主动公开的政府信息 …)",
+         "工作动态类信息数量90条; 财政预决算类信息35条; 其他应主动公开的政府信息53条; 公开政府常务会议7期"),
+    Kind("policy_documents", "documents published, issued, in force or repealed: 规范性文件, 政策文件, 规章, 部门文件, "
+         "文件, 公文, 政策 (policies published as documents)",
+         "制发行政规范性文件9件; 现行有效行政规范性文件253件; 政策、规范性文件类信息82条; 发布政策文件136份"),
+    Kind("policy_interpretation", "interpretations of policies: 政策解读, 解读材料/稿件, 图解, 数字图文解读, policies "
+         "explained",
+         "发布政策解读9条; 解读类信息发布21条; 数字图文解读21条; 宣传解读了30余件最新政策"),
+    Kind("platforms", "outlets the body runs: websites, new-media accounts, columns (栏目/专栏/主题) of a site",
+         "政务新媒体33个; 微博29个; 2个政府网站; 新增社保等8个便民主题"),
+    Kind("press_conferences", "press conferences, briefings and media interviews (新闻发布会, 吹风会, 采访)",
+         "召开新闻发布会3次; 省级新闻发布会3次; 接受电视采访2次"),
+    Kind("public_engagement", "interaction with the public: messages, consultations, complaints, 诉求, 意见征集, "
+         "调查问卷, 在线访谈, 回应关切, 政府开放日, 舆情",
+         "网友留言11条; 咨询投诉件15564件; 发布调查问卷4次; 组织在线访谈24场; 12333回应公众关切40000余次"),
+    Kind("views", "audience figures: visits, page views, reads, plays, likes",
+         "政府信息公开专栏访问量达108932人次; 阅读量达100余万次; 累计观看量303855次"),
+    Kind("applications_received", "applications for disclosure received, accepted or carried over from the year "
+         "before, also split by applicant or by channel",
+         "全年收到政府信息公开申请34件; 上年结转政府信息公开申请2件; 涉及自然人72件; 网络申请19件"),
+    Kind("applications_handled", "applications answered or closed and their outcomes (公开, 部分公开, 不予公开, "
+         "无法提供, 不予处理, 撤销), or carried into next year",
+         "本年度办结441件; 其中予以公开10件; 不予公开答复2件; 剩余26件结转下年度办理"),
+    Kind("review_litigation", "行政复议 and 行政诉讼 cases about disclosure, and their outcomes",
+         "行政复议案件2件; 涉及的行政诉讼数为0件; 维持结果1件; 未经复议直接诉讼0件"),
+    Kind("administrative_matters", "administrative power and service items: 权力/责任清单事项, 政务服务事项, 办事指南 "
+         "listed, service requests accepted, 行政许可/处罚 decisions, service-hall windows",
+         "梳理行政权力事项3646项; 可全程在线办理政务服务事项109项; 共受理申请121510件(服务中心); 开设窗口26个"),
+    Kind("other", "anything else: domains, units, rules and systems (制度), inspections and 通报, 建议提案, the "
+         "pre-2019 counts of information made or classed 依申请公开 / 不予公开, report parts",
+         "26个试点领域; 5项政府信息公开工作制度; 季度通报3次; 人大代表建议50件; 依申请公开信息数142条"),
+)
+KIND_NAMES: tuple[str, ...] = tuple(k.name for k in KINDS)
+
+# ---------------------------------------------------------------------------------------------
+# features: what the classifier reads about one count
+# ---------------------------------------------------------------------------------------------
+
+CONTEXT_BEFORE = 24  # characters of the clause before the number (the verb, the channel, 其中 …)
+CONTEXT_AFTER = 8  # characters after the count (a following category: "33个政务新媒体")
+_CLAUSE = re.compile(r"[。；;！!？?\n]")
+
+
+def _squash(s: str) -> str:
+    return fold("".join(s.split()))
+
+
+def features(text: str, start: int, end: int, category: str | None, unit: str | None, total: bool) -> dict[str, str]:
+    """The classifier's inputs for one narrative count, as strings (one per field).
+
+    `before`: the clause before the number, cut at sentence punctuation or a line break, at most
+    CONTEXT_BEFORE characters; `after`: up to CONTEXT_AFTER characters after the count, to the
+    clause end. Whitespace is removed and traditional / full-width forms folded.
+    """
+    lo = max(0, start - CONTEXT_BEFORE * 2)
+    before = text[lo:start]
+    ends = [m.end() for m in _CLAUSE.finditer(before)]
+    if ends:
+        before = before[ends[-1]:]
+    before = _squash(before)[-CONTEXT_BEFORE:]
+    after = text[end:end + CONTEXT_AFTER * 2]
+    m2 = _CLAUSE.search(after)
+    if m2:
+        after = after[:m2.start()]
+    after = _squash(after)[:CONTEXT_AFTER]
+    cat, unit_ = _squash(category or ""), fold(unit or "")
+    return {"category": cat, "before": before, "after": after, "unit": unit_, "total": "T" if total else "F",
+            "cues": cues(cat, before, unit_)}
+
+
+# word cues: hints the regression weighs (not rules), found in the category (c:…) and in the clause
+# before the number (b:…); with few examples of the rarer kinds they carry what n-grams cannot learn
+CUES: dict[str, re.Pattern] = {name: re.compile(rx) for name, rx in (
+    ("review", r"复议|诉讼"),
+    ("interp", r"解读|图解|宣讲"),
+    ("doc", r"文件|规章|法规|规范性|公文|政策"),
+    ("channel", r"微信|微博|公众号|网站|门户|抖音|头条|媒体|视频号|公开栏|客户端|政务网|平台"),
+    ("post", r"文章|稿件|原创|短视频|直播|报道|推送|编发"),
+    ("apply", r"申请"),
+    ("outcome", r"予以公开|同意公开|准予公开|部分公开|不予|无法提供|不存在|不属于|告知|撤销|办结|答复|结转下|转下|顺延|剩余"),
+    ("carry", r"上年|结转上"),
+    ("views", r"访问|阅读|观看|点赞|浏览|粉丝|关注|人次"),
+    ("press", r"发布会|吹风会|采访|通气会"),
+    ("engage", r"留言|咨询|投诉|诉求|征集|问卷|访谈|回应|关切|舆情|开放日|互动"),
+    ("matters", r"事项|办事指南|窗口|审批服务"),
+    ("proposal", r"建议|提案"),
+    ("active", r"主动公开"),
+    ("total", r"总数|累计|全年|共"),
+    ("among", r"其中|包括|分别"),
+    ("misc", r"领域|单位|制度|通报|检查|部分|问题|举措"),
+    ("applicant", r"自然人|企业|法人|组织|科研|法律服务"),
+)}
+GENERIC_CATEGORIES = {"", "信息", "政府信息", "政务信息", "各类信息", "工作信息"}
+
+
+def cues(category: str, before: str, unit: str) -> str:
+    """The cue tokens of one count, space-separated: cues of the category (c:…), of the clause before
+    the number (b:…), `c:generic` for a category that names nothing in particular, and the unit."""
+    out = [f"c:{k}" for k, rx in CUES.items() if rx.search(category)]
+    out += [f"b:{k}" for k, rx in CUES.items() if rx.search(before)]
+    if category in GENERIC_CATEGORIES:
+        out.append("c:generic")
+    out.append(f"u:{unit or '-'}")
+    return " ".join(out)
+
+
+FIELDS = ("category", "before", "after", "unit", "total", "cues")
+WORD_FIELDS = ("cues",)  # analysed as space-separated tokens, not character n-grams
+
+
+def words(s: str) -> list[str]:
+    return s.split()
+
+
+def analyzer(field: str, lo: int, hi: int):
+    """How a field is cut into tokens: words for WORD_FIELDS, character n-grams otherwise."""
+    if field in WORD_FIELDS:
+        return words
+    return lambda s: char_ngrams(s, lo, hi)
+
+
+def char_ngrams(s: str, lo: int, hi: int) -> list[str]:
+    """Character n-grams of `s` padded with spaces at both ends (sklearn's `char_wb` analyzer on one word)."""
+    s = f" {s} "
+    out = []
+    for n in range(lo, hi + 1):
+        out.extend(s[i:i + n] for i in range(len(s) - n + 1))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the shipped model: JSON, predicted with numpy
+# ---------------------------------------------------------------------------------------------
+
+MODEL_FORMAT = "xxgk-kinds/1"
+
+
+class KindModel:
+    """A fitted kind classifier read from JSON: per field a TF-IDF vocabulary (token → column) with
+    idf, then one linear layer (multinomial logistic regression: softmax of X·Wᵀ + b)."""
+
+    def __init__(self, data: dict):
+        if data.get("format") != MODEL_FORMAT:
+            raise ValueError(f"not a kind model (format {data.get('format')!r}, expected {MODEL_FORMAT!r})")
+        self.data = data
+        self.classes: list[str] = list(data["classes"])
+        unknown = [c for c in self.classes if c not in KIND_NAMES]
+        if unknown:
+            raise ValueError(f"kind model has classes outside the taxonomy: {unknown}")
+        self.blocks = []
+        offset = 0
+        for b in data["blocks"]:
+            vocab = {t: i for i, t in enumerate(b["vocabulary"])}
+            lo, hi = b["ngram_range"]
+            self.blocks.append((b["field"], analyzer(b["field"], lo, hi), vocab, np.asarray(b["idf"], dtype=float),
+                                float(b.get("weight", 1.0)), offset))
+            offset += len(vocab)
+        self.n_features = offset
+        self.coef = np.asarray(data["coef"], dtype=float)
+        self.intercept = np.asarray(data["intercept"], dtype=float)
+        if self.coef.shape != (len(self.classes), self.n_features):
+            raise ValueError(f"kind model: coef shape {self.coef.shape} != ({len(self.classes)}, {self.n_features})")
+
+    def transform(self, rows: Sequence[dict[str, str]]) -> np.ndarray:
+        """Feature rows → the matrix the regression reads (what `kinds_train.make_vectorizer` computes)."""
+        X = np.zeros((len(rows), self.n_features))
+        for r, row in enumerate(rows):
+            for field, analyse, vocab, idf, weight, offset in self.blocks:
+                counts: dict[int, int] = {}
+                for g in analyse(row.get(field, "")):
+                    j = vocab.get(g)
+                    if j is not None:
+                        counts[j] = counts.get(j, 0) + 1
+                if not counts:
+                    continue
+                idx = np.fromiter(counts.keys(), dtype=int)
+                vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=float))) * idf[idx]  # sublinear tf
+                vals = vals / np.linalg.norm(vals) * weight
+                X[r, offset + idx] = vals
+        return X
+
+    def predict_proba(self, rows: Sequence[dict[str, str]]) -> np.ndarray:
+        z = self.transform(rows) @ self.coef.T + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, rows: Sequence[dict[str, str]]) -> list[tuple[str, float]]:
+        if not rows:
+            return []
+        p = self.predict_proba(rows)
+        k = p.argmax(axis=1)
+        return [(self.classes[i], float(p[r, i])) for r, i in enumerate(k)]
+
+
+def model_path() -> Path:
+    return Path(str(resources.files("xxgk") / "models" / "kinds.json"))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str | None = None) -> KindModel | None:
+    """The shipped kind model (or the one at `path`); None when there is none or it does not load."""
+    p = Path(path) if path else model_path()
+    try:
+        return KindModel(json.loads(p.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def assign_kinds(text: str, items: list, model: KindModel | None = None) -> list:
+    """Set `kind` and `kind_confidence` on narrative items (NarrativeCount) in place; returns them.
+    Without a model both stay null."""
+    model = model or load_model()
+    if model is None or not items:
+        return items
+    rows = [features(text, n.start, n.end, n.category, n.unit, n.total) for n in items]
+    for n, (kind, p) in zip(items, model.predict(rows)):
+        n.kind = kind
+        n.kind_confidence = round(p, 4)
+    return items
