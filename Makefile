@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip
 TORCH_SPEC ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-all bench train evaluate schema clean
+.PHONY: setup demo test test-all bench train train-kinds evaluate schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(STAMP)
 
 train: $(STAMP)
 	$(VENV)/bin/xxgk train --config training/tagger.toml
+
+# the narrative-kind classifier (scikit-learn, shipped as JSON): src/xxgk/models/kinds.json
+train-kinds: $(STAMP)
+	$(VENV)/bin/xxgk train-kinds annotations/
 
 evaluate: $(STAMP)
 	$(VENV)/bin/xxgk evaluate annotations/ -o reports/eval/

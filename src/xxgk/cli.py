@@ -192,6 +192,25 @@ app.command("import-annotations")(tagger_commands.import_annotations)
 app.command("convert-encoder")(tagger_commands.convert_encoder)
 
 
+@app.command("train-kinds")
+def train_kinds(
+    annotations: Path = typer.Argument(Path("annotations"), help="annotations folder (gold/*.json with kinds)"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="model JSON to write (default: the packaged src/xxgk/models/kinds.json)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="train and report, write nothing"),
+):
+    """Retrain the narrative-kind classifier: C chosen on dev (fit on train), refit on train+dev,
+    written as JSON (no pickle); prints dev accuracy (train-only fit) and test accuracy (shipped fit)."""
+    from .kinds_train import train_kinds as _train
+
+    try:
+        rep = _train(annotations, out=output, write=not dry_run)
+    except (ValueError, OSError) as e:
+        _fail(str(e))
+    for line in rep.lines():
+        typer.echo(line)
+
+
 @annotations_app.command("resolve")
 def annotations_resolve(files: List[Path] = typer.Argument(..., help="gold JSON files")):
     """Fill start/end of spans given by text in gold files (and validate them)."""

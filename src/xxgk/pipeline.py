@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from . import labels
 from .errors import Errors, Warnings
+from .kinds import assign_kinds
 from .meta import extract_meta, is_interpretation, other_document_heading
 from .narrative import link_counts, rule_spans as narrative_rule_spans
 from .reading import Decoded
@@ -232,6 +233,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     # narrative
     spans = _narrative_spans(t, prose, model_spans, system if use_model else "rules", threshold)
     rec.narrative = link_counts(t.text, spans)
+    assign_kinds(t.text, rec.narrative)  # kind + kind_confidence of each item (kinds.py); null without a model
     rec.methods["narrative"] = system if use_model else "rules"
 
     # checks

@@ -2,6 +2,7 @@
 plain `pip install` or a built wheel extracts with them and no path outside the package is needed.
 
 - `tagger/`: the fine-tuned token classifier (safetensors, tokenizer, config, model card).
+- `kinds.json`: the narrative-kind classifier (plain JSON, read by `xxgk.kinds.KindModel`; docs/kinds.md).
 """
 
 from __future__ import annotations
