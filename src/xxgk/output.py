@@ -88,8 +88,8 @@ DOCUMENT_META = ["doc_id", "source", "url", "status", "consistent", "format", "m
                  "warnings", "errors"]
 COLUMNS = DOCUMENT_META + CELL_COLUMNS
 CELL_ROW = ["doc_id", "source", "layout", "table", "path", "label", "value", "method", "start", "end", "note"]
-NARRATIVE_ROW = ["doc_id", "source", "category", "value", "unit", "approximate", "total", "method", "confidence",
-                 "start", "end", "category_start", "category_end"]
+NARRATIVE_ROW = ["doc_id", "source", "category", "kind", "kind_confidence", "value", "unit", "approximate", "total",
+                 "method", "confidence", "start", "end", "category_start", "category_end"]
 CHECK_ROW = ["doc_id", "source", "rule", "status", "expected", "found", "cells", "message"]
 LIST_SEP = "; "  # inside one CSV cell: missing parts, failed checks
 TEXT_SEP = " | "  # warnings and errors are sentences that may hold ";"
@@ -280,7 +280,7 @@ def _arrow_type(table: str, column: str):
         return pa.float64() if column in _FLOAT_PATHS else pa.int64()
     if column in ("start", "end", "category_start", "category_end"):
         return pa.int64()
-    if column in ("value", "expected", "found", "confidence"):
+    if column in ("value", "expected", "found", "confidence", "kind_confidence"):
         return pa.float64()
     if column in ("approximate", "total"):
         return pa.bool_()

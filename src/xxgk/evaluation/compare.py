@@ -102,7 +102,7 @@ class DocComparison:
     gold_sections: list[tuple] | None = None  # (number, start, end); None: not scored
     pred_sections: list[tuple] = field(default_factory=list)
     cells: list[Cell] | None = None
-    gold_narrative: list[tuple] | None = None  # (value, category, start, end)
+    gold_narrative: list[tuple] | None = None  # (value, category, start, end, kind)
     pred_narrative: list[tuple] = field(default_factory=list)
     inconsistencies: list[str] | None = None  # None: checks not scored
     checks: list[tuple] = field(default_factory=list)  # (rule, status)
@@ -184,8 +184,8 @@ def compare(gold, rec: Record, error: str | None = None) -> DocComparison:
         cmp.gold_sections = [(s.number, s.start, s.end) for s in gold.sections()]
         cmp.pred_sections = [(s.number, s.start, s.end) for s in rec.sections]
     if with_nar:
-        cmp.gold_narrative = [(n.value, n.category, n.start, n.end) for n in gold.narrative()]
-        cmp.pred_narrative = [(n.value, n.category, n.start, n.end) for n in rec.narrative]
+        cmp.gold_narrative = [(n.value, n.category, n.start, n.end, n.kind) for n in gold.narrative_with_kinds()]
+        cmp.pred_narrative = [(n.value, n.category, n.start, n.end, n.kind) for n in rec.narrative]
     tables = [t for t in TABLES if t in checked and t in gold.record]
     if tables:
         got = rec.model_dump()

@@ -386,6 +386,36 @@ class NarrativeScores(Metric):
         return out
 
 
+class NarrativeKindScores(Metric):
+    name = "narrative_kind"
+    description = ("The normalised `kind` of narrative counts: accuracy over the items matched on (value, category) "
+                   "whose gold has a kind (within a document, equal (value, category) pairs are matched in document "
+                   "order); unmatched items and gold items without a kind are not counted. `confusion`: "
+                   "gold kind → predicted kind → count, over the counted items.")
+    inputs = "gold, pred: one list of (value, category, start, end, kind) per document"
+
+    def compute(self, gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[tuple]]) -> dict:
+        n = ok = 0
+        confusion: dict = defaultdict(Counter)
+        for gs, ps in zip(gold, pred):
+            waiting: dict = defaultdict(list)
+            for x in sorted(ps, key=lambda x: x[2]):
+                waiting[(num_key(x[0]), cat_key(x[1]))].append(x[4] if len(x) > 4 else None)
+            for x in sorted(gs, key=lambda x: x[2]):
+                key = (num_key(x[0]), cat_key(x[1]))
+                if not waiting[key]:
+                    continue
+                got = waiting[key].pop(0)
+                kind = x[4] if len(x) > 4 else None
+                if kind is None:
+                    continue
+                n += 1
+                ok += int(got == kind)
+                confusion[kind][str(got)] += 1
+        return {"counted": n, "correct": ok, "accuracy": ratio(ok, n),
+                "confusion": {g: dict(sorted(c.items())) for g, c in sorted(confusion.items())}}
+
+
 # ---------------------------------------------------------------------------------------------
 # reconciliation checks
 # ---------------------------------------------------------------------------------------------
@@ -465,7 +495,7 @@ def field_equal(field: str, e, g) -> bool:
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (SpanScores(), SectionScores(), CellScores(), NarrativeScores(),
-                                                   CheckScores(), FieldScores())}
+                                                   NarrativeKindScores(), CheckScores(), FieldScores())}
 
 
 def describe() -> list[dict]:

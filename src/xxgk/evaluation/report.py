@@ -37,6 +37,8 @@ HEADLINE: dict[str, tuple[str, str, str]] = {
     "tables_exact": ("cells/tables_exact_rate", "higher", "tables with every cell right"),
     "docs_cells_exact": ("cells/documents_exact_rate", "higher", "documents with every cell right"),
     "narrative_f1": ("narrative/value_category/f1", "higher", "narrative counts: F1 on (value, category)"),
+    "narrative_kind_accuracy": ("narrative_kind/accuracy", "higher",
+                                "narrative kinds: accuracy on items matched on (value, category) whose gold has a kind"),
     "inconsistencies_flagged": ("checks/flagged_rate", "higher", "gold inconsistencies flagged FAIL"),
     "false_alarms": ("checks/false_alarms", "lower", "checks FAIL where the gold adds up"),
     "checks_docs_ok": ("checks/documents_ok_rate", "higher", "documents: all inconsistencies flagged, no false alarm"),
@@ -112,6 +114,8 @@ def build_metrics(ev) -> dict:
         s["cells"] = M.CellScores().compute([x for c in cell_docs for x in c.cells], [c.doc_id for c in cell_docs])
         nar = [c for c in cmps if c.gold_narrative is not None]
         s["narrative"] = M.NarrativeScores().compute([c.gold_narrative for c in nar], [c.pred_narrative for c in nar])
+        s["narrative_kind"] = M.NarrativeKindScores().compute([c.gold_narrative for c in nar],
+                                                              [c.pred_narrative for c in nar])
         chk = [c for c in cmps if c.inconsistencies is not None]
         s["checks"] = M.CheckScores().compute([(c.inconsistencies, c.checks) for c in chk])
         s["fields"] = M.FieldScores().compute([f for c in cmps for f in c.fields])
@@ -193,8 +197,8 @@ def thresholds_for(thresholds: dict, system: str) -> tuple[str, dict]:
 # ---------------------------------------------------------------------------------------------
 
 TERMINAL_KEYS = ("span_f1", "span_f1_partial", "sections", "section_offset_error", "cells", "cells_valued",
-                 "tables_exact", "docs_cells_exact", "narrative_f1", "inconsistencies_flagged", "false_alarms",
-                 "checks_docs_ok", "fields", "docs_per_s")
+                 "tables_exact", "docs_cells_exact", "narrative_f1", "narrative_kind_accuracy", "inconsistencies_flagged",
+                 "false_alarms", "checks_docs_ok", "fields", "docs_per_s")
 
 
 def terminal_lines(metrics: dict) -> list[str]:

@@ -1,0 +1,164 @@
+"""The narrative-kind taxonomy, its classifier (numpy prediction of a scikit-learn fit, shipped as JSON),
+the gold labels and where kinds show up: records, the narrative table, the schema, evaluation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from xxgk import kinds as K
+from xxgk.cli import app
+from xxgk.gold import GoldError, gold_from_dict
+from xxgk.record import NarrativeCount, Record
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_kind_is_documented_in_the_guide_and_docs():
+    guide = (ROOT / "annotations" / "GUIDE.md").read_text(encoding="utf-8")
+    section = guide.split("## Kinds of narrative counts", 1)[1].split("\n## ", 1)[0]
+    doc = (ROOT / "docs" / "kinds.md").read_text(encoding="utf-8")
+    for text in (section, doc):
+        listed = re.findall(r"^\| `([a-z_]+)` \|", text, flags=re.M)
+        assert listed == list(K.KIND_NAMES)
+    assert len(set(K.KIND_NAMES)) == len(K.KINDS)
+    assert all(k.definition and k.examples for k in K.KINDS)
+
+
+def test_gold_kinds_are_validated():
+    text = "全年主动公开政府信息171条。"
+    base = {"doc_id": "x", "split": "train", "record": {}, "text": text, "checked": ["narrative"]}
+    good = {**base, "spans": [{"label": "CATEGORY", "start": 6, "end": 10},
+                              {"label": "TOTAL", "kind": "disclosed_total", "start": 10, "end": 14}]}
+    g = gold_from_dict(good, "t", base=ROOT)
+    assert [n.kind for n in g.narrative_with_kinds()] == ["disclosed_total"]
+    assert g.spans[1].to_json()["kind"] == "disclosed_total"
+    bad = {**base, "spans": [{"label": "COUNT", "kind": "press", "start": 10, "end": 14}]}
+    with pytest.raises(GoldError, match="unknown kind 'press'"):
+        gold_from_dict(bad, "t", base=ROOT)
+    on_category = {**base, "spans": [{"label": "CATEGORY", "kind": "other", "start": 6, "end": 10}]}
+    with pytest.raises(GoldError, match="only COUNT/TOTAL"):
+        gold_from_dict(on_category, "t", base=ROOT)
+
+
+def test_labelled_splits_have_a_kind_on_every_count_and_sealed_has_none():
+    for f in sorted((ROOT / "annotations" / "gold").glob("*.json")):
+        raw = json.loads(f.read_text(encoding="utf-8"))
+        counts = [s for s in raw.get("spans", []) if s["label"] in ("COUNT", "TOTAL")]
+        if raw["split"] == "sealed":
+            assert not any("kind" in s for s in counts), f.name
+        elif "narrative" in raw.get("checked", []):
+            assert all(s.get("kind") in K.KIND_NAMES for s in counts), f.name
+
+
+def _rows():
+    text = ("全年主动公开政府信息171条，其中工作动态34条，政策文件2条，政策解读5条。微信公众号发布信息88条。"
+            "收到政府信息公开申请3件，予以公开2件。行政复议1件。")
+    items = [("政府信息", "171条", True, "disclosed_total"), ("工作动态", "34条", False, "disclosed_by_topic"),
+             ("政策文件", "2条", False, "policy_documents"), ("政策解读", "5条", False, "policy_interpretation"),
+             ("信息", "88条", False, "disclosed_by_channel"), ("政府信息公开申请", "3件", False, "applications_received"),
+             ("予以公开", "2件", False, "applications_handled"), ("行政复议", "1件", False, "review_litigation")]
+    rows, labels, pos = [], [], 0
+    for cat, num, total, kind in items:
+        a = text.index(num, pos)
+        pos = a + len(num)
+        rows.append(K.features(text, a, a + len(num), cat, num[-1], total))
+        labels.append(kind)
+    return rows, labels
+
+
+def test_numpy_prediction_equals_sklearn_predict_proba():
+    from xxgk import kinds_train as T
+
+    rows, labels = _rows()
+    vecs, clf = T.fit(rows, labels, C=10.0)
+    model = K.KindModel(json.loads(json.dumps(T.export(vecs, clf))))  # through JSON, as shipped
+    probe = rows + [K.features("发布解读稿件7篇，网友留言3条", 6, 8, "解读稿件", "篇", False)]
+    X = T.transform(vecs, probe)
+    assert np.allclose(model.transform(probe), X.toarray(), atol=1e-9)
+    assert np.allclose(model.predict_proba(probe), clf.predict_proba(X), atol=1e-6)
+    assert [k for k, _ in model.predict(probe)] == list(clf.predict(X))
+
+
+def test_model_json_is_data_only_and_refuses_foreign_classes():
+    rows, labels = _rows()
+    from xxgk import kinds_train as T
+
+    data = T.export(*T.fit(rows, labels))
+    assert data["format"] == K.MODEL_FORMAT
+    with pytest.raises(ValueError, match="outside the taxonomy"):
+        K.KindModel({**data, "classes": ["nonsense"] + data["classes"][1:]})
+    shipped = K.load_model()
+    assert shipped is not None and set(shipped.classes) <= set(K.KIND_NAMES)
+    assert K.model_path().read_bytes()[:1] == b"{"  # JSON, not a pickle
+
+
+def test_records_of_a_bundled_example_carry_kinds(tmp_path):
+    out = tmp_path / "r.jsonl"
+    res = CliRunner().invoke(app, ["extract", str(ROOT / "examples" / "zhicheng-2021.txt"), "--no-model", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    rec = Record.model_validate_json(out.read_text(encoding="utf-8").splitlines()[0])
+    assert rec.narrative
+    for n in rec.narrative:
+        assert n.kind in K.KIND_NAMES
+        assert 0.0 < n.kind_confidence <= 1.0
+    assert rec.narrative[0].total and rec.narrative[0].kind == "disclosed_total"
+
+
+def test_without_a_model_kinds_stay_null(monkeypatch):
+    monkeypatch.setattr(K, "load_model", lambda path=None: None)
+    items = [NarrativeCount(category="信息", value=3, unit="条", start=0, end=2, method="rule")]
+    assert K.assign_kinds("3条", items)[0].kind is None
+
+
+def test_kind_in_schema():
+    res = CliRunner().invoke(app, ["schema"])
+    assert res.exit_code == 0
+    props = json.loads(res.output)["$defs"]["NarrativeCount"]["properties"]
+    assert props["kind"]["anyOf"][0]["enum"] == list(K.KIND_NAMES)
+    assert "kind_confidence" in props
+
+
+def test_narrative_table_has_kind_columns(tmp_path):
+    from xxgk.output import write_tables
+
+    rec = {"doc_id": "d1", "source": "a.txt", "status": "ok", "narrative": [
+        {"category": "政策解读", "kind": "policy_interpretation", "kind_confidence": 0.9731, "value": 21, "unit": "条",
+         "approximate": False, "total": False, "method": "rule", "confidence": 0.9, "start": 10, "end": 13,
+         "category_start": 6, "category_end": 10},
+        {"category": "信息", "kind": None, "kind_confidence": None, "value": 5, "unit": "条", "approximate": True,
+         "total": True, "method": "model", "confidence": 1.0, "start": 20, "end": 22, "category_start": None,
+         "category_end": None}]}
+    write_tables([rec], tmp_path / "t.csv")
+    with open(tmp_path / "t.narrative.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [
+        ["doc_id", "source", "category", "kind", "kind_confidence", "value", "unit", "approximate", "total", "method",
+         "confidence", "start", "end", "category_start", "category_end"],
+        ["d1", "a.txt", "政策解读", "policy_interpretation", "0.9731", "21", "条", "false", "false", "rule", "0.9", "10",
+         "13", "6", "10"],
+        ["d1", "a.txt", "信息", "", "", "5", "条", "true", "true", "model", "1.0", "20", "22", "", ""],
+    ]
+
+
+def test_kind_accuracy_metric_by_hand():
+    from xxgk.evaluation.metrics import METRICS, NarrativeKindScores
+
+    gold = [[(10, "信息", 0, 3, "disclosed_total"), (2, "解读", 5, 7, "policy_interpretation"),
+             (2, "解读", 9, 11, "policy_interpretation"), (4, "申请", 12, 14, None), (7, "留言", 15, 17, "public_engagement")],
+            [(1, "复议", 0, 2, "review_litigation")]]
+    pred = [[(10, "信息", 0, 3, "disclosed_total"), (2, "解读", 5, 7, "policy_interpretation"),
+             (2, "解读", 9, 11, "other"), (4, "申请", 12, 14, "applications_received")],
+            [(1, "复议", 0, 2, None)]]
+    out = NarrativeKindScores().compute(gold, pred)
+    # counted: 10 信息, both 解读, 1 复议 (申请 has no gold kind, 留言 is not matched)
+    assert (out["counted"], out["correct"], out["accuracy"]) == (4, 2, 0.5)
+    assert out["confusion"]["policy_interpretation"] == {"other": 1, "policy_interpretation": 1}
+    assert out["confusion"]["review_litigation"] == {"None": 1}
+    assert "narrative_kind" in METRICS
