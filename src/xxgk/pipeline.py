@@ -15,22 +15,20 @@ from dataclasses import dataclass
 
 from . import labels
 from .errors import Errors, Warnings
-from .kinds import assign_kinds
 from .meta import extract_meta, is_interpretation, other_document_heading
 from .narrative import link_counts, rule_spans as narrative_rule_spans
 from .reading import Decoded
 from .reconcile import check_applications, check_restatements, check_review, failed_messages
 from .record import Provenance, Record
+from .combine import header_candidates, narrative_spans
 from .sections import (
     Candidate,
     choose,
     find_candidates,
-    model_candidates,
     section_bounds,
     to_sections,
 )
-from .spans import Span
-from .tagger.policy import combine as combine_narrative
+from .spans import Span, System
 from .tables import TableResult, parse_table2, parse_table3, parse_table4, prose_numbers
 from .text import Text, t2s_available
 
@@ -201,7 +199,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
         except Exception as e:  # a broken model must not lose the document
             warnings.append(Warnings.W140.format(detail=f"{type(e).__name__}: {e}"[:120]))
             use_model = False
-    cands = _combine_section_candidates(t, rule_cands, model_spans, system if use_model else "rules", threshold)
+    cands = header_candidates(t, rule_cands, model_spans, System(system) if use_model else System.RULES, threshold)
     sections = to_sections(t, choose(cands))
     rec.sections = sections
     rec.methods["sections"] = system if use_model else "rules"
@@ -231,9 +229,10 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     rec.format = _format(results, meta.year)
 
     # narrative
-    spans = _narrative_spans(t, prose, model_spans, system if use_model else "rules", threshold)
+    rule_narrative = [s for a, b in prose for s in narrative_rule_spans(t, a, b)]
+    spans = narrative_spans(model_spans, rule_narrative, prose, System(system) if use_model else System.RULES,
+                            threshold)
     rec.narrative = link_counts(t.text, spans)
-    assign_kinds(t.text, rec.narrative)  # kind + kind_confidence of each item (kinds.py); null without a model
     rec.methods["narrative"] = system if use_model else "rules"
 
     # checks
@@ -270,39 +269,6 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
                 warnings.append(Warnings.W110.format(number=n, title=labels.SECTIONS[n - 1].title))
     rec.warnings = warnings
     return rec
-
-
-def _combine_section_candidates(t: Text, rule_cands, model_spans, system: str, threshold: float):
-    if system == "rules" or not model_spans:
-        return rule_cands if system != "model" else []
-    mc = model_candidates(t, model_spans)
-    if system == "model":
-        for c in mc:
-            c.score = 1.0 + c.score
-        return mc
-    out = list(rule_cands)
-    for c in mc:
-        conf = c.score
-        if conf < threshold:
-            continue  # the model is unsure: the rules answer
-        # a confident model header outweighs weak rule evidence (loose wording, odd position) but not a
-        # header in the template's own wording at the start of a line with the right numeral (up to 4.4)
-        c.score = 2.0 + 2.0 * conf
-        out.append(c)
-    return out
-
-
-def _narrative_spans(t: Text, prose, model_spans, system: str, threshold: float) -> list[Span]:
-    rule = []
-    for a, b in prose:
-        rule.extend(narrative_rule_spans(t, a, b))
-    if system == "rules":
-        return rule
-    model = [s for s in model_spans if s.label in ("COUNT", "TOTAL", "CATEGORY")
-             and any(a <= s.start < b for a, b in prose)]
-    if system == "model":
-        return sorted(model, key=lambda s: s.start)
-    return combine_narrative(model, rule, threshold)
 
 
 def _format(results: list, year: int | None) -> str:

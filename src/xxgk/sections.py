@@ -2,9 +2,10 @@
 
 Candidates come from the pattern table (strong = the template's wording, weak = looser
 wordings, fuzzy = key words in order on an enumerated line, which survives spam injected into
-a header) and, when a tagger runs, from its SECTION spans.  Each candidate is scored on how
-header-like its position is; the sequence with increasing section numbers and positions and
-the best total score wins.  The sentence that lists all six names, tables of contents and
+a header) and, when a tagger runs, from its SECTION spans.  Each candidate is ranked on how
+header-like its wording and position are; the sequence with increasing section numbers and
+positions and the best total rank wins.  A candidate's `confidence` (in [0, 1], what a record
+publishes) is kept apart from its `rank` (what the choice adds up).  The sentence that lists all six names, tables of contents and
 sub-headers such as （一）主动公开情况 are rejected by position, not by wording.
 """
 
@@ -47,7 +48,8 @@ class Candidate:
     tier: str  # strong | weak | fuzzy | model
     enum: str  # cn | paren | digit | none
     numeral: int | None
-    score: float = 0.0
+    rank: float = 0.0  # how header-like (what `choose` adds up); 0 = rejected
+    confidence: float = 0.0  # in [0, 1]: what the record's section publishes
     reason: str = ""
 
     def title(self, t: Text) -> str:
@@ -90,8 +92,8 @@ def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
     if cut and not any(c.start == cut.start for c in cands):
         cands.append(cut)
     for c in cands:
-        _score(t, c, title_pos)
-    return sorted((c for c in cands if c.score > 0), key=lambda c: (c.start, c.number))
+        _rank(t, c, title_pos)
+    return sorted((c for c in cands if c.rank > 0), key=lambda c: (c.start, c.number))
 
 
 def _cut_header(t: Text) -> Candidate | None:
@@ -135,7 +137,26 @@ def _make(t: Text, comp, num: int, ca: int, cb: int, tier: str) -> Candidate | N
     return Candidate(num, start, end, tier, enum, numeral)
 
 
-def _score(t: Text, c: Candidate, title_pos: int | None) -> None:
+# the weights of a rule candidate's rank: its tier (how closely the wording follows the template),
+# then bonuses for where it stands, and penalties for enumerators that sub-headers use
+TIER_RANK = {"strong": 3.0, "fuzzy": 2.0, "weak": 1.0}
+AT_LINE_START = 0.6
+OWN_LINE = 0.3
+NUMERAL_AGREES = 0.5
+NO_ENUMERATOR = -0.5  # allowed only for a strong header alone on its line
+PAREN_ENUMERATOR = -0.8  # （一）… is usually a sub-header
+DIGIT_ENUMERATOR = -0.2
+BEFORE_TITLE = -1.0  # page chrome before the report's own title
+# the best rank a rule candidate can have: the template's wording on its own line with the right numeral
+RULE_RANK_MAX = max(TIER_RANK.values()) + AT_LINE_START + OWN_LINE + NUMERAL_AGREES
+
+
+def rule_confidence(rank: float) -> float:
+    """A rule candidate's confidence: its rank as a share of the best rank a rule candidate can have."""
+    return min(1.0, round(rank / RULE_RANK_MAX, 3))
+
+
+def _rank(t: Text, c: Candidate, title_pos: int | None) -> None:
     match = t.match
     line_a, line_b = t.line_bounds(c.start)
     lead = match[line_a:c.start]
@@ -148,48 +169,50 @@ def _score(t: Text, c: Candidate, title_pos: int | None) -> None:
     # the end of a sentence without a full stop): its wording and agreeing numeral are evidence enough
     glued_ok = (not at_line_start and c.tier == "strong" and c.enum == "cn" and c.numeral == c.number
                 and bool(_GLUED_BEFORE.search(match[max(line_a, c.start - 1):c.start])))
-    base = {"strong": 3.0, "fuzzy": 2.0, "weak": 1.0}[c.tier]
+    base = TIER_RANK[c.tier]
     reasons = [c.tier]
     # list of section names in an introductory sentence
     m_next = re.match(r"\s*[、,，;；”\"’'/]\s*[“\"‘]?\s*(?:\d[.、])?", after)
     if m_next and _ANY_TITLE.match(t.compact(c.end + m_next.end(), c.end + m_next.end() + 30).s):
-        c.score, c.reason = 0.0, "listed in a sentence"
+        c.rank, c.reason = 0.0, "listed in a sentence"
         return
     if labels.SECTION_LIST_INTRO.search(match[max(line_a, c.start - 12):c.start]) and c.enum == "none":
-        c.score, c.reason = 0.0, "listed in a sentence"
+        c.rank, c.reason = 0.0, "listed in a sentence"
         return
     if labels.TOC_TAIL.match(after.replace(" ", "")) or re.match(r"\s*[.·…]{3,}", after):
-        c.score, c.reason = 0.0, "table of contents"
+        c.rank, c.reason = 0.0, "table of contents"
         return
     if c.enum == "none":
         if not (own_line and c.tier == "strong"):
-            c.score, c.reason = 0.0, "no enumerator and not on its own line"
+            c.rank, c.reason = 0.0, "no enumerator and not on its own line"
             return
-        base -= 0.5
+        base += NO_ENUMERATOR
     elif c.enum == "paren":
         # （一）主动公开情况 is usually a sub-header of section 1; accept only a numeral that agrees
         if c.tier == "weak" or not at_line_start or c.numeral != c.number:
-            c.score, c.reason = 0.0, "sub-header style"
+            c.rank, c.reason = 0.0, "sub-header style"
             return
-        base -= 0.8
+        base += PAREN_ENUMERATOR
     elif c.enum == "digit":
-        base -= 0.2
+        base += DIGIT_ENUMERATOR
     if not (at_line_start or inline_ok or glued_ok):
-        c.score, c.reason = 0.0, "inside a sentence"
+        c.rank, c.reason = 0.0, "inside a sentence"
         return
-    score = base + (0.6 if at_line_start else 0.0) + (0.3 if own_line else 0.0)
+    score = base + (AT_LINE_START if at_line_start else 0.0) + (OWN_LINE if own_line else 0.0)
     if c.numeral is not None and c.numeral == c.number:
-        score += 0.5
+        score += NUMERAL_AGREES
         reasons.append("numeral agrees")
     if title_pos is not None and c.end <= title_pos:
-        score -= 1.0  # chrome before the report's own title
+        score += BEFORE_TITLE
         reasons.append("before title")
-    c.score = round(score, 3)
+    c.rank = round(score, 3)
+    c.confidence = rule_confidence(c.rank)
     c.reason = ", ".join(reasons)
 
 
 def model_candidates(t: Text, spans: list[Span]) -> list[Candidate]:
-    """The tagger's SECTION spans as candidates; the section number comes from the wording."""
+    """The tagger's SECTION spans as candidates; the section number comes from the wording.  Their
+    confidence is the model's score; their rank is set by the combination (`xxgk.combine`)."""
     out = []
     for sp in spans:
         if sp.label != "SECTION":
@@ -205,8 +228,8 @@ def model_candidates(t: Text, spans: list[Span]) -> list[Candidate]:
         if m:
             g = m.group(1) or m.group(2)
             numeral = _CN[g] if g else int(m.group(3))
-        out.append(Candidate(num, sp.start, sp.end, "model", "model", numeral, score=float(sp.score),
-                             reason=f"model {sp.score:.2f}"))
+        out.append(Candidate(num, sp.start, sp.end, "model", "model", numeral, rank=float(sp.score),
+                             confidence=float(sp.score), reason=f"model {sp.score:.2f}"))
     return out
 
 
@@ -229,11 +252,11 @@ def choose(cands: list[Candidate]) -> list[Candidate]:
     best = [0.0] * n
     prev = [-1] * n
     for i, c in enumerate(cands):
-        best[i] = c.score
+        best[i] = c.rank
         for j in range(i):
             p = cands[j]
-            if p.number < c.number and p.end <= c.start and best[j] + c.score > best[i]:
-                best[i] = best[j] + c.score
+            if p.number < c.number and p.end <= c.start and best[j] + c.rank > best[i]:
+                best[i] = best[j] + c.rank
                 prev[i] = j
     if not n:
         return []
@@ -249,9 +272,8 @@ def to_sections(t: Text, chosen: list[Candidate]) -> list[Section]:
     out = []
     for c in chosen:
         method = "model" if c.tier == "model" else "rule"
-        conf = c.score if method == "model" else min(1.0, round(c.score / 4.4, 3))
         out.append(Section(number=c.number, key=SECTION_KEYS[c.number - 1], title=c.title(t), start=c.start,
-                           end=c.end, method=method, confidence=round(conf, 3)))
+                           end=c.end, method=method, confidence=round(c.confidence, 3)))
     return out
 
 

@@ -53,7 +53,7 @@ def write_card(folder: Path, meta: dict) -> None:
         "parts of 政府信息公开工作年度报告 text that rules handle badly: section headers (`SECTION`), counts "
         "in running text (`COUNT`, and the headline total of proactively disclosed information `TOTAL`) and "
         "what they count (`CATEGORY`). Labels follow `annotations/GUIDE.md`. Used by `xxgk extract` with the "
-        "rules as fallback (policy in `src/xxgk/tagger/policy.py`).",
+        "rules as fallback (policy in `src/xxgk/combine.py`).",
         "",
         "## Model",
         f"- base: {meta.get('base')} (sha256 of the source file `{meta.get('base_sha256')}`); vocabulary trim "

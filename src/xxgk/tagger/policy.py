@@ -1,46 +1,9 @@
-"""How model spans and rule spans combine, and how both are scored against gold spans.
-
-Policy (the threshold is chosen on the dev split and stored in the model's tagger.json):
-  1. a model span whose score is at least the threshold is kept, with method "model";
-  2. a rule span is kept unless it overlaps a kept model span of the same label group
-     (SECTION is one group; COUNT/TOTAL/CATEGORY the other);
-  3. model spans below the threshold are dropped, and the rules speak there;
-  4. which count is the headline TOTAL is a document-level convention the rules decide better (on
-     dev): when the rules name a TOTAL, a kept model count takes the rule's COUNT/TOTAL label for the
-     same number, and a model TOTAL the rules do not confirm becomes a COUNT.
-So the model wins where it is confident and the rules fill in everywhere else.  The pipeline uses
-this for narrative spans; headers are combined as scored candidates in `xxgk.pipeline`.
-"""
+"""How model spans and rule spans are scored against gold spans (the policy that combines them is
+`xxgk.combine`)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..spans import Span
-
-GROUPS = {"SECTION": "header", "COUNT": "narrative", "TOTAL": "narrative", "CATEGORY": "narrative"}
-
-
-def combine(model_spans, rule_spans, threshold: float) -> list[Span]:
-    kept = [s for s in model_spans if s.score >= threshold]
-    rule_counts = {(s.start, s.end): s.label for s in rule_spans if s.label in ("COUNT", "TOTAL")}
-    if "TOTAL" in rule_counts.values():
-        kept = [replace(s, label=rule_counts.get((s.start, s.end), "COUNT")) if s.label in ("COUNT", "TOTAL") else s
-                for s in kept]
-    out = list(kept)
-    for r in rule_spans:
-        g = GROUPS.get(r.label)
-        if any(GROUPS.get(m.label) == g and m.start < r.end and r.start < m.end for m in kept):
-            continue
-        out.append(r)
-    out.sort(key=lambda s: (s.start, s.end))
-    # no overlaps in the result: the earlier/longer (model first) wins
-    res: list[Span] = []
-    for s in out:
-        if res and s.start < res[-1].end and GROUPS.get(s.label) == GROUPS.get(res[-1].label):
-            continue
-        res.append(s)
-    return res
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict:

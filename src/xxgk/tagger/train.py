@@ -267,7 +267,8 @@ def gold_spans(g) -> list[tuple[int, int, str]]:
 def evaluate(tagger: Tagger | None, golds, threshold: float | None = None, rule_cache: dict | None = None) -> dict:
     """Scores of the rules, the model (spans at or above `threshold`; all when None) and the
     combination policy, over gold docs (labels restricted to the groups each doc checked)."""
-    from .policy import combine, span_scores
+    from ..combine import combine_spans as combine
+    from .policy import span_scores
 
     rule_cache = {} if rule_cache is None else rule_cache
     rows = {"rules": [], "model": [], "combined": []}
@@ -288,7 +289,8 @@ def evaluate(tagger: Tagger | None, golds, threshold: float | None = None, rule_
 
 def choose_threshold(tagger: Tagger, dev, rule_cache: dict) -> tuple[float, dict]:
     """The threshold maximising micro F1 of the combination policy on dev (ties → lower)."""
-    from .policy import combine, span_scores
+    from ..combine import combine_spans as combine
+    from .policy import span_scores
 
     if not dev:
         return 0.5, {}
