@@ -58,7 +58,7 @@ def _sec(n, a, b):
 
 
 def _count(text, a, b, cat=None, total=False):
-    from xxgk.narrative import parse_count
+    from xxgk.conventions import parse_count
 
     value, unit, approx = parse_count(text[a:b])
     return NarrativeCount(category=text[cat[0]:cat[1]] if cat else None, value=value, unit=unit, approximate=approx,

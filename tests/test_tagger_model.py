@@ -207,7 +207,8 @@ def test_damaged_folder_raises(tiny_model, tmp_path, damage):
 
 
 def test_postprocess_conventions():
-    from xxgk.tagger.model import postprocess, trim_category
+    from xxgk.conventions import trim_category
+    from xxgk.tagger.model import postprocess
 
     t = "工作动态类信息数量90条，其他政府信息4条，各类信息3条，信息5条"
     cut = lambda s: t[slice(*trim_category(t, t.index(s), t.index(s) + len(s)))]  # noqa: E731

@@ -73,7 +73,7 @@ class Gold:
         return out
 
     def narrative(self) -> list[NarrativeCount]:
-        from .narrative import link_counts
+        from .conventions import link_counts
         from .spans import Span as TypedSpan
 
         return link_counts(self.text, [TypedSpan(s.start, s.end, s.label, value=s.value) for s in self.spans])

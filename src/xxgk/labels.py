@@ -227,7 +227,8 @@ COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分�
 # "公开" alone is not a boundary: it is part of nouns (党务公开, 不予公开, 依申请公开)
 CATEGORY_BOUNDARY = re.compile(r"[，,。；;：:、\n（(）)“”\"'《》【】]|其中|以及|包括|包含|分别|及|和|与|共|累计|合计|通过|在|向|对|为|是|了|发布|主动公开|更新|推送|编发|制作|转载|报送|印发|收到|受理|办理|答复|开展|组织|召开|举办|完成|处理")
 CATEGORY_TRIM_LEFT = re.compile(r"^(?:各类|各项|有关|相关|全部|的|了|共|各)+")
-CATEGORY_TRIM_RIGHT = re.compile(r"(?:类信息|类|信息数量|数量|总数|更新量|发布量|信息条数|的|等|共计|累计|共|达|约|近|超过|逾)+$")
+# (共 after 公 is the word 公共, not "in all")
+CATEGORY_TRIM_RIGHT = re.compile(r"(?:类信息|类|信息数量|数量|总数|更新量|发布量|信息条数|的|等|共计|累计|(?<!公)共|达|约|近|超过|逾)+$")
 CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 政务信息 are not trimmed
 TOTAL_CUE = re.compile(r"主动公开(?:政府)?(?:信息)?|公开(?:政府)?信息(?:总数)?|发布(?:各类)?信息")
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from . import labels
 from .errors import Errors, Warnings
+from .kinds import assign_kinds
 from .meta import extract_meta, is_interpretation, other_document_heading
-from .narrative import link_counts, rule_spans as narrative_rule_spans
+from .conventions import header_lines, link_counts
+from .narrative import rule_spans as narrative_rule_spans
 from .reading import Decoded
 from .reconcile import check_applications, check_restatements, check_review, failed_messages
 from .record import Provenance, Record
@@ -129,10 +131,7 @@ def model_regions(t: Text, cands: list[Candidate], sections, prose: list[tuple[i
     elif prose:
         a = prose[0][0]
         regions.append((a, min(prose[0][1], a + 4000)))
-    for line in re.finditer(r"[^\n]+", t.match):
-        s = line.group(0)
-        if len(s) <= 80 and re.match(r"\s*[#>*]*\s*(?:第?[一二三四五六七][、.,，:;]|\([一二三四五六七]\)|[1-7][.、])", s):
-            regions.append((line.start(), line.end()))
+    regions.extend(header_lines(t.match))
     for c in cands:  # around the candidate, within its line (a glued page is one long line)
         a, b = t.line_bounds(c.start)
         regions.append((max(a, c.start - 40), min(b, c.start + 160)))
@@ -233,6 +232,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     spans = narrative_spans(model_spans, rule_narrative, prose, System(system) if use_model else System.RULES,
                             threshold)
     rec.narrative = link_counts(t.text, spans)
+    assign_kinds(t.text, rec.narrative)  # kind + kind_confidence of each item (kinds.py); null without a model
     rec.methods["narrative"] = system if use_model else "rules"
 
     # checks

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..pipeline import rule_spans  # the rules' spans over a whole text (weak labels)
+from ..conventions import header_lines
 from ..spans import LABELS
 from .model import bio_tags, feature_ids, project_spans, rule_hints, trim_offsets, windows
 
@@ -350,19 +351,13 @@ def augment(ex: Example, rng: random.Random, names=tuple(AUGMENTERS), k: int = 2
     return out
 
 
-_HEADER_LINE = re.compile(r"\s*[#>*]*\s*(?:第?[一二三四五六七][、.,，:;．]|[（(][一二三四五六七][）)]|[1-7][.、．])")
-
-
-def region_examples(ex: Example, max_len: int = 80, with_hints: bool = False) -> list[Example]:
+def region_examples(ex: Example, with_hints: bool = False) -> list[Example]:
     """Header candidate lines on their own, as the pipeline sends them to the model (one short
-    region per line): lines up to `max_len` characters that start with an enumerator."""
+    region per line: `conventions.header_lines`)."""
     out = []
     parent_hints = None
-    for m in re.finditer(r"[^\n]+", ex.text):
-        line = m.group(0)
-        if len(line) > max_len or not _HEADER_LINE.match(line):
-            continue
-        a, b = m.start(), m.end()
+    for a, b in header_lines(ex.text):
+        line = ex.text[a:b]
         spans = [(x - a, y - a, lab) for x, y, lab in ex.spans if a <= x and y <= b]
         hints = None
         if with_hints:  # the pipeline reads the rules over the whole document, then tags the line

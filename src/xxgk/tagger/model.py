@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..labels import SECTION_TITLE_CHARS
+from ..conventions import is_headline_total, trim_category
+from ..labels import COUNT, SECTION_TITLE_CHARS
 from ..models import shipped_tagger_path
 from ..spans import LABELS, Method, Span
 
@@ -165,24 +166,18 @@ def decode(tag_ids: list[int], probs: list[float], offsets: list[tuple[int, int]
 
 
 _EDGE_JUNK = " \t\n\u3000#*>|•·-"
-_COUNT_RE = None
 
 
 def refine(text: str, a: int, b: int, label: str) -> tuple[int, int] | None:
     """Snap a decoded span to the label's conventions where a token boundary blurred it."""
-    global _COUNT_RE
     while a < b and text[a] in _EDGE_JUNK:
         a += 1
     while b > a and text[b - 1] in " \t\n\u3000":
         b -= 1
     if label in ("COUNT", "TOTAL"):
-        if _COUNT_RE is None:
-            from .. import labels as _labels
-
-            _COUNT_RE = _labels.COUNT
         seg = text[a:b]
         m = None
-        for m2 in _COUNT_RE.finditer(text, max(0, a - 2), min(len(text), b + 3)):
+        for m2 in COUNT.finditer(text, max(0, a - 2), min(len(text), b + 3)):
             if m2.start("num") < b and m2.end() > a:
                 m = m2
                 break
@@ -203,26 +198,7 @@ def refine(text: str, a: int, b: int, label: str) -> tuple[int, int] | None:
     return (a, b) if b > a else None
 
 
-_CAT_SUFFIX = re.compile(r"(?:类信息数量|信息数量|类信息|信息条数|信息|类|数量|总数)$")
-_CAT_PREFIX = re.compile(r"^(?:各类|各项|有关|相关)")
-_CLAUSE_END = re.compile(r"[。；;！!？?，,、\n]")
 TOTAL_MIN_MASS = 0.5
-
-
-def trim_category(text: str, a: int, b: int) -> tuple[int, int]:
-    """annotations/GUIDE.md: drop a leading 各类/各项/有关/相关 and a trailing 类信息/类/信息/数量/总数
-    when something is left; a phrase ending in 政府信息/政务信息 keeps its 信息, as the fixtures do."""
-    seg = text[a:b]
-    m = _CAT_PREFIX.match(seg)
-    if m and m.end() < len(seg):
-        a += m.end()
-        seg = text[a:b]
-    m = _CAT_SUFFIX.search(seg)
-    if m and m.start() > 0:
-        rest = seg[:m.start()]
-        if not (m.group(0).startswith("信息") and rest.endswith(("政府", "政务"))):
-            b = a + len(rest)
-    return a, b
 
 
 def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
@@ -260,7 +236,7 @@ def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
             if not _header_start(text, a) or len(_CJK.findall(text, a, b)) < 2:
                 continue  # annotations/GUIDE.md: a bare enumerator is not a header
         if lab in ("COUNT", "TOTAL"):
-            if not _count_re().fullmatch(text, a, b):
+            if not COUNT.fullmatch(text, a, b):
                 continue
         elif lab == "CATEGORY":
             a, b = trim_category(text, a, b)
@@ -278,7 +254,7 @@ def postprocess(text: str, spans) -> list[tuple[int, int, str, float]]:
     if counts:
         best = max(counts, key=lambda s: s[4])
         if best[4] < TOTAL_MIN_MASS:  # the model is unsure: the first count stated as a headline total
-            best = next((s for s in counts if _total_cue(text, s[0], s[1])), None)
+            best = next((s for s in counts if is_headline_total(text, s[0], s[1])), None)
         if best is not None:
             best[2] = "TOTAL"
     return [(a, b, lab, score) for a, b, lab, score, _m in out]
@@ -305,30 +281,6 @@ def _header_start(text: str, a: int) -> bool:
     if not lead.strip(" \t\u3000#*>|•·-"):
         return True
     return bool(re.search(r"[。；;！!？?:：]\s*$", lead)) or lead.endswith((" ", "\t", "\u3000"))
-
-
-_TOTAL_CTX = re.compile(r"(?:主动公开|发布|公开(?:政府)?信息|更新)[^。；;！？\n]{0,16}$")
-_TOTAL_WORDS = re.compile(r"全年|共|累计|总数|总计|合计|全部")
-
-
-def _total_cue(text: str, a: int, b: int) -> bool:
-    """A headline total: published/disclosed … in all (共/全年/累计/总数), or followed by 其中."""
-    line_a = text.rfind("\n", 0, a) + 1
-    ctx = text[max(line_a, a - 30):a]
-    ctx = re.split(r"[。；;！？]", ctx)[-1]
-    after = text[b:b + 6]
-    if "申请" in ctx or not _TOTAL_CTX.search(ctx):
-        return False
-    return "主动公开" in ctx or bool(_TOTAL_WORDS.search(ctx)) or "其中" in after
-
-
-def _count_re():
-    global _COUNT_RE
-    if _COUNT_RE is None:
-        from .. import labels as _labels
-
-        _COUNT_RE = _labels.COUNT
-    return _COUNT_RE
 
 
 # --------------------------------------------------------------------------------------------

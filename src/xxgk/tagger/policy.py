@@ -17,7 +17,7 @@ def span_scores(docs) -> dict:
     """docs: [(text, gold spans [(a, b, label)], predicted spans [(a, b, label)])] → exact-match
     P/R/F1 per label, for counts regardless of COUNT/TOTAL ('COUNT+TOTAL'), micro over all, and for
     narrative pairs (count span + its linked category text, linked as annotations/GUIDE.md says)."""
-    from ..narrative import link_counts
+    from ..conventions import link_counts
 
     keys = ("SECTION", "COUNT", "TOTAL", "CATEGORY", "COUNT+TOTAL", "micro", "narrative_pairs")
     acc = {k: [0, 0, 0] for k in keys}
