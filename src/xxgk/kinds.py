@@ -165,7 +165,7 @@ def analyzer(field: str, lo: int, hi: int):
 def char_ngrams(s: str, lo: int, hi: int) -> list[str]:
     """Character n-grams of `s` padded with spaces at both ends (sklearn's `char_wb` analyzer on one word)."""
     s = f" {s} "
-    out = []
+    out: list[str] = []
     for n in range(lo, hi + 1):
         out.extend(s[i:i + n] for i in range(len(s) - n + 1))
     return out

@@ -6,7 +6,7 @@ Imports here stay light (typer, pathlib); the work is imported inside the functi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import typer
 
@@ -89,10 +89,11 @@ def evaluate(
         _fail(str(e))
         return
     typer.echo(f"evaluating {', '.join(chosen)} on {note}", err=True)
-    progress = None
+    progress: Callable[[str], None] | None = None
     if not quiet and sys.stderr.isatty():
-        def progress(msg):
+        def _progress(msg: str) -> None:
             typer.echo(f"\r  {msg:<40}", err=True, nl=False)
+        progress = _progress
     ev = run(golds, chosen, model_path=model, progress=progress, threads=threads or None)
     if progress:
         typer.echo("", err=True)
@@ -126,7 +127,7 @@ def evaluate(
         for line in robustness_lines(ev.robustness):
             typer.echo(line)
     typer.echo(f"\nwrote {output / 'metrics.json'} and {output / 'index.html'}")
-    failures = []
+    failures: list[str] = []
     system = gate_system(metrics)
     if ev.robustness and max_drop is not None:
         rob_fails = check_robustness(ev.robustness, max_drop)
@@ -140,6 +141,9 @@ def evaluate(
             th = json.loads(thresholds.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             _fail(f"cannot read thresholds {thresholds}: {e}")
+            return
+        if system is None:
+            _fail("no system was evaluated: nothing to gate")
             return
         source, file_limits = thresholds_for(th, system)
         file_limits.update(limits)

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from .. import labels
-from ..record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record
+from ..record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record, Section
 from .compare import record_spans
 from .highlight import CSS as SPANS_CSS
 from .highlight import render
@@ -162,16 +162,16 @@ def _review_html(rec: Record, check) -> str:
 
 def _text_blocks(rec: Record, text: str) -> str:
     spans = record_spans(rec)
-    for path, p in rec.provenance.items():  # derived cells, where offsets point at their source digits
+    for p in rec.provenance.values():  # derived cells, where offsets point at their source digits
         if p.method == "derived" and p.start is not None and p.end is not None and p.end > p.start:
             spans.append((p.start, p.end, "DERIVED"))
     failed = _failed_cells(rec)
     for path in failed:
-        p = rec.provenance.get(path)
-        if p is not None and p.start is not None and p.end is not None and p.end > p.start:
-            spans.append((p.start, p.end, "FAILED CHECK"))
+        fp = rec.provenance.get(path)
+        if fp is not None and fp.start is not None and fp.end is not None and fp.end > fp.start:
+            spans.append((fp.start, fp.end, "FAILED CHECK"))
     spans = sorted(set(spans))
-    bounds = []
+    bounds: list[tuple[int, int, Section | None]] = []
     secs = sorted(rec.sections, key=lambda s: s.start)
     first = secs[0].start if secs else len(text)
     if first > 0:
@@ -180,18 +180,18 @@ def _text_blocks(rec: Record, text: str) -> str:
         end = secs[i + 1].start if i + 1 < len(secs) else len(text)
         bounds.append((s.start, end, s))
     out = []
-    for a, b, s in bounds:
+    for a, b, sec in bounds:
         if b <= a:
             continue
         local = [(x - a, y - a, lab) for x, y, lab in spans if a <= x and y <= b]
-        if s is None:
+        if sec is None:
             head = f'<div class="sechead">before the first section header · characters {a}–{b}</div>'
             cls = "section front"
         else:
-            head = (f'<div class="sechead">section {s.number} <code>{_e(s.key)}</code> · header “{_e(s.title)}” '
-                    f'at {s.start}–{s.end} · body to {b} · {_e(s.method)}, confidence {s.confidence:g}</div>')
+            head = (f'<div class="sechead">section {sec.number} <code>{_e(sec.key)}</code> · header “{_e(sec.title)}” '
+                    f'at {sec.start}–{sec.end} · body to {b} · {_e(sec.method)}, confidence {sec.confidence:g}</div>')
             cls = "section"
-        out.append(f'<div class="{cls}" id="sec-{s.number if s else 0}">{head}{render(text[a:b], local)}</div>')
+        out.append(f'<div class="{cls}" id="sec-{sec.number if sec else 0}">{head}{render(text[a:b], local)}</div>')
     return "".join(out)
 
 
