@@ -4,8 +4,9 @@
                                  [--repeat 2] [--json out/bench_tagger.json]
 
 `whole`: every character of every document goes through the model.  `regions`: only what the
-pipeline sends (section 一's body and header candidate lines, `xxgk.pipeline.model_regions`),
-which is how `xxgk extract` uses it.  `rules+model`: the whole `extract` with the tagger.
+pipeline sends (section 一's body and header candidate lines, `xxgk.regions.model_regions`),
+which is how `xxgk extract` uses it.  A model that reads the rules' spans gets them as hints,
+computed inside the timed part (as the pipeline computes them per document).  `rules+model`: the whole `extract` with the tagger.
 Figures are per process with the given number of torch threads (1 = per core).
 """
 
@@ -34,15 +35,15 @@ def load_docs(spec: str) -> list[tuple[str, str]]:
 
 
 def regions_for(text: str):
-    from xxgk.pipeline import _prose_spans, model_regions
     from xxgk.meta import extract_meta
+    from xxgk.regions import model_regions
     from xxgk.sections import choose, find_candidates, to_sections
     from xxgk.text import Text
 
     t = Text(text)
     _meta, title = extract_meta(t)
     cands = find_candidates(t, title.end if title else None)
-    return model_regions(t, cands, to_sections(t, choose(cands)), _prose_spans(len(text), []))
+    return model_regions(t, cands, to_sections(t, choose(cands)))
 
 
 def timed(fn, repeat: int) -> float:
@@ -82,9 +83,14 @@ def main(argv=None) -> dict:
     n_chars = sum(len(t) for t in texts)
     regions = [regions_for(t) for t in texts]
     n_region_chars = sum(b - a for rs in regions for a, b in rs)
-    tagger.predict(texts[0][:500])  # warm up
-    whole = timed(lambda: [tagger.predict(t) for t in texts], a.repeat)
-    reg = timed(lambda: [tagger.predict(t, regions=r) for t, r in zip(texts, regions)], a.repeat)
+    from xxgk.hints import rule_spans
+
+    def hints(t):
+        return rule_spans(t) if tagger.reads_hints else None
+
+    tagger.spans(texts[0][:500], hints=hints(texts[0][:500]))  # warm up
+    whole = timed(lambda: [tagger.spans(t, hints=hints(t)) for t in texts], a.repeat)
+    reg = timed(lambda: [tagger.spans(t, regions=r, hints=hints(t)) for t, r in zip(texts, regions)], a.repeat)
     out = {"model": tagger.info.get("path"), "size_mb": round(tagger.info.get("size_bytes", 0) / 2**20, 2),
            "layers": tagger.info.get("layers"), "runtime_quantization": tagger.info.get("runtime_quantization"),
            "threads": a.threads, "docs": len(texts), "chars": n_chars, "region_chars": n_region_chars,

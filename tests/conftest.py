@@ -90,7 +90,7 @@ def tiny_config(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, tiny_config) -> Path:
     """A tiny random-init tagger (char tokenizer built in code) trained for a few steps: no download."""
-    from xxgk.tagger.train import train
+    from xxgk.training import train
 
     out = tmp_path_factory.mktemp("tiny") / "model"
     train(tiny_config, out, log=lambda *a: None)

@@ -6,6 +6,7 @@ import pytest
 
 from xxgk.tagger.data import (AUGMENTERS, aug_cut, Example, apply_edits, augment, build_dataset, default_tags, drop_overlaps,
                               encode_example, gold_examples, weak_spans)
+from xxgk.hints import RuleSpans
 from xxgk.tagger.synth import synth_examples
 
 TEXT = ("首页 > 年报\n一、总体情况\n2022年，我镇发布政务动态类信息185条，其中，工作动态类信息数量90条；党务公开信息43条。\n"
@@ -85,7 +86,7 @@ def test_synthetic_reports_are_well_formed():
 
 
 def test_encode_example_windows_and_labels():
-    from xxgk.tagger.train import char_tokenizer
+    from xxgk.tagger.encoder import char_tokenizer
 
     tok, ids = char_tokenizer([TEXT])
     tags = default_tags()
@@ -102,12 +103,12 @@ def test_encode_example_windows_and_labels():
 def test_gold_examples_train_split_only(annotations_dir):
     with pytest.raises(ValueError):
         gold_examples(annotations_dir, splits=("train", "test"))
-    for ex in gold_examples(annotations_dir, splits=("train",)):
+    for ex in gold_examples(annotations_dir, splits=("train",), rules=RuleSpans()):
         ex.check()
 
 
 def test_weak_spans_from_rules():
-    spans = weak_spans(TEXT)
+    spans = weak_spans(TEXT, RuleSpans())
     got = {(TEXT[a:b], lab) for a, b, lab in spans}
     assert ("一、总体情况", "SECTION") in got
     assert any(lab in ("COUNT", "TOTAL") and s.startswith("185") for s, lab in got)

@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from xxgk.tagger.model import (Tagger, TaggerUnavailable, best_window, bio_tags, decode, load_tagger,
-                               project_spans, refine, trim_offsets, windows)
+from xxgk.tagger import Tagger, TaggerUnavailable, load_tagger
+from xxgk.tagger.bio import best_window, bio_tags, decode, project_spans, trim_offsets, windows
+from xxgk.tagger.postprocess import refine
 
 TAGS = bio_tags()
 T2I = {t: i for i, t in enumerate(TAGS)}
@@ -96,7 +97,7 @@ class LocalNet:
 
 
 def _fake_tagger(max_length, stride=4):
-    from xxgk.tagger.train import char_tokenizer
+    from xxgk.tagger.encoder import char_tokenizer
 
     tok, ids = char_tokenizer(["一、总体情况全年发布信息条其中工作动态0123456789xyz"])
     meta = {"tags": TAGS, "labels": ["SECTION", "COUNT", "TOTAL", "CATEGORY"], "max_length": max_length,
@@ -109,10 +110,10 @@ TEXT = "xyz\n一、总体情况\n全年发布信息1836条，其中工作动态 
 
 @pytest.mark.parametrize("max_length,stride", [(6, 2), (7, 3), (10, 4), (16, 0), (33, 8)])
 def test_windowed_predictions_equal_whole_text(max_length, stride):
-    whole = _fake_tagger(1000).predict(TEXT)
+    whole = _fake_tagger(1000).spans(TEXT)
     assert [(TEXT[s.start:s.end], s.label) for s in whole][:3] == [("一、总体情况", "SECTION"), ("1836条", "TOTAL"),
                                                                     ("90条", "COUNT")]
-    small = _fake_tagger(max_length, stride).predict(TEXT)
+    small = _fake_tagger(max_length, stride).spans(TEXT)
     assert [(s.start, s.end, s.label) for s in small] == [(s.start, s.end, s.label) for s in whole]
 
 
@@ -120,11 +121,11 @@ def test_regions_limit_tagging_and_keep_global_offsets():
     tg = _fake_tagger(12, 4)
     a = TEXT.index("全年")
     b = TEXT.index("，")
-    spans = tg.predict(TEXT, regions=[(a, b), (a + 2, b - 1), (len(TEXT) + 5, len(TEXT) + 9)])
+    spans = tg.spans(TEXT, regions=[(a, b), (a + 2, b - 1), (len(TEXT) + 5, len(TEXT) + 9)])
     assert [(TEXT[s.start:s.end], s.method) for s in spans] == [("1836条", "model")]
     assert all(0 <= s.score <= 1 for s in spans)
-    assert tg.predict(TEXT, regions=[]) == []
-    batch = tg.predict_batch([(TEXT, [(a, b)]), "一、总体情况", ("", None)])
+    assert tg.spans(TEXT, regions=[]) == []
+    batch = tg.predict_batch([TEXT, "一、总体情况", ""], regions=[[(a, b)], None, None])
     assert [len(x) for x in batch] == [1, 1, 0]
 
 
@@ -136,7 +137,7 @@ def test_regions_limit_tagging_and_keep_global_offsets():
 def test_int8_roundtrip_is_close():
     import torch
 
-    from xxgk.tagger.model import dequantize_int8, quantize_int8
+    from xxgk.tagger.storage import dequantize_int8, quantize_int8
 
     sd = {"w": torch.randn(64, 128), "b": torch.randn(64), "small": torch.randn(2, 2)}
     q = quantize_int8(sd)
@@ -208,7 +209,7 @@ def test_damaged_folder_raises(tiny_model, tmp_path, damage):
 
 def test_postprocess_conventions():
     from xxgk.conventions import trim_category
-    from xxgk.tagger.model import postprocess
+    from xxgk.tagger.postprocess import postprocess
 
     t = "工作动态类信息数量90条，其他政府信息4条，各类信息3条，信息5条"
     cut = lambda s: t[slice(*trim_category(t, t.index(s), t.index(s) + len(s)))]  # noqa: E731
@@ -229,7 +230,7 @@ def test_postprocess_conventions():
 def test_postprocess_one_count_for_fragments_on_the_same_number():
     """`共计` and `70条` decoded as two counts snap onto the same number: one count comes out, with
     the larger score and TOTAL mass."""
-    from xxgk.tagger.model import postprocess
+    from xxgk.tagger.postprocess import postprocess
 
     text = "2023年全乡主动公开信息共计70条，无政府信息公开申请。"
     a = text.index("共计")
@@ -241,7 +242,7 @@ def test_postprocess_one_count_for_fragments_on_the_same_number():
 def test_postprocess_header_conventions():
     """annotations/GUIDE.md: a bare enumerator is not a header; a header broken over lines keeps its
     line break; once a whole standard title is named, a blank line ends it (what follows is body)."""
-    from xxgk.tagger.model import postprocess
+    from xxgk.tagger.postprocess import postprocess
 
     text = "二\n\n二、主动公开政府\n信息情况\n五、存在的主要问题及改进情况\n\n存在问题\n一、总体\n\n情况"
     spans = [[0, 1, "SECTION", 0.8, 0.0]]
@@ -282,18 +283,22 @@ class CopyRulesNet:
 def test_rule_features_reach_the_network(max_length):
     """With `features = rules`, the rules' spans are projected onto the tokens as token_type_ids:
     a network that copies them predicts the rule spans (whole text, windows and regions alike)."""
-    from xxgk.pipeline import rule_spans
-    from xxgk.tagger.train import char_tokenizer
+    from xxgk.hints import rule_spans
+    from xxgk.tagger.encoder import char_tokenizer
 
     text = "一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。\n二、主动公开政府信息情况\n见下表。"
     tok, ids = char_tokenizer([text])
     meta = {"tags": TAGS, "labels": ["SECTION", "COUNT", "TOTAL", "CATEGORY"], "max_length": max_length,
             "stride": 2, "features": "rules", **ids}
     tg = Tagger(net=CopyRulesNet(), tokenizer=tok, meta=meta)
-    rules = [(s.start, s.end, s.label) for s in rule_spans(text)]
+    hints = rule_spans(text)
+    rules = [(s.start, s.end, s.label) for s in hints]
     assert ("185条" in [text[a:b] for a, b, _ in rules]) and any(lab == "SECTION" for *_, lab in rules)
-    got = [(s.start, s.end, s.label) for s in tg.predict(text)]
+    got = [(s.start, s.end, s.label) for s in tg.spans(text, hints=hints)]
     assert got == rules
-    assert [(s.start, s.end, s.label) for s in tg.predict(text, hints=[])] == []
+    assert [(s.start, s.end, s.label) for s in tg.spans(text, hints=[])] == []
     a = text.index("全年")
-    assert [text[s.start:s.end] for s in tg.predict(text, regions=[(a, a + 25)])] == ["政府信息", "185条", "工作动态", "90条"]
+    assert [text[s.start:s.end] for s in tg.spans(text, regions=[(a, a + 25)], hints=hints)] == ["政府信息", "185条",
+                                                                                                 "工作动态", "90条"]
+    with pytest.raises(ValueError, match="hints"):  # the tagger never computes the rules itself
+        tg.spans(text)

@@ -7,13 +7,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from xxgk.tagger import load_tagger
-from xxgk.tagger import commands
-from xxgk.tagger.train import TrainError, load_config, train
+from xxgk import training
+from xxgk.tagger import commands, load_tagger
+from xxgk.tagger.config import TrainError, load_config
+from xxgk.training import train
 
 
-def _preds(tagger, texts):
-    return [[(s.start, s.end, s.label, round(s.score, 5), s.method) for s in spans] for spans in tagger.predict_batch(texts)]
+def _preds(tagger, texts, hints=None):
+    return [[(s.start, s.end, s.label, round(s.score, 5), s.method) for s in spans]
+            for spans in tagger.predict_batch(texts, hints=hints)]
 
 
 def test_tiny_model_folder_and_card(tiny_model):
@@ -92,13 +94,13 @@ def test_leak_guard_refuses_eval_text():
 
 def test_config_relative_paths(tmp_path):
     cfg, digest = load_config(None)
-    assert cfg["train"]["seed"] and len(digest) == 64
+    assert cfg.train.seed and len(digest) == 64
 
 
 def _app():
     app = typer.Typer()
-    app.command("train")(commands.train)
-    app.command("export-predictions")(commands.export_predictions)
+    app.command("train")(training.train_command)
+    app.command("export-predictions")(training.export_predictions_command)
     app.command("import-annotations")(commands.import_annotations)
     app.command("convert-encoder")(commands.convert_encoder)
     return app
@@ -146,8 +148,9 @@ def test_real_finetune_learns_synthetic_task(tmp_path):
 
 def test_rule_features_train_save_reload(tmp_path, tiny_config):
     """A model that reads the rules' tags as input: token-type rows = BIO tags, recorded in
-    tagger.json; it reloads and predicts identically, with hints passed or computed itself."""
-    from xxgk.tagger.model import rule_hints
+    tagger.json; it reloads and predicts identically from the hints it is given (it never computes
+    the rules itself)."""
+    from xxgk.hints import rule_spans
 
     out = tmp_path / "feat"
     train(tiny_config, out, overrides={"model": {"features": "rules"}, "train": {"steps": 10}}, log=lambda *a: None)
@@ -155,16 +158,17 @@ def test_rule_features_train_save_reload(tmp_path, tiny_config):
     cfg = json.loads((out / "config.json").read_text())
     assert meta["features"] == "rules" and cfg["type_vocab_size"] == len(meta["tags"])
     a, b = load_tagger(out), load_tagger(out)
-    assert a.uses_rule_features
+    assert a.reads_hints
     text = "一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。\n三、收到和处理政府信息公开申请情况\n收到4个依申请公开。"
-    pa = _preds(a, [text])
-    assert pa == _preds(b, [text])
-    given = [[(s.start, s.end, s.label, round(s.score, 5), s.method) for s in a.predict(text, hints=rule_hints(text))]]
-    assert given == pa
+    hints = rule_spans(text)
+    pa = _preds(a, [text], [hints])
+    assert pa == _preds(b, [text], [hints])
+    with pytest.raises(ValueError, match="hints"):
+        a.spans(text)
     # training moved the tag rows apart from the pretrained row they started as; no tags is accepted
     import torch
 
-    none = a.predict(text, hints=[])
+    none = a.spans(text, hints=[])
     emb = a.net.bert.embeddings.token_type_embeddings.weight
     assert emb.shape[0] == len(meta["tags"]) and not torch.equal(emb[0], emb[3])
     assert isinstance(none, list)

@@ -183,11 +183,12 @@ from .evaluation.commands import evaluate as _evaluate  # noqa: E402  (light: ty
 from .evaluation.commands import inspect as _inspect  # noqa: E402
 
 from .tagger import commands as tagger_commands  # noqa: E402
+from .training import export_predictions_command, train_command  # noqa: E402
 
 app.command("evaluate")(_evaluate)
 app.command("inspect")(_inspect)
-app.command("train")(tagger_commands.train)
-app.command("export-predictions")(tagger_commands.export_predictions)
+app.command("train")(train_command)
+app.command("export-predictions")(export_predictions_command)
 app.command("import-annotations")(tagger_commands.import_annotations)
 app.command("convert-encoder")(tagger_commands.convert_encoder)
 

@@ -75,8 +75,9 @@ class Gold:
     def narrative(self) -> list[NarrativeCount]:
         from .conventions import link_counts
         from .spans import Span as TypedSpan
+        from .spans import as_label
 
-        return link_counts(self.text, [TypedSpan(s.start, s.end, s.label, value=s.value) for s in self.spans])
+        return link_counts(self.text, [TypedSpan(s.start, s.end, as_label(s.label), value=s.value) for s in self.spans])
 
     def kinds(self) -> dict[int, str]:
         """The labelled `kind` of each count, by the count's start offset (counts without one are absent)."""

@@ -11,7 +11,7 @@ import re
 
 from . import labels
 from .conventions import is_headline_total, trim_category
-from .spans import Span
+from .spans import Label, Span
 from .text import Text
 
 
@@ -35,7 +35,7 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
             continue
         if m.group("approx2"):
             b = m.end()
-        label = "COUNT"
+        label: Label = "COUNT"
         cat = _rule_category(t, line_a, a)
         if not total_seen and cat and is_headline_total(src, a, b):
             label = "TOTAL"

@@ -2,170 +2,43 @@
 
 bytes → text (reading) → normalised text and match views (text) → meta → sections (rules,
 plus the tagger's SECTION spans) → the three tables (rules) → narrative spans (tagger and/or
-rules) → checks (reconcile) → record.  `system` picks who answers for headers and narrative:
-"rules", "model" (tagger only) or "combined": the tagger's spans above its threshold (chosen on dev
-data) win over rule spans they overlap and rules fill in elsewhere; for headers, a confident model
-header outweighs weak rule candidates but not a header in the template's own wording.
+rules) → checks (reconcile) → record.  `system` picks who answers for headers and narrative
+(`spans.System`: rules, model = the tagger only, combined); how the tagger's and the rules' spans
+combine is `combine.py`.  The tagger is any `spans.SpanTagger` (`xxgk.tagger.load_tagger()` gives
+the shipped one): the pipeline hands it the regions worth tagging and, when it reads them, the
+rules' spans as hints; it never reaches into the tagger's internals.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from . import labels
+from .combine import header_candidates, narrative_spans
+from .conventions import link_counts
 from .errors import Errors, Warnings
+from .hints import rule_spans_of
 from .kinds import assign_kinds
 from .meta import extract_meta, is_interpretation, other_document_heading
-from .conventions import header_lines, link_counts
 from .narrative import rule_spans as narrative_rule_spans
 from .reading import Decoded
 from .reconcile import check_applications, check_restatements, check_review, failed_messages
 from .record import Provenance, Record
-from .combine import header_candidates, narrative_spans
-from .sections import (
-    Candidate,
-    choose,
-    find_candidates,
-    section_bounds,
-    to_sections,
-)
-from .spans import Span, System
+from .regions import model_regions, prose_regions, table_regions
+from .sections import choose, find_candidates, to_sections
+from .spans import Span, SpanTagger, System
 from .tables import TableResult, parse_table2, parse_table3, parse_table4, prose_numbers
 from .text import Text, t2s_available
 
-SYSTEMS = ("rules", "model", "combined")
+# the threshold for a tagger that does not name one
 DEFAULT_THRESHOLD = 0.5
 
 
-@dataclass
-class Layout:
-    """Where things are: sections and table regions (text offsets)."""
-
-    sections: list
-    t2: tuple[int, int] | None
-    t3: tuple[int, int] | None
-    t4: tuple[int, int] | None
-
-
-def _first(pattern: re.Pattern, s: str, start: int = 0, end: int | None = None) -> int | None:
-    m = pattern.search(s, start, len(s) if end is None else end)
-    return m.start() if m else None
-
-
-def table_regions(t: Text, sections) -> tuple:
-    n = len(t.text)
-    src = t.match
-    sec = {s.number: s for s in sections}
-
-    def body(k):
-        return section_bounds(sections, k, n)
-
-    # table 二
-    t2 = None
-    b2 = body(2)
-    t3_mark = _first(labels.T3_MARK, src)
-    if b2:
-        end = b2[1]
-        if t3_mark is not None and b2[0] < t3_mark < end:
-            end = t3_mark
-        t2 = (b2[0], end)
-    else:
-        m = _first(labels.T2_MARK, src)
-        if m is not None:
-            end = min(x for x in (t3_mark if t3_mark and t3_mark > m else None, body(3)[0] if body(3) else None,
-                                  m + 3000, n) if x is not None)
-            # rows of the table may precede its first 第二十条 mark (a fragment that starts mid-table)
-            before = [s.end for s in sections if s.end <= m]
-            t2 = (max(before[-1] if before else 0, m - 600), end)
-    # table 三
-    t3 = None
-    b3 = body(3)
-    if b3:
-        t3 = b3
-    else:
-        after = t2[1] if t2 else 0
-        m = _first(labels.T3_MARK, src, after)
-        if m is not None:
-            nxt = [s.start for s in sections if s.start > m]
-            t3 = (max(after, m - 60), min(nxt[0] if nxt else n, m + 8000))
-    if t3 and t3[1] - t3[0] < 20:
-        t3 = None
-    # table 四
-    t4 = None
-    b4 = body(4)
-    if b4:
-        t4 = b4
-    else:
-        after = t3[1] if t3 else (t2[1] if t2 else 0)
-        if t3 and 4 not in sec:
-            # the section 4 header is missing: look after table 三's region for the table's header
-            m = _first(labels.T4_MARK, src, t3[0])
-        else:
-            m = _first(labels.T4_MARK, src, after) if (t2 or t3) else None
-        if m is not None:
-            nxt = [s.start for s in sections if s.start > m + 5]
-            t4 = (m, min(nxt[0] if nxt else n, m + 2500))
-    return t2, t3, t4
-
-
-def _prose_spans(n: int, tables: list[tuple[int, int] | None]) -> list[tuple[int, int]]:
-    cuts = sorted(r for r in tables if r)
-    out, pos = [], 0
-    for a, b in cuts:
-        if a > pos:
-            out.append((pos, a))
-        pos = max(pos, b)
-    if pos < n:
-        out.append((pos, n))
-    return out
-
-
-def model_regions(t: Text, cands: list[Candidate], sections, prose: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The text worth tagging: the overview section (or the opening prose) and header candidate lines."""
-    regions = []
-    b1 = section_bounds(sections, 1, len(t.text))
-    if b1:
-        s1 = next(s for s in sections if s.number == 1)
-        regions.append((max(0, s1.start - 400), min(b1[1], s1.start + 6000)))
-    elif prose:
-        a = prose[0][0]
-        regions.append((a, min(prose[0][1], a + 4000)))
-    regions.extend(header_lines(t.match))
-    for c in cands:  # around the candidate, within its line (a glued page is one long line)
-        a, b = t.line_bounds(c.start)
-        regions.append((max(a, c.start - 40), min(b, c.start + 160)))
-    regions.sort()
-    merged: list[list[int]] = []
-    for a, b in regions:
-        if merged and a <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    return [(a, b) for a, b in merged]
-
-
-def rule_spans(text: str) -> list[Span]:
-    """The rules' spans over a whole text: SECTION, COUNT, TOTAL, CATEGORY (weak labels for
-    training, and the input features of a tagger that reads them)."""
-    t = Text(text)
-    meta, title = extract_meta(t)
-    cands = find_candidates(t, title.end if title else None)
-    return _rule_spans(t, to_sections(t, choose(cands)))
-
-
-def _rule_spans(t: Text, sections) -> list[Span]:
-    text = t.text
-    t2, t3, t4 = table_regions(t, sections)
-    spans = [Span(s.start, s.end, "SECTION", s.confidence, number=s.number) for s in sections]
-    for a, b in _prose_spans(len(text), [t2, t3, t4]):
-        spans.extend(narrative_rule_spans(t, a, b))
-    return sorted(spans, key=lambda s: s.start)
-
-
-def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagger=None,
-            system: str = "combined", with_text: bool = False) -> Record:
-    """The record for one decoded document (never raises for document content)."""
+def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagger: SpanTagger | None = None,
+            system: System | str = System.COMBINED, with_text: bool = False) -> Record:
+    """The record for one decoded document (never raises for document content).  Without a tagger,
+    every system runs as the rules."""
+    system = System.parse(system)
     t = Text(dec.text)
     warnings = list(dec.warnings)
     rec = Record(doc_id=doc_id, source=source, url=url, text_sha256=dec.sha256, status="ok",
@@ -180,32 +53,29 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     if title:
         rec.provenance["meta.title"] = Provenance(method="rule", start=title.start, end=title.end)
 
-    threshold = DEFAULT_THRESHOLD
-    use_model = tagger is not None and system in ("model", "combined")
-    if use_model:
-        threshold = float(getattr(tagger, "info", {}).get("threshold", DEFAULT_THRESHOLD))
-
     # sections
     rule_cands = find_candidates(t, title.end if title else None)
     model_spans: list[Span] = []
-    if use_model:
-        prose_guess = _prose_spans(len(t.text), [])
+    threshold = DEFAULT_THRESHOLD
+    if tagger is None or not system.uses_model:
+        system = System.RULES
+    else:
+        threshold = tagger.threshold
         rule_sections = to_sections(t, choose(rule_cands))
-        regions = model_regions(t, rule_cands, rule_sections, prose_guess)
-        hints = _rule_spans(t, rule_sections) if getattr(tagger, "uses_rule_features", False) else None
+        regions = model_regions(t, rule_cands, rule_sections)
+        hints = rule_spans_of(t, rule_sections) if tagger.reads_hints else None
         try:
-            model_spans = [s for s in tagger.predict(t.text, regions=regions, hints=hints)]
+            model_spans = tagger.spans(t.text, regions=regions, hints=hints)
         except Exception as e:  # a broken model must not lose the document
             warnings.append(Warnings.W140.format(detail=f"{type(e).__name__}: {e}"[:120]))
-            use_model = False
-    cands = header_candidates(t, rule_cands, model_spans, System(system) if use_model else System.RULES, threshold)
-    sections = to_sections(t, choose(cands))
+            system = System.RULES
+    sections = to_sections(t, choose(header_candidates(t, rule_cands, model_spans, system, threshold)))
     rec.sections = sections
-    rec.methods["sections"] = system if use_model else "rules"
+    rec.methods["sections"] = system.value
 
     # tables
     t2, t3, t4 = table_regions(t, sections)
-    prose = _prose_spans(len(t.text), [t2, t3, t4])
+    prose = prose_regions(len(t.text), [t2, t3, t4])
     results: list[TableResult] = []
     if t2:
         r2 = parse_table2(t, t2, meta.year, dec.html_spans, prose_numbers(t, prose))
@@ -229,11 +99,10 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
 
     # narrative
     rule_narrative = [s for a, b in prose for s in narrative_rule_spans(t, a, b)]
-    spans = narrative_spans(model_spans, rule_narrative, prose, System(system) if use_model else System.RULES,
-                            threshold)
+    spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold)
     rec.narrative = link_counts(t.text, spans)
     assign_kinds(t.text, rec.narrative)  # kind + kind_confidence of each item (kinds.py); null without a model
-    rec.methods["narrative"] = system if use_model else "rules"
+    rec.methods["narrative"] = system.value
 
     # checks
     checks = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal, Protocol, get_args
+from typing import Literal, Protocol, cast, get_args
 
 # the span labels (BIO over characters for the tagger); see annotations/GUIDE.md
 Label = Literal["SECTION", "COUNT", "TOTAL", "CATEGORY"]
@@ -23,6 +23,13 @@ COUNT_LABELS: tuple[Label, ...] = ("COUNT", "TOTAL")
 
 # character ranges [start, end) of a text
 Regions = Sequence[tuple[int, int]]
+
+
+def as_label(name: str) -> Label:
+    """`name` as a span label (ValueError if it is none of LABELS)."""
+    if name not in LABELS:
+        raise ValueError(f"span label must be one of {LABELS}, not {name!r}")
+    return cast(Label, name)
 
 
 class Method(str, Enum):

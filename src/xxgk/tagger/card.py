@@ -60,7 +60,7 @@ def write_card(folder: Path, meta: dict) -> None:
         f"`{meta.get('trim')}`; first {meta.get('layers')} transformer layers kept",
         f"- tags: {', '.join(meta.get('tags', []))}",
         *(["- input: the text's tokens plus the rules' own tags (the same BIO tags, from "
-           "`xxgk.pipeline.rule_spans` over the whole text) through the token-type embedding, one row per tag; "
+           "`xxgk.hints.rule_spans` over the whole text) through the token-type embedding, one row per tag; "
            f"hidden in {cfg.get('data', {}).get('feature_dropout', 0):.0%} of training windows so the model also "
            "reads text the rules miss; it learns to correct the rules where they disagree with the hand labels"] if meta.get("features") == "rules" else []),
         f"- windows of {meta.get('max_length')} tokens, overlap {meta.get('stride')} tokens; each token's "

@@ -1,9 +1,10 @@
-"""CLI commands of the tagger (registered in xxgk.cli); heavy imports happen inside each command."""
+"""CLI commands of the tagger that need nothing of the rules (registered in xxgk.cli; `train` and
+`export-predictions` are in xxgk.training); heavy imports happen inside each command."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -11,47 +12,6 @@ import typer
 def _fail(msg: str) -> None:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(1)
-
-
-def train(
-    config: Path = typer.Option(Path("training/tagger.toml"), "--config", "-c", help="training config (TOML)"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o",
-                                          help="model folder to write (default: runs/tagger-<time>)"),
-    force: bool = typer.Option(False, "--force", help="replace an existing model folder (e.g. src/xxgk/models/tagger)"),
-    steps: Optional[int] = typer.Option(None, "--steps", help="override train.steps"),
-    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | auto (default: config)"),
-) -> None:
-    """Fine-tune the tagger on annotations/ (train split) and extra data; writes a model folder with its card."""
-    from .train import TrainError, train as _train
-
-    if not config.exists():
-        _fail(f"config {config} not found")
-    over: dict = {}
-    if steps is not None:
-        over.setdefault("train", {})["steps"] = steps
-    if device is not None:
-        over.setdefault("train", {})["device"] = device
-    try:
-        out = _train(config, output, force=force, overrides=over or None, log=typer.echo)
-    except (TrainError, ValueError, OSError) as e:
-        _fail(str(e))
-    typer.echo(str(out))
-
-
-def export_predictions(
-    inputs: List[str] = typer.Argument(..., help="documents, folders, globs or JSONL"),
-    output: Path = typer.Option(..., "--output", "-o", help="Label Studio tasks JSON to write"),
-    model: Optional[Path] = typer.Option(None, "--model", "-m", help="model folder (default: src/xxgk/models/tagger)"),
-) -> None:
-    """Pre-annotations for Label Studio, least confident documents first."""
-    from .export import export_predictions as _export
-    from .model import TaggerUnavailable
-
-    try:
-        tasks = _export(inputs, output, model, log=typer.echo)
-    except TaggerUnavailable as e:
-        _fail(f"no model: {e}")
-    typer.echo(f"wrote {len(tasks)} tasks to {output}")
 
 
 def import_annotations(

@@ -11,7 +11,8 @@ An `Example` is a text with character spans (start, end, label).  Sources:
     every edit.
 Nothing whose text overlaps an evaluation fixture (dev/test) is ever used: `LeakGuard` checks.
 Examples become token windows with BIO tags projected through the tokenizer's offsets and a
-Hugging Face `datasets.Dataset`.
+Hugging Face `datasets.Dataset`.  The rules (weak labels, and the hints a model with rule features
+reads) come in as a `SpanSource` argument: this package never imports them.
 """
 
 from __future__ import annotations
@@ -20,42 +21,15 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from ..pipeline import rule_spans  # the rules' spans over a whole text (weak labels)
 from ..conventions import header_lines
-from ..spans import LABELS
-from .model import bio_tags, feature_ids, project_spans, rule_hints, trim_offsets, windows
-
-NARRATIVE_LABELS = ("COUNT", "TOTAL", "CATEGORY")
-
-
-@dataclass
-class Example:
-    id: str
-    text: str
-    spans: list[tuple[int, int, str]] = field(default_factory=list)
-    source: str = "gold"  # gold | jsonl | weak | synthetic | +aug
-    hints: list | None = None  # the rules' spans, when not those of `text` read whole (header lines)
-
-    def check(self) -> None:
-        for a, b, lab in self.spans:
-            if not (0 <= a < b <= len(self.text)) or lab not in LABELS:
-                raise ValueError(f"{self.id}: bad span {(a, b, lab)}")
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def drop_overlaps(spans) -> list[tuple[int, int, str]]:
-    out: list[tuple[int, int, str]] = []
-    for a, b, lab in sorted((s[0], s[1], s[2]) for s in spans):
-        if out and a < out[-1][1]:
-            continue
-        out.append((a, b, lab))
-    return out
+from ..spans import LABELS, NARRATIVE_LABELS, Span, SpanSource
+from .bio import bio_tags, feature_ids, project_spans, trim_offsets, windows
+from .config import TrainConfig, TrainError
+from .examples import Example, drop_overlaps
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,8 +37,9 @@ def drop_overlaps(spans) -> list[tuple[int, int, str]]:
 # --------------------------------------------------------------------------------------------
 
 
-def weak_spans(text: str, labels=LABELS) -> list[tuple[int, int, str]]:
-    return drop_overlaps((s.start, s.end, s.label) for s in rule_spans(text) if s.label in labels)
+def weak_spans(text: str, rules: SpanSource, labels: Sequence[str] = LABELS) -> list[tuple[int, int, str]]:
+    """The rules' spans of `text` as training labels (weak labels), of the given labels only."""
+    return drop_overlaps((s.start, s.end, s.label) for s in rules.spans(text) if s.label in labels)
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,7 +80,10 @@ class LeakGuard:
         return False
 
 
-def gold_examples(folder: str | Path, splits=("train",), fill_unchecked: bool = True) -> list[Example]:
+def gold_examples(folder: str | Path, splits: Sequence[str] = ("train",),
+                  rules: SpanSource | None = None) -> list[Example]:
+    """The fixtures of `splits`; with `rules`, the label groups a fixture did not check are filled with
+    the rules' weak labels."""
     from ..gold import load_gold_dir
 
     if "test" in splits or "sealed" in splits:
@@ -113,15 +91,15 @@ def gold_examples(folder: str | Path, splits=("train",), fill_unchecked: bool = 
     out = []
     for g in load_gold_dir(folder, splits=tuple(splits)):
         spans = [(s.start, s.end, s.label) for s in g.spans]
-        if fill_unchecked:
-            missing = []
+        if rules is not None:
+            missing: list[str] = []
             if "sections" not in g.checked:
                 missing.append("SECTION")
             if "narrative" not in g.checked:
                 missing += list(NARRATIVE_LABELS)
             if missing:
                 spans = [s for s in spans if s[2] not in missing]
-                spans = drop_overlaps(spans + weak_spans(g.text, missing))
+                spans = drop_overlaps(spans + weak_spans(g.text, rules, missing))
         out.append(Example(g.doc_id, g.text, spans, "gold"))
     return out
 
@@ -162,7 +140,7 @@ def write_jsonl(examples, path: str | Path) -> None:
                 ensure_ascii=False) + "\n")
 
 
-def weak_examples(paths) -> list[Example]:
+def weak_examples(paths: Sequence[str | Path], rules: SpanSource) -> list[Example]:
     """Unlabelled text files (or JSONL with 'text') labelled by the rules."""
     from ..text import normalise_newlines
 
@@ -171,10 +149,10 @@ def weak_examples(paths) -> list[Example]:
         p = Path(p)
         if p.suffix == ".jsonl":
             for ex in read_jsonl(p):
-                out.append(Example(ex.id, ex.text, weak_spans(ex.text), "weak"))
+                out.append(Example(ex.id, ex.text, weak_spans(ex.text, rules), "weak"))
         else:
             text = normalise_newlines(p.read_text(encoding="utf-8", errors="replace"))
-            out.append(Example(p.stem, text, weak_spans(text), "weak"))
+            out.append(Example(p.stem, text, weak_spans(text, rules), "weak"))
     return out
 
 
@@ -333,9 +311,9 @@ def aug_spaces(ex: Example, rng: random.Random) -> Example:
             edits.append((m.end(), 0, rng.choice(["\u3000\u3000", "  ", "\t"])))
     for a, b, lab in ex.spans:
         if lab in ("COUNT", "TOTAL") and rng.random() < 0.3:
-            m = re.search(r"\d(?=\D)", ex.text[a:b])
-            if m:
-                edits.append((a + m.end(), 0, " "))
+            d = re.search(r"\d(?=\D)", ex.text[a:b])
+            if d:
+                edits.append((a + d.end(), 0, " "))
     return apply_edits(ex, edits, "space")
 
 
@@ -351,21 +329,97 @@ def augment(ex: Example, rng: random.Random, names=tuple(AUGMENTERS), k: int = 2
     return out
 
 
-def region_examples(ex: Example, with_hints: bool = False) -> list[Example]:
+def region_examples(ex: Example, hints_from: SpanSource | None = None) -> list[Example]:
     """Header candidate lines on their own, as the pipeline sends them to the model (one short
-    region per line: `conventions.header_lines`)."""
+    region per line: `conventions.header_lines`); with `hints_from`, each line carries the rules'
+    spans read over the whole document (as the pipeline computes them)."""
     out = []
     parent_hints = None
     for a, b in header_lines(ex.text):
         line = ex.text[a:b]
         spans = [(x - a, y - a, lab) for x, y, lab in ex.spans if a <= x and y <= b]
         hints = None
-        if with_hints:  # the pipeline reads the rules over the whole document, then tags the line
+        if hints_from is not None:  # the pipeline reads the rules over the whole document, then tags the line
             if parent_hints is None:
-                parent_hints = rule_hints(ex.text)
-            hints = [(x - a, y - a, lab) for x, y, lab in parent_hints if a <= x and y <= b]
+                parent_hints = hints_from.spans(ex.text)
+            hints = [Span(s.start - a, s.end - a, s.label, s.score, s.method) for s in parent_hints
+                     if a <= s.start and s.end <= b]
         out.append(Example(f"{ex.id}@{a}", line, spans, ex.source + "+line", hints))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# all the training data of a config
+# --------------------------------------------------------------------------------------------
+
+
+def collect_data(cfg: TrainConfig, rules: SpanSource, log: Callable[[str], Any] = print):
+    """→ (train examples, dev golds, test golds, data description with hashes).  `rules` fill the label
+    groups a fixture did not check, label the `weak` files, and give header lines their hints."""
+    from ..gold import load_gold_dir
+
+    dc = cfg.data
+    seed = cfg.train.seed
+    rng = random.Random(seed)
+    ann = cfg.resolve(dc.annotations) if dc.annotations else None
+    golds = load_gold_dir(ann) if ann and ann.exists() else []
+    if {"test", "sealed", dc.test_split} & set(dc.train_splits):
+        raise TrainError("the test and sealed splits are never trained on")
+    dev = [g for g in golds if g.split == dc.dev_split]
+    test = [g for g in golds if g.split == dc.test_split]
+    sealed = [g for g in golds if g.split == "sealed"]
+    guard = LeakGuard([g.text for g in dev + test + sealed])
+    base: list[Example] = []
+    if ann and ann.exists():
+        base += gold_examples(ann, splits=tuple(dc.train_splits), rules=rules)
+    for p in dc.jsonl:
+        base += read_jsonl(cfg.resolve(p))
+    weak_paths: list[str | Path] = []
+    for pat in dc.weak:
+        q = cfg.resolve(pat)
+        weak_paths += sorted(q.parent.glob(q.name)) if any(ch in q.name for ch in "*?[") else [q]
+    base += weak_examples(weak_paths, rules)
+    kept: list[Example] = []
+    dropped: list[Example] = []
+    for ex in base:
+        (dropped if guard.leaks(ex.text) else kept).append(ex)
+    for ex in dropped:
+        log(f"  refused {ex.id} ({ex.source}): its text overlaps a dev/test fixture")
+    from .synth import synth_examples
+
+    synth = synth_examples(int(dc.synthetic), seed=seed) if dc.synthetic else []
+    examples = list(kept)
+    for _k in range(int(dc.augment_copies)):
+        for ex in kept:
+            examples.append(augment(ex, rng, dc.augmenters, dc.augment_k))
+    for ex in synth:
+        examples.append(ex if rng.random() < 0.5 else augment(ex, rng, dc.augmenters, 1))
+    if dc.header_lines:  # header candidate lines alone, as the pipeline's regions are
+        hints_from = rules if cfg.model.features == "rules" else None
+        lines = [r for ex in kept + synth[: len(synth) // 2] for r in region_examples(ex, hints_from)]
+        examples += lines
+    for ex in examples:
+        ex.check()
+    h = hashlib.sha256()
+    for ex in kept:
+        h.update(ex.id.encode() + b"\0" + ex.text.encode() + json.dumps(ex.spans).encode())
+    desc: dict[str, Any] = {
+        "sources": {src: sum(1 for e in kept if e.source == src) for src in sorted({e.source for e in kept})},
+        "train_docs": [e.id for e in kept], "refused": [e.id for e in dropped],
+        "synthetic": len(synth), "augment_copies": int(dc.augment_copies), "examples": len(examples),
+        "train_hash": h.hexdigest(),
+        "dev_docs": len(dev), "test_docs": len(test),
+        "dev_hash": _golds_hash(dev), "test_hash": _golds_hash(test),
+        "span_counts": {lab: sum(1 for e in kept for s in e.spans if s[2] == lab) for lab in LABELS},
+    }
+    return examples, dev, test, desc
+
+
+def _golds_hash(golds) -> str:
+    h = hashlib.sha256()
+    for g in sorted(golds, key=lambda g: g.doc_id):
+        h.update(g.doc_id.encode() + g.text.encode() + json.dumps([s.to_json() for s in g.spans]).encode())
+    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,18 +427,18 @@ def region_examples(ex: Example, with_hints: bool = False) -> list[Example]:
 # --------------------------------------------------------------------------------------------
 
 
-def encode_example(tokenizer, ex: Example, tag2id: dict, max_length: int, stride: int,
-                   cls_id: int, sep_id: int, features: bool = False, feature_dropout: float = 0.0,
+def encode_example(tokenizer: Any, ex: Example, tag2id: dict, max_length: int, stride: int,
+                   cls_id: int, sep_id: int, features: SpanSource | None = None, feature_dropout: float = 0.0,
                    rng: random.Random | None = None) -> list[dict]:
     """Token windows of one example: input_ids (with CLS/SEP), labels (-100 on CLS/SEP) and, with
-    `features`, token_type_ids = the rules' tags on the same tokens (all O in a share
+    `features` (the rules), token_type_ids = the rules' tags on the same tokens (all O in a share
     `feature_dropout` of windows, so the model also learns to read text the rules miss)."""
     enc = tokenizer.encode(ex.text, add_special_tokens=False)
     offs = trim_offsets(ex.text, enc.offsets)
     tags = project_spans(offs, ex.spans, tag2id)
     feats = None
-    if features:
-        feats = feature_ids(offs, ex.hints if ex.hints is not None else rule_hints(ex.text), tag2id)
+    if features is not None:
+        feats = feature_ids(offs, ex.hints if ex.hints is not None else features.spans(ex.text), tag2id)
     rows = []
     for a, b in windows(len(enc.ids), max_length - 2, stride):
         labels = [-100] + [t if offs[i][1] > offs[i][0] else -100 for i, t in zip(range(a, b), tags[a:b])] + [-100]
@@ -398,10 +452,12 @@ def encode_example(tokenizer, ex: Example, tag2id: dict, max_length: int, stride
     return rows
 
 
-def build_dataset(tokenizer, examples, tags, max_length: int, stride: int, cls_id: int, sep_id: int,
-                  keep_empty: float = 1.0, seed: int = 0, features: bool = False, feature_dropout: float = 0.0):
+def build_dataset(tokenizer: Any, examples: Sequence[Example], tags: Sequence[str], max_length: int, stride: int,
+                  cls_id: int, sep_id: int, keep_empty: float = 1.0, seed: int = 0,
+                  features: SpanSource | None = None, feature_dropout: float = 0.0) -> Any:
     """A `datasets.Dataset` of token windows; windows without any span are kept with probability
-    `keep_empty` (tables and boilerplate dominate reports)."""
+    `keep_empty` (tables and boilerplate dominate reports).  `features`: the rules, for a model that
+    reads their tags."""
     from datasets import Dataset
 
     tag2id = {t: i for i, t in enumerate(tags)}

@@ -10,9 +10,11 @@ Import the file into a Label Studio project whose labelling config is `LABEL_CON
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from ..spans import LABELS
+from ..spans import LABELS, SpanSource
 from .importers import cp_to_utf16
 
 LABEL_CONFIG = """<View>
@@ -41,9 +43,11 @@ def to_task(doc_id: str, source: str, text: str, spans, model_version: str) -> d
 
 
 def export_predictions(inputs: list[str], output: str | Path, model: str | Path | None = None,
-                       batch: int = 8, log=print) -> list[dict]:
+                       batch: int = 8, log: Callable[[str], Any] = print,
+                       hints_from: SpanSource | None = None) -> list[dict]:
+    """Write Label Studio tasks for `inputs`; `hints_from` (the rules) is needed by a model that reads them."""
     from ..reading import iter_inputs, load_item
-    from .model import load_tagger
+    from .loading import load_tagger
 
     tagger = load_tagger(model)
     version = f"{tagger.info.get('name')}-{tagger.info.get('version')}"
@@ -58,7 +62,9 @@ def export_predictions(inputs: list[str], output: str | Path, model: str | Path 
     tasks = []
     for k in range(0, len(docs), batch):
         group = docs[k:k + batch]
-        for (doc_id, source, text), spans in zip(group, tagger.predict_batch([d[2] for d in group])):
+        texts = [d[2] for d in group]
+        hints = [hints_from.spans(t) for t in texts] if tagger.reads_hints and hints_from is not None else None
+        for (doc_id, source, text), spans in zip(group, tagger.predict_batch(texts, hints=hints)):
             tasks.append(to_task(doc_id, source, text, spans, version))
     tasks.sort(key=lambda t: (t["predictions"][0]["score"], t["data"]["doc_id"]))
     Path(output).write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")

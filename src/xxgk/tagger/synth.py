@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import random
 
+from .examples import Example, drop_overlaps
+
 ORGS = ["轵城镇人民政府", "开阳县市场监督管理局", "咸祥镇", "上海市科委", "淮安市人民政府", "平潭综合实验区管委会",
         "送庄镇人民政府", "某某县教育局", "市生态环境局", "区人力资源和社会保障局", "县卫生健康委员会", "市交通运输局",
         "街道办事处", "县自然资源局", "市财政局", "区民政局", "县住房和城乡建设局", "乡人民政府", "市统计局",
@@ -227,7 +229,7 @@ def synth_doc(rng: random.Random, idx: int = 0):
     doc.add(f"{org}{year}年政府信息公开工作年度报告\n" if rng.random() < 0.8 else f"{year}年{org}政府信息公开工作年度报告\n")
     if rng.random() < 0.3:
         doc.add(f"发布时间：{year + 1}-01-{rng.randint(10, 31)}\n")
-    doc.add(f"本报告根据《中华人民共和国政府信息公开条例》要求编制。")
+    doc.add("本报告根据《中华人民共和国政府信息公开条例》要求编制。")
     if rng.random() < 0.6:
         doc.add("本报告" + rng.choice(["包括", "由", "内容包括"]) + "、".join(TITLES[n][0] for n in range(1, 7))
                 + rng.choice(["等六个部分。", "组成。", "六部分。"]))
@@ -279,7 +281,6 @@ CHROME_LINES = ["索引号：11410000MB0000000X/2022-00001", "发布机构：人
 
 
 def synth_examples(n: int, seed: int = 0):
-    from .data import Example, drop_overlaps
 
     rng = random.Random(seed)
     out = []

@@ -1,0 +1,145 @@
+"""Loading a tagger folder safely: data only, never code.
+
+A model folder holds:
+  model.safetensors   weights (fp32/fp16, or int8 rows + per-row scales, dequantised on load)
+  config.json         the BERT configuration (architecture sizes, id2label)
+  tokenizer.json      a `tokenizers` tokenizer (offsets into the text are used for labels)
+  tagger.json         xxgk metadata: labels, BIO tags, special ids, max length, stride, threshold,
+                      input features, version, metrics, training config hash
+  README.md           the model card
+Loading reads JSON and safetensors only (no pickle, no trust_remote_code).  Anything missing,
+damaged or incompatible raises TaggerUnavailable, so the pipeline falls back to rules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..models import shipped_tagger_path
+from ..spans import LABELS
+from .inference import Tagger
+from .storage import dequantize_int8
+
+FORMAT_VERSION = 1
+FEATURES = ("none", "rules")  # what the model reads besides the text: nothing, or the rules' tags
+ENV_MODEL = "XXGK_MODEL"
+_BERT_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+              "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "hidden_act", "hidden_dropout_prob",
+              "attention_probs_dropout_prob", "initializer_range", "position_embedding_type", "pad_token_id")
+
+
+class TaggerUnavailable(RuntimeError):
+    """The model folder is missing, damaged or incompatible (the pipeline falls back to rules)."""
+
+
+def repo_root() -> Path:
+    """The checkout the package runs from (training writes runs/ and .cache/ there)."""
+    return Path(__file__).resolve().parents[3]
+
+
+def default_model_path() -> Path:
+    env = os.environ.get(ENV_MODEL)
+    return Path(env) if env else shipped_tagger_path()  # package data: found in a wheel install too
+
+
+def build_network(bert_cfg: dict, num_labels: int, id2label: list[str] | None = None):
+    """A transformers BertForTokenClassification from plain config values (no hub, no code)."""
+    from transformers import BertConfig, BertForTokenClassification
+
+    kw = {k: bert_cfg[k] for k in _BERT_KEYS if k in bert_cfg}
+    cfg = BertConfig(**kw, num_labels=num_labels)  # type: ignore[call-arg]  # a PretrainedConfig kwarg
+    if id2label:
+        cfg.id2label = {i: t for i, t in enumerate(id2label)}
+        cfg.label2id = {t: i for i, t in enumerate(id2label)}
+    return BertForTokenClassification(cfg)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TaggerUnavailable(f"{path.name} missing in {path.parent}") from None
+    except (OSError, ValueError) as e:
+        raise TaggerUnavailable(f"{path} is not valid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise TaggerUnavailable(f"{path} must hold a JSON object")
+    return data
+
+
+def load_tagger(path: str | Path | None = None, device: str | None = None, runtime_quant: str | None = None) -> Tagger:
+    """Load a model folder (None → $XXGK_MODEL or the shipped tagger (src/xxgk/models/tagger)); TaggerUnavailable on any problem."""
+    folder = Path(path) if path is not None else default_model_path()
+    if not folder.is_dir():
+        raise TaggerUnavailable(f"no tagger model at {folder}")
+    meta = _read_json(folder / "tagger.json")
+    bert_cfg = _read_json(folder / "config.json")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise TaggerUnavailable(f"{folder}: tagger format {meta.get('format_version')!r}, expected {FORMAT_VERSION}")
+    if bert_cfg.get("model_type", "bert") != "bert":
+        raise TaggerUnavailable(f"{folder}: model_type {bert_cfg.get('model_type')!r} is not supported")
+    for key in ("tags", "labels", "max_length", "cls_id", "sep_id", "pad_id"):
+        if key not in meta:
+            raise TaggerUnavailable(f"{folder}/tagger.json lacks '{key}'")
+    tags = meta["tags"]
+    if not isinstance(tags, list) or tags[:1] != ["O"] or any(
+            t != "O" and (t[:2] not in ("B-", "I-") or t[2:] not in LABELS) for t in tags):
+        raise TaggerUnavailable(f"{folder}: unsupported tag set {tags!r}")
+    features = meta.get("features", "none")
+    if features not in FEATURES:
+        raise TaggerUnavailable(f"{folder}: unknown input features {features!r}")
+    if features == "rules" and int(bert_cfg.get("type_vocab_size", 0)) < len(tags):
+        raise TaggerUnavailable(f"{folder}: reads the rules' tags but config.json has type_vocab_size "
+                                f"{bert_cfg.get('type_vocab_size')} < {len(tags)} tags")
+    wfile = folder / "model.safetensors"
+    if not wfile.exists():
+        raise TaggerUnavailable(f"{folder}: model.safetensors missing")
+    try:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    except Exception as e:  # noqa: BLE001 - any tokenizer problem means no model
+        raise TaggerUnavailable(f"{folder}: cannot read tokenizer.json: {e}") from None
+    try:
+        import torch
+        from safetensors.torch import load_file
+
+        sd = dequantize_int8(load_file(str(wfile)))
+        net = build_network(bert_cfg, len(tags), tags)
+        missing, unexpected = net.load_state_dict(sd, strict=False)
+        missing = [k for k in missing if not k.startswith("bert.pooler.")]
+        if missing or unexpected:
+            raise TaggerUnavailable(f"{folder}: weights do not match config (missing {missing[:3]}, "
+                                    f"unexpected {unexpected[:3]})")
+    except TaggerUnavailable:
+        raise
+    except Exception as e:  # noqa: BLE001 - damaged or incompatible weights
+        raise TaggerUnavailable(f"{folder}: cannot load weights: {type(e).__name__}: {e}") from None
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    net.eval()
+    rq = runtime_quant if runtime_quant is not None else meta.get("runtime_quantization", "none")
+    if device == "cpu" and rq == "dynamic":
+        net = dynamic_quantize(net)
+    else:
+        net.to(device)
+    meta = dict(meta)
+    meta["size_bytes"] = wfile.stat().st_size
+    meta["runtime_quantization"] = rq if device == "cpu" else "none"
+    return Tagger(net=net, tokenizer=tokenizer, meta=meta, path=folder, device=device)
+
+
+def dynamic_quantize(net):
+    """int8 dynamic quantisation of Linear layers for CPU inference (falls back to fp32)."""
+    import warnings
+
+    try:
+        import torch
+        from torch.ao.quantization import quantize_dynamic
+
+        with warnings.catch_warnings():  # torch marks the quantized tensor API deprecated
+            warnings.simplefilter("ignore")
+            return quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+    except Exception:  # noqa: BLE001 - not available in this torch build
+        return net
