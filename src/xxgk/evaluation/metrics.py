@@ -8,8 +8,10 @@ metric can be computed by hand for a test and its numbers checked exactly:
 
 Conventions (see also annotations/GUIDE.md and `xxgk evaluate --help`):
 
-* P/R/F1: precision = tp/(tp+fp), recall = tp/(tp+fn), F1 = 2tp/(2tp+fp+fn); 0.0 when the
-  denominator is 0 but something was expected or predicted, None when there is nothing at all.
+* P/R/F1 (`prf`, the one function every score in xxgk comes from: `xxgk evaluate`, the CI gate,
+  the model card and training's choice of checkpoint and threshold): precision = tp/(tp+fp),
+  recall = tp/(tp+fn), F1 = 2tp/(2tp+fp+fn); 0.0 when the denominator is 0 but something was
+  expected or predicted, None when there is nothing at all.
 * Spans: *strict* = same label and exact offsets; *partial* = same label and overlapping
   (one-to-one, largest overlap first); *untyped* = exact offsets, label ignored. *missed* = a
   gold span no prediction overlaps (any label); *spurious* = a prediction overlapping no gold span.
@@ -23,6 +25,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from ..conventions import link_counts
+from ..spans import Span, as_label
 from ..text import fold
 
 DIGITS = 4
@@ -41,7 +45,11 @@ def ratio(num: float, den: float) -> float | None:
 
 
 def prf(tp: int, fp: int, fn: int) -> dict:
-    """Precision, recall, F1 with their counts (see the module docstring for 0/0)."""
+    """Precision, recall, F1 (rounded to 4 decimals) with their counts.
+
+    0/0: when nothing was expected and nothing predicted (tp = fp = fn = 0) all three are None
+    (nothing to score: not a perfect score, not a failure; an average or a sum skips it); when only
+    one denominator is 0 (nothing predicted, or nothing expected) that measure is 0.0."""
     if tp + fp + fn == 0:
         p = r = f = None
     else:
@@ -164,6 +172,40 @@ class SpanScores(Metric):
                 "support": sum(support.values()), "predicted": sum(predicted.values()),
                 "missed": sum(missed.values()), "spurious": sum(spurious.values()),
                 "wrong_label": sum(relabelled.values()), "documents": len(gold)}
+
+
+class TaggerSpanScores(Metric):
+    name = "tagger_spans"
+    description = ("A tagger's spans against gold, exact match per document (distinct spans): P/R/F1 per label, "
+                   "for counts whatever their COUNT/TOTAL label ('COUNT+TOTAL'), micro over all labels, and "
+                   "narrative pairs (a count span and its linked category text, linked as annotations/GUIDE.md "
+                   "says). What the model card reports and training keeps a checkpoint by.")
+    inputs = "docs: one (text, gold spans, predicted spans) per document, spans as (start, end, label)"
+    KEYS = ("SECTION", "COUNT", "TOTAL", "CATEGORY", "COUNT+TOTAL", "micro", "narrative_pairs")
+
+    def compute(self, docs: Sequence[tuple[str, Sequence[SpanT], Sequence[SpanT]]]) -> dict:
+        acc = {k: [0, 0, 0] for k in self.KEYS}  # tp, fp, fn
+
+        def add(k: str, g: set, p: set) -> None:
+            tp = len(g & p)
+            acc[k][0] += tp
+            acc[k][1] += len(p) - tp
+            acc[k][2] += len(g) - tp
+
+        def pairs(text: str, spans: set) -> set:
+            items = link_counts(text, [Span(a, b, as_label(lab)) for a, b, lab in spans])
+            return {(n.start, n.end, n.category) for n in items}
+
+        for text, gold_spans, pred_spans in docs:
+            gold = {(s[0], s[1], s[2]) for s in gold_spans}
+            pred = {(s[0], s[1], s[2]) for s in pred_spans}
+            for lab in ("SECTION", "COUNT", "TOTAL", "CATEGORY"):
+                add(lab, {s for s in gold if s[2] == lab}, {s for s in pred if s[2] == lab})
+            add("COUNT+TOTAL", {(a, b) for a, b, lab in gold if lab in ("COUNT", "TOTAL")},
+                {(a, b) for a, b, lab in pred if lab in ("COUNT", "TOTAL")})
+            add("micro", gold, pred)
+            add("narrative_pairs", pairs(text, gold), pairs(text, pred))
+        return {k: prf(*v) for k, v in acc.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,8 +536,9 @@ def field_equal(field: str, e, g) -> bool:
     return same_value(e, g) if isinstance(e, (int, float)) and not isinstance(e, bool) else e == g
 
 
-METRICS: dict[str, Metric] = {m.name: m for m in (SpanScores(), SectionScores(), CellScores(), NarrativeScores(),
-                                                   NarrativeKindScores(), CheckScores(), FieldScores())}
+METRICS: dict[str, Metric] = {m.name: m for m in (SpanScores(), TaggerSpanScores(), SectionScores(), CellScores(),
+                                                   NarrativeScores(), NarrativeKindScores(), CheckScores(),
+                                                   FieldScores())}
 
 
 def describe() -> list[dict]:

@@ -24,7 +24,10 @@ from typing import Any
 from ..combine import combine_spans
 from ..gold import Gold
 from ..spans import NARRATIVE_LABELS, Regions, Span, SpanSource, SpanTagger, System
-from ..tagger.policy import _prf, span_scores
+from ..tagger import Tagger
+from .metrics import TaggerSpanScores, prf
+
+_span_scores = TaggerSpanScores().compute
 
 KEYS = ("sections", "narrative", "counts", "count_category")
 # the thresholds tried on dev (ties go to the lower one)
@@ -60,12 +63,14 @@ def gold_spans(g: Gold) -> tuple[list[tuple[int, int, str]], set[str]]:
     return [(s.start, s.end, s.label) for s in g.spans if s.label in labs], labs
 
 
-def whole_text_predictions(tagger: SpanTagger, golds: Sequence[Gold], rules: RuleCache) -> list[list[Span]]:
-    """The tagger's spans over each whole gold document (with the rules' spans as hints if it reads them)."""
-    return [tagger.spans(g.text, hints=rules.of(g) if tagger.reads_hints else None) for g in golds]
+def whole_text_predictions(tagger: Tagger, golds: Sequence[Gold], rules: RuleCache) -> list[list[Span]]:
+    """The tagger's spans over each whole gold document (with the rules' spans as hints if it reads them),
+    all documents in one batch: a runtime-quantised model's figures depend on what shares a batch."""
+    hints = [rules.of(g) for g in golds] if tagger.reads_hints else None
+    return tagger.predict_batch([g.text for g in golds], hints=hints)
 
 
-def span_report(tagger: SpanTagger | None, golds: Sequence[Gold], threshold: float | None = None,
+def span_report(tagger: Tagger | None, golds: Sequence[Gold], threshold: float | None = None,
                 rules: RuleCache | None = None) -> tuple[dict, list[list[Span]]]:
     """Span scores of the rules, the model (spans at or above `threshold`; all when None) and the
     combination, over whole gold documents; and the model's predictions."""
@@ -80,10 +85,10 @@ def span_report(tagger: SpanTagger | None, golds: Sequence[Gold], threshold: flo
         rows["rules"].append((g.text, gold, [s.key() for s in rs]))
         rows["model"].append((g.text, gold, [s.key() for s in mp if s.score >= thr]))
         rows["combined"].append((g.text, gold, [s.key() for s in combine_spans(mp, rs, thr)]))
-    return {k: span_scores(v) for k, v in rows.items()}, preds
+    return {k: _span_scores(v) for k, v in rows.items()}, preds
 
 
-def model_span_f1(tagger: SpanTagger, golds: Sequence[Gold], rules: RuleCache | None = None) -> float | None:
+def model_span_f1(tagger: Tagger, golds: Sequence[Gold], rules: RuleCache | None = None) -> float | None:
     """Micro span F1 of the model alone (every span it gives) on `golds`: what training keeps the best
     checkpoint by."""
     rules = rules or RuleCache()
@@ -91,7 +96,7 @@ def model_span_f1(tagger: SpanTagger, golds: Sequence[Gold], rules: RuleCache | 
     for g, mp in zip(golds, whole_text_predictions(tagger, golds, rules)):
         gold, labs = gold_spans(g)
         rows.append((g.text, gold, [s.key() for s in mp if s.label in labs]))
-    return span_scores(rows)["micro"]["f1"]
+    return _span_scores(rows)["micro"]["f1"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,7 +171,7 @@ def record_scores(golds: Sequence[Gold], tagger: SpanTagger | None = None, syste
             acc[k][0] += len(gs & ps)
             acc[k][1] += len(ps)
             acc[k][2] += len(gs)
-    return {k: _prf(*v) for k, v in acc.items()}
+    return {k: prf(tp, n_pred - tp, n_gold - tp) for k, (tp, n_pred, n_gold) in acc.items()}
 
 
 def pipeline_report(golds: Sequence[Gold], tagger: SpanTagger, threshold: float) -> dict:
@@ -184,7 +189,7 @@ def choose_pipeline_threshold(golds: Sequence[Gold], tagger: SpanTagger,
     best = (-1.0, 0.5)
     for thr in grid:
         s = record_scores(golds, cached, System.COMBINED, thr)
-        f = s["sections"]["f1"] + s["narrative"]["f1"] + s["count_category"]["f1"]
+        f = sum(s[k]["f1"] or 0.0 for k in ("sections", "narrative", "count_category"))  # None: nothing to score
         table[thr] = round(f, 4)
         if f > best[0] + 1e-9:
             best = (f, thr)

@@ -1,43 +1,49 @@
-"""The model card (README.md of a model folder), written from tagger.json."""
+"""The model card (README.md of a model folder), written from tagger.json.
+
+The figures are those `xxgk.evaluation.tagging` computed with `xxgk.evaluation.metrics.prf` (the
+same P/R/F1 as `xxgk evaluate`); a measure with nothing to score (0/0) shows as "–".
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..spans import System
+
 LABEL_ROWS = ("SECTION", "COUNT", "TOTAL", "CATEGORY", "COUNT+TOTAL", "narrative_pairs", "micro")
+PIPELINE_ROWS = ("sections", "counts", "count_category", "narrative")
+
+
+def _num(x: float | None, fmt: str) -> str:
+    return "–" if x is None else format(x, fmt)
+
+
+def _table(scores: dict, rows: tuple[str, ...], first: str) -> str:
+    """Markdown: one row per key, the gold count, then P / R / F1 of rules, model and combined."""
+    lines = [f"| {first} | gold | rules P / R / F1 | model P / R / F1 | combined P / R / F1 |",
+             "|---|---:|---|---|---|"]
+    for key in rows:
+        cells = []
+        gold = None
+        for system in System:
+            s = scores.get(system.value, {}).get(key)
+            if not s:
+                cells.append("–")
+                continue
+            gold = s["tp"] + s["fn"]
+            cells.append(f"{_num(s['precision'], '.2f')} / {_num(s['recall'], '.2f')} / **{_num(s['f1'], '.3f')}**")
+        lines.append(f"| {key} | {gold if gold is not None else '–'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def metrics_table(scores: dict) -> str:
-    """Markdown table: rows = labels, columns = rules / model / combined (P / R / F1)."""
-    lines = ["| label | gold | rules P / R / F1 | model P / R / F1 | combined P / R / F1 |",
-             "|---|---:|---|---|---|"]
-    for lab in LABEL_ROWS:
-        cells = []
-        gold = None
-        for sysname in ("rules", "model", "combined"):
-            s = scores.get(sysname, {}).get(lab)
-            if not s:
-                cells.append("–")
-                continue
-            gold = s["gold"]
-            cells.append(f"{s['p']:.2f} / {s['r']:.2f} / **{s['f1']:.3f}**")
-        lines.append(f"| {lab} | {gold if gold is not None else '–'} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    """Span scores: rows = labels, columns = rules / model / combined (P / R / F1)."""
+    return _table(scores, LABEL_ROWS, "label")
 
 
 def pipeline_table(rep: dict) -> str:
-    lines = ["| key | gold | rules P / R / F1 | model P / R / F1 | combined P / R / F1 |", "|---|---:|---|---|---|"]
-    for key in ("sections", "counts", "count_category", "narrative"):
-        cells, gold = [], None
-        for sysname in ("rules", "model", "combined"):
-            s = rep.get(sysname, {}).get(key)
-            if not s:
-                cells.append("–")
-                continue
-            gold = s["gold"]
-            cells.append(f"{s['p']:.2f} / {s['r']:.2f} / **{s['f1']:.3f}**")
-        lines.append(f"| {key} | {gold if gold is not None else '–'} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    """Record scores: rows = sections, counts, count_category, narrative."""
+    return _table(rep, PIPELINE_ROWS, "key")
 
 
 def write_card(folder: Path, meta: dict) -> None:
