@@ -169,7 +169,10 @@ _PRODUCER = re.compile(rb'"producer":\s*(\{[^{}]*\})')
 def producer_of(rec: dict | Record) -> str:
     """What produced a record, as "SYSTEM (tagger NAME)": from its `producer`, or for records
     written before that key existed, from the systems named in `methods`."""
-    d = json.loads(rec.to_json()) if isinstance(rec, Record) else rec
+    if isinstance(rec, Record):  # no JSON round trip: this runs once per record written
+        d = {"producer": rec.producer.model_dump() if rec.producer else None, "methods": rec.methods}
+    else:
+        d = rec
     prod = d.get("producer")
     if isinstance(prod, dict) and prod.get("system"):
         return f"{prod['system']} (tagger {prod.get('tagger') or 'none'})"
