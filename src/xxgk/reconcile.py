@@ -6,10 +6,29 @@ figures do not add up is flagged, not fixed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import Enum
+
 from . import labels
 from .errors import Warnings
-from .record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Check, get_path
+from .record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Check, Provenance, get_path
 from .text import Text
+
+
+class Derivation(str, Enum):
+    """How a value the document does not print was derived (a derived cell's `Provenance.note`)."""
+
+    ROW_SUM = "sum of the row; the cell is empty"  # a blank total cell with every part of its row given
+
+
+def row_sum_provenance() -> Provenance:
+    """The provenance of a total derived as the sum of its row."""
+    return Provenance(method="derived", note=Derivation.ROW_SUM.value)
+
+
+def is_row_sum(p: Provenance | None) -> bool:
+    """Whether a value was derived as the sum of its row (so the row cannot check it)."""
+    return p is not None and p.method == "derived" and p.note == Derivation.ROW_SUM.value
 
 
 def _check(rule: str, expected, found, cells: list[str], message: str | None = None) -> Check:
@@ -21,15 +40,20 @@ def _check(rule: str, expected, found, cells: list[str], message: str | None = N
                  message=message)
 
 
-def _sum(values):
+def total_of(values: Sequence) -> float | None:
+    """The sum of the values, or None when one of them is null (the sum cannot be assessed)."""
     if any(v is None for v in values):
         return None
     return sum(values)
 
 
+def balance_sides(new_received, carried_over, total_processed, carried_forward) -> tuple[float | None, float | None]:
+    """The two sides of table 三's 勾稽关系 for one column: new + carried over, processed + carried forward."""
+    return total_of([new_received, carried_over]), total_of([total_processed, carried_forward])
+
+
 def _derived(provenance, path) -> bool:
-    p = (provenance or {}).get(path)
-    return p is not None and p.method == "derived" and (p.note or "").startswith("sum of the row")
+    return is_row_sum((provenance or {}).get(path))
 
 
 def check_applications(apps, layout: str, provenance=None) -> list[Check]:
@@ -43,18 +67,17 @@ def check_applications(apps, layout: str, provenance=None) -> list[Check]:
         parts = [getattr(row, c) for c in APPLICANT_COLUMNS[:-1]]
         cells = [f"applications.{spec.key}.{c}" for c in APPLICANT_COLUMNS]
         if _derived(provenance, cells[-1]):
-            out.append(_check(f"applications.{spec.key}.row_total", _sum(parts), None, cells,
+            out.append(_check(f"applications.{spec.key}.row_total", total_of(parts), None, cells,
                               "the total was derived from this row, so the row cannot check it"))
             continue
-        out.append(_check(f"applications.{spec.key}.row_total", _sum(parts), row.total, cells))
+        out.append(_check(f"applications.{spec.key}.row_total", total_of(parts), row.total, cells))
     for col in APPLICANT_COLUMNS:
         g = {k: getattr(getattr(apps, k), col) for k in ("new_received", "carried_over", "total_processed",
                                                           "carried_forward")}
-        left = _sum([g["new_received"], g["carried_over"]])
-        right = _sum([g["total_processed"], g["carried_forward"]])
+        left, right = balance_sides(g["new_received"], g["carried_over"], g["total_processed"], g["carried_forward"])
         out.append(_check(f"applications.{col}.balance", left, right, [f"applications.{k}.{col}" for k in g]))
         parts = [getattr(getattr(apps, k), col) for k in results]
-        out.append(_check(f"applications.{col}.results_sum", _sum(parts), g["total_processed"],
+        out.append(_check(f"applications.{col}.results_sum", total_of(parts), g["total_processed"],
                           [f"applications.{k}.{col}" for k in results] + [f"applications.total_processed.{col}"]))
     return out
 
@@ -68,7 +91,7 @@ def check_review(rl, provenance=None) -> list[Check]:
         parts = [getattr(obj, c) for c in REVIEW_COLUMNS[:-1]]
         cells = [f"review_litigation.{group}.{c}" for c in REVIEW_COLUMNS]
         found = None if _derived(provenance, cells[-1]) else obj.total
-        out.append(_check(f"review_litigation.{group}.total", _sum(parts), found, cells))
+        out.append(_check(f"review_litigation.{group}.total", total_of(parts), found, cells))
     return out
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from . import glued, labels
 from .errors import Warnings
+from .reconcile import balance_sides, row_sum_provenance, total_of
 from .record import (
     APPLICANT_COLUMNS,
     ActiveDisclosure2019,
@@ -619,7 +620,7 @@ def _derive_total(cells: list[tuple], path: str, res: TableResult) -> list[tuple
         return cells
     value = sum(v for v, _ in parts)
     res.warnings.append(Warnings.W129.format(path=path, value=value))
-    return parts + [(value, Provenance(method="derived", note="sum of the row; the cell is empty"))]
+    return parts + [(value, row_sum_provenance())]
 
 
 def _row_sum_ok(vals: list[int]) -> bool:
@@ -755,15 +756,17 @@ def _resolve_glued(t, pending, rows, specs, layout, res, html_spans, ncol):
         return grid
 
     def col_score(grid) -> int:
+        """How many of the columns' reconciliation checks (balance, results sum) hold."""
         ok = 0
         for c in range(ncol):
             try:
                 nr, co, tp, cf = (grid[k][c] for k in ("new_received", "carried_over", "total_processed",
                                                         "carried_forward"))
-                if None not in (nr, co, tp, cf) and nr + co == tp + cf:
+                left, right = balance_sides(nr, co, tp, cf)
+                if left is not None and left == right:
                     ok += 1
-                parts = [grid[k][c] for k in results]
-                if None not in parts and tp is not None and sum(parts) == tp:
+                parts = total_of([grid[k][c] for k in results])
+                if parts is not None and tp is not None and parts == tp:
                     ok += 1
             except KeyError:
                 continue
