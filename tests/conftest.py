@@ -42,6 +42,9 @@ TINY_DOCS = [
      "spans": [[0, 17, "SECTION"], [22, 24, "COUNT"], [24, 29, "CATEGORY"]]},
 ]
 
+# steps after which the tiny model has learned all 14 spans of TINY_DOCS (30 steps learn 6)
+TINY_STEPS = 200
+
 TINY_CONFIG = """
 [model]
 base = "random"
@@ -89,9 +92,10 @@ def tiny_config(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, tiny_config) -> Path:
-    """A tiny random-init tagger (char tokenizer built in code) trained for a few steps: no download."""
+    """A tiny random-init tagger (char tokenizer built in code) trained until it has learned every span
+    of TINY_DOCS (200 steps, seconds on a CPU): no download."""
     from xxgk.training import train
 
     out = tmp_path_factory.mktemp("tiny") / "model"
-    train(tiny_config, out, log=lambda *a: None)
+    train(tiny_config, out, overrides={"train": {"steps": TINY_STEPS}}, log=lambda *a: None)
     return out

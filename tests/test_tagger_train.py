@@ -7,6 +7,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from conftest import TINY_DOCS, TINY_STEPS
 from xxgk import training
 from xxgk.tagger import commands, load_tagger
 from xxgk.tagger.config import TrainError, load_config
@@ -26,16 +27,22 @@ def test_tiny_model_folder_and_card(tiny_model):
     assert meta["labels"] == ["SECTION", "COUNT", "TOTAL", "CATEGORY"]
     assert meta["max_length"] == 24 and meta["stride"] == 6 and 0 <= meta["threshold"] <= 1
     assert meta["config_hash"] and meta["data"]["train_hash"] and meta["versions"]["torch"]
-    assert meta["seed"] == 7 and meta["training"]["steps_run"] == 30
+    assert meta["seed"] == 7 and meta["training"]["steps_run"] == TINY_STEPS
     history = meta["training"]["history"]
     assert history and history[-1]["loss"] < 2.0
     assert "Metrics" in (tiny_model / "README.md").read_text()
 
 
-def test_reload_predicts_identically(tiny_model):
-    texts = ["一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。" * 3, "三、收到和处理政府信息公开申请情况\n收到4个依申请公开。"]
+def test_tiny_model_learned_every_span_and_reloads_identically(tiny_model):
+    """Overfit: after training, every span of the three training documents comes out exactly (labels
+    and offsets, nothing else); saved, reloaded twice, the model predicts the same."""
     a = load_tagger(tiny_model)
+    trained = [d["text"] for d in TINY_DOCS]
+    for doc, spans in zip(TINY_DOCS, a.predict_batch(trained)):
+        assert sorted(s.key() for s in spans) == sorted(tuple(x) for x in doc["spans"]), doc["id"]
     b = load_tagger(tiny_model)
+    texts = trained + ["一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。" * 3,
+                       "三、收到和处理政府信息公开申请情况\n收到4个依申请公开。"]
     pa = _preds(a, texts)
     assert pa == _preds(b, texts)
     assert all(m == "model" and 0 <= s <= 1 for doc in pa for (*_, s, m) in doc)
@@ -178,3 +185,25 @@ def test_rule_features_refuses_unknown(tmp_path, tiny_config):
     with pytest.raises(TrainError):
         train(tiny_config, tmp_path / "x", overrides={"model": {"features": "spacy"}, "train": {"steps": 1}},
               log=lambda *a: None)
+
+
+def test_config_schema_refuses_typos(tmp_path, tiny_config):
+    """A misspelt key or section, or a value out of its range, is an error naming it (not silently ignored)."""
+    from pathlib import Path
+
+    bad = tmp_path / "typo.toml"
+    bad.write_text(tiny_config.read_text().replace("batch_size = 4", "batchsize = 4"))
+    with pytest.raises(TrainError, match="train.batchsize"):
+        load_config(bad)
+    with pytest.raises(TrainError, match="trian"):
+        load_config(None, {"trian": {"steps": 3}})
+    with pytest.raises(TrainError, match="model.quantization"):
+        load_config(None, {"model": {"quantization": "int4"}})
+    with pytest.raises(TrainError, match="data.keep_empty"):
+        load_config(None, {"data": {"keep_empty": 1.5}})
+    with pytest.raises(TrainError):
+        train(bad, tmp_path / "never", log=lambda *a: None)
+    assert not (tmp_path / "never").exists()
+    for shipped in sorted((Path(__file__).resolve().parents[1] / "training").glob("*.toml")):
+        cfg, _ = load_config(shipped)
+        assert cfg.model.features == "rules" and cfg.train.steps > 0
