@@ -20,6 +20,7 @@ from .errors import Errors, InputError, Warnings, XXGKError
 from .reading import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_item
 from .record import Producer, Record, ensure_valid, failed_record
 from .sinks import Sink, open_sink, producer_of, record_key, system_of
+from .spans import System
 
 DEFAULT_TIMEOUT = 60.0
 # characters of the tagger's config hash in a record's producer (enough to tell runs apart)
@@ -28,7 +29,7 @@ TAGGER_HASH_CHARS = 12
 
 @dataclass
 class Options:
-    system: str = "combined"  # rules | model | combined
+    system: System = System.COMBINED  # who tags headers and narrative (a str-valued enum)
     use_model: bool = True
     model_path: str | None = None
     with_text: bool = False
@@ -37,8 +38,8 @@ class Options:
     review_file: str | None = None  # extract --review: decisions applied to each record
 
     @property
-    def effective_system(self) -> str:
-        return self.system if self.use_model else "rules"
+    def effective_system(self) -> System:
+        return System.parse(self.system) if self.use_model else System.RULES
 
 
 # documents named one by one in the closing summary (failed, inconsistent); the rest are counted
@@ -90,7 +91,7 @@ def load_model(opts: Options):
         return None, Warnings.W140.format(detail=str(e))
     except Exception as e:  # a damaged model must never stop extraction
         return None, Warnings.W140.format(detail=f"{type(e).__name__}: {e}")
-    name = getattr(tagger, "info", {}).get("name", "tagger")
+    name = tagger.info.get("name", "tagger")
     return tagger, f"{name} ({opts.system})"
 
 
@@ -174,7 +175,7 @@ def make_producer(tagger, opts: Options) -> Producer:
 
     if tagger is None:
         return Producer(xxgk=__version__, tagger=None, system="rules")
-    info = getattr(tagger, "info", {}) or {}
+    info = tagger.info
     ident = " ".join(str(x) for x in (info.get("name", "tagger"), info.get("version"),
                                       (info.get("config_hash") or "")[:TAGGER_HASH_CHARS]) if x)
     return Producer(xxgk=__version__, tagger=ident, system=opts.system)

@@ -13,6 +13,7 @@ from typing import List, Optional
 import typer
 
 from .errors import OutputWriteError, XXGKError
+from .spans import System
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
 annotations_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -52,9 +53,12 @@ def extract(
     """Extract one record per document."""
     from .batch import Options, run
 
-    if system not in ("rules", "model", "combined"):
-        _fail(f"--system must be rules, model or combined, not {system!r}")
-    opts = Options(system="rules" if no_model else system, use_model=not no_model,
+    try:
+        chosen = System.parse(system)
+    except ValueError as e:
+        _fail(f"--{e}")
+        return
+    opts = Options(system=System.RULES if no_model else chosen, use_model=not no_model,
                    model_path=str(model) if model else None, with_text=with_text,
                    max_bytes=int(max_mb * 2**20), timeout=timeout)
     if review is not None:

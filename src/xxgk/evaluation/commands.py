@@ -167,10 +167,13 @@ def inspect(
     model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: src/xxgk/models/tagger)"),
 ):
     """One document as a page: spans, section boundaries, the three tables, failed checks next to their cells."""
+    from ..spans import System
     from .inspect import inspect_file, inspect_html
 
-    if system not in ("rules", "model", "combined"):
-        _fail(f"--system must be rules, model or combined, not {system!r}")
+    try:
+        System.parse(system)
+    except ValueError as e:
+        _fail(f"--{e}")
     if not document.exists():
         _fail(f"{document}: no such file")
     try:

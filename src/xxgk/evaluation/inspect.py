@@ -253,6 +253,7 @@ def inspect_file(path: str | Path, doc_id: str | None = None, system: str = "com
     from ..errors import InputError
     from ..pipeline import extract
     from ..reading import iter_inputs, load_item
+    from ..spans import System
 
     items = [it for it in iter_inputs([str(path)])]
     if doc_id is not None:
@@ -260,14 +261,15 @@ def inspect_file(path: str | Path, doc_id: str | None = None, system: str = "com
     if not items:
         raise ValueError(f"{path}: no document" + (f" with id {doc_id!r}" if doc_id else ""))
     item = items[0]
-    opts = Options(system="rules" if not use_model else system, use_model=use_model, model_path=model_path)
+    opts = Options(system=System.parse(system) if use_model else System.RULES, use_model=use_model,
+                   model_path=model_path)
     tagger, note = load_model(opts)
     try:
         dec = load_item(item)
     except InputError as e:
         raise ValueError(e.message) from None
     rec = extract(dec, item.doc_id, item.source, item.url, tagger=tagger,
-                  system=opts.system if tagger is not None else "rules", with_text=True)
+                  system=opts.system if tagger is not None else System.RULES, with_text=True)
     if len(items) > 1 and doc_id is None:
         note += f"; {len(items)} documents in the input, showing the first (--id to choose)"
     return rec, rec.text or dec.text, note

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..spans import System
 from . import metrics as M
 from .highlight import CSS as SPANS_CSS
 from .highlight import excerpts, render
@@ -154,8 +155,8 @@ def write_metrics(metrics: dict, path: Path) -> None:
 def gate_system(metrics: dict) -> str | None:
     """The system a gate applies to: combined if it ran, else the only (or last) one."""
     ev = metrics.get("systems_evaluated") or []
-    if "combined" in ev:
-        return "combined"
+    if System.COMBINED in ev:
+        return System.COMBINED.value
     return ev[-1] if ev else None
 
 
@@ -188,7 +189,7 @@ def thresholds_for(thresholds: dict, system: str) -> tuple[str, dict]:
     systems = thresholds.get("systems", {})
     if system in systems:
         return system, dict(systems[system])
-    fallback = thresholds.get("fallback", {}).get(system, "rules")
+    fallback = thresholds.get("fallback", {}).get(system, System.RULES.value)
     return fallback, dict(systems.get(fallback, {}))
 
 
@@ -276,7 +277,7 @@ def _bar_chart(title: str, groups: list[str], series: dict[str, list[float | Non
         fig = Figure(figsize=(max(4.5, 0.9 * len(groups) * n + 1.5), 3.4))
     ax = fig.add_subplot(111)
     width = 0.8 / n
-    colors = {"rules": "#4c72b0", "model": "#dd8452", "combined": "#55a868"}
+    colors = {System.RULES.value: "#4c72b0", System.MODEL.value: "#dd8452", System.COMBINED.value: "#55a868"}
     for k, (name, vals) in enumerate(series.items()):
         xs = [i + (k - (n - 1) / 2) * width for i in range(len(groups))]
         ys = [v if v is not None else 0.0 for v in vals]

@@ -18,10 +18,11 @@ from typing import Callable
 
 from ..gold import SPLITS, Gold, GoldError, load_gold, load_gold_dir, load_gold_jsonl
 from ..record import Record, failed_record
+from ..spans import System
 from . import metrics as M
 from .compare import DocComparison, compare
 
-SYSTEMS = ("rules", "model", "combined")
+SYSTEMS = tuple(s.value for s in System)
 DEFAULT_SPLITS = ("test",)
 
 
@@ -116,8 +117,8 @@ class Evaluation:
     @property
     def primary(self) -> str:
         """The system the gate and the worst-document views look at: combined, else the last run."""
-        if "combined" in self.runs:
-            return "combined"
+        if System.COMBINED in self.runs:
+            return System.COMBINED.value
         return list(self.runs)[-1]
 
     def metrics(self) -> dict:
@@ -147,9 +148,11 @@ Extractor = Callable[[Gold, object], Record]
 def system_extractor(name: str, tagger=None) -> Extractor:
     from ..pipeline import extract
 
+    system = System.parse(name)
+
     def run_one(g: Gold, dec) -> Record:
         return extract(dec, g.doc_id, str(g.doc) if g.doc else f"{g.path}#{g.doc_id}",
-                       tagger=tagger if name != "rules" else None, system=name)
+                       tagger=tagger if system.uses_model else None, system=system)
 
     return run_one
 
@@ -181,7 +184,7 @@ def run(golds: list[Gold], systems: tuple[str, ...] = SYSTEMS, model_path: str |
     ev = Evaluation(golds=golds, runs={}, requested=tuple(systems))
     if extractors is None:
         extractors = {}
-        needs_model = [s for s in systems if s in ("model", "combined")]
+        needs_model = [s for s in systems if System.parse(s).uses_model]
         if needs_model and tagger is None:
             tagger, why, secs = load_model(model_path)
             if tagger is None:
@@ -190,7 +193,7 @@ def run(golds: list[Gold], systems: tuple[str, ...] = SYSTEMS, model_path: str |
             else:
                 ev.model_load_seconds = M.r4(secs)
         if tagger is not None:
-            info = dict(getattr(tagger, "info", {}) or {})
+            info = dict(tagger.info)
             ev.model_info = {k: info.get(k) for k in ("name", "version", "path", "threshold", "quantization",
                                                       "runtime_quantization", "device", "created", "config_hash")
                              if k in info}

@@ -75,16 +75,16 @@ def span_report(tagger: Tagger | None, golds: Sequence[Gold], threshold: float |
     """Span scores of the rules, the model (spans at or above `threshold`; all when None) and the
     combination, over whole gold documents; and the model's predictions."""
     rules = rules or RuleCache()
-    rows: dict[str, list] = {"rules": [], "model": [], "combined": []}
+    rows: dict[str, list] = {s.value: [] for s in System}
     preds = whole_text_predictions(tagger, golds, rules) if tagger is not None else [[] for _ in golds]
     thr = 0.0 if threshold is None else threshold
     for g, mp in zip(golds, preds):
         gold, labs = gold_spans(g)
         rs = [s for s in rules.of(g) if s.label in labs]
         mp = [s for s in mp if s.label in labs]
-        rows["rules"].append((g.text, gold, [s.key() for s in rs]))
-        rows["model"].append((g.text, gold, [s.key() for s in mp if s.score >= thr]))
-        rows["combined"].append((g.text, gold, [s.key() for s in combine_spans(mp, rs, thr)]))
+        rows[System.RULES].append((g.text, gold, [s.key() for s in rs]))
+        rows[System.MODEL].append((g.text, gold, [s.key() for s in mp if s.score >= thr]))
+        rows[System.COMBINED].append((g.text, gold, [s.key() for s in combine_spans(mp, rs, thr)]))
     return {k: _span_scores(v) for k, v in rows.items()}, preds
 
 
