@@ -91,14 +91,6 @@ class Gold:
             n.kind = kinds.get(n.start)
         return items
 
-    def gold_record(self) -> dict:
-        """The gold record with derived sections and narrative filled in (checked keys only)."""
-        rec = dict(self.record)
-        if "sections" in self.checked:
-            rec["sections"] = [s.model_dump() for s in self.sections()]
-        if "narrative" in self.checked:
-            rec["narrative"] = [n.model_dump() for n in self.narrative_with_kinds()]
-        return rec
 
 
 def resolve_spans(text: str, spans: list[dict], where: str = "") -> list[dict]:

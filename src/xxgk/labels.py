@@ -16,7 +16,6 @@ from dataclasses import dataclass
 # sections
 # ---------------------------------------------------------------------------------------------
 
-CN_NUMERALS = "一二三四五六七八九十"
 
 # An enumerator before a section title: 一、 / 一. / 一， / (一) / 1. / 1、 / 第一部分 / 第一章
 SECTION_ENUM = r"(?:第?([一二三四五六七])(?:部分|章)?[、.,:;]*|\(([一二三四五六七])\)[、.]*|([1-7])[、.](?!\d))"
@@ -155,7 +154,6 @@ T2_ROWS_2019: tuple[RowSpec, ...] = (
 # ---------------------------------------------------------------------------------------------
 
 T3_MARK = re.compile(r"勾稽关系|本年新收|申请人情况")
-T3_COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other", "total")
 T3_COLUMN_LABELS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
 
 _RESULTS_HEAD = (
@@ -211,7 +209,6 @@ T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 # narrative: counts in running text
 # ---------------------------------------------------------------------------------------------
 
-COUNT_UNITS = ("条", "件", "篇", "期", "个", "次", "份", "场", "项", "部", "宗", "批", "起", "则", "封", "人次", "场次")
 # matched on the match view (simplified): 條/個/萬 are folded already.  No leading optional group, and only
 # bounded whitespace between optional parts, so long runs of spaces or digits cannot make it explode.
 COUNT = re.compile(
@@ -263,7 +260,6 @@ NO_APPLICATIONS = re.compile(r"(?:没有|未|无)(?:收到|受理|接到|发生)
 # pinyin that hijacked mirror sites inject after characters: 規(guī)定; in a Big5 copy the toned vowel,
 # which Big5 cannot encode, arrives as '?': 規(gu?)定
 PINYIN_INJECTION = r"\([a-zü]*[àáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜ?][a-zàáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜü]{0,6}\)"
-CHROME_LINE = re.compile(r"打印本页|关闭窗口|当前位置|您当前的位置|首页\s*>|索\s*引\s*号|无障碍|字体[:：]?\s*[【\[]?\s*[大中小]|分享到|扫一扫|浏览次数|点击数|访问量")
 
 # ---------------------------------------------------------------------------------------------
 # the tables' own vocabulary (to tell a foreign line inside a table from a label)

@@ -27,7 +27,7 @@ from ..record import (
     Record,
     ReviewLitigation,
 )
-from .metrics import Cell, cat_key, field_equal, multiset_tp, num_key, partial_matches
+from .metrics import Cell, cat_key, field_equal, multiset_tp, num_key
 
 TABLES = ("active_disclosure", "applications", "review_litigation")
 NARRATIVE_LABELS = ("COUNT", "TOTAL", "CATEGORY")
@@ -147,9 +147,6 @@ class DocComparison:
             else:
                 p_left.append(p)
         return g_left, p_left
-
-    def partial_pairs(self):
-        return partial_matches(self.gold_spans, self.pred_spans)
 
 
 def record_spans(rec: Record, with_sections: bool = True, with_narrative: bool = True) -> list[tuple]:
