@@ -1,6 +1,7 @@
 """Compare two record JSONL files document by document, value path by value path.
 
     python bench/compare_records.py before.jsonl after.jsonl [--ignore KEY ...] [--intended NAME ...]
+                                    [--allow FILE]
 
 Records are matched by `doc_id` (by `doc_id` and `source` where a doc_id repeats, as file stems do
 across corpus folders).  Every difference is printed as `doc_id  path: before → after`; the exit
@@ -12,6 +13,8 @@ code is 1 on any difference that is neither ignored nor an intended change, else
                     model-section-confidence: a section found by the tagger published its ranking
                     score as `confidence` (1 + p under --system model, 2 + 2p combined); after the
                     fix it publishes p itself, in [0, 1]
+  --allow FILE      differences made on purpose in named documents: lines `DOC_KEY PATH  # why`
+                    (DOC_KEY as this script prints it; PATH as printed, or a pattern as for --ignore)
 """
 
 from __future__ import annotations
@@ -88,9 +91,23 @@ def ignored(path: str, patterns: list[str]) -> bool:
     return False
 
 
+def load_allowed(path: Path | None) -> dict[str, list[str]]:
+    """DOC_KEY → path patterns allowed to differ, from an --allow file."""
+    allowed: dict[str, list[str]] = {}
+    if path is None:
+        return allowed
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            key, pat = line.split()
+            allowed.setdefault(key, []).append(pat)
+    return allowed
+
+
 def compare(before: dict[str, dict], after: dict[str, dict], ignore: list[str], intended: list[str],
-            out=sys.stdout) -> tuple[int, int]:
+            out=sys.stdout, allowed: dict[str, list[str]] | None = None) -> tuple[int, int]:
     """(unexpected differences, intended differences), printing each."""
+    allowed = allowed or {}
     bad = ok = 0
     for key in sorted(set(before) | set(after)):
         if key not in after:
@@ -105,6 +122,8 @@ def compare(before: dict[str, dict], after: dict[str, dict], ignore: list[str], 
             if ignored(path, ignore):
                 continue
             why = next((n for n in intended if INTENDED[n](path, x, y, before[key])), None)
+            if why is None and ignored(path, allowed.get(key, [])):
+                why = "listed in --allow"
             if why:
                 ok += 1
                 print(f"{key}  {path}: {x!r} → {y!r}  (intended: {why})", file=out)
@@ -121,11 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("after", type=Path)
     ap.add_argument("--ignore", action="append", default=[], metavar="KEY")
     ap.add_argument("--intended", action="append", default=[], choices=sorted(INTENDED))
+    ap.add_argument("--allow", type=Path, default=None, metavar="FILE")
     ap.add_argument("--quiet", "-q", action="store_true", help="print only the summary line")
     args = ap.parse_args(argv)
     a, b = load(args.before), load(args.after)
     sink = io.StringIO() if args.quiet else sys.stdout
-    bad, ok = compare(a, b, args.ignore, args.intended, out=sink)
+    bad, ok = compare(a, b, args.ignore, args.intended, out=sink, allowed=load_allowed(args.allow))
     print(f"{len(a)} / {len(b)} records; {bad} unexpected difference(s), {ok} intended")
     return 1 if bad else 0
 
