@@ -142,7 +142,7 @@ def read_labelstudio_min(items: list, where: str, stats: dict) -> list[dict]:
         if not isinstance(text, str):
             raise ImportError_(f"{w}: no 'text'")
         spans = []
-        for key, val in obj.items():
+        for _key, val in obj.items():
             if isinstance(val, list) and val and all(isinstance(x, dict) and "start" in x and "end" in x for x in val):
                 for x in val:
                     for lab in x.get("labels") or ([x["label"]] if "label" in x else []):
