@@ -23,6 +23,7 @@ demo: $(STAMP)
 	$(PY) -m xxgk show out/demo.jsonl
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
 	$(PY) -m pytest -q
 
 test-all: $(STAMP)

@@ -20,13 +20,13 @@ def _write_e5s1(path, rng):
     tensors = {"emb.word": rng.standard_normal((voc, H)), "emb.pos": rng.standard_normal((MAXP, H)),
                "emb.type": rng.standard_normal((1, H)), "emb.ln.w": rng.standard_normal(H), "emb.ln.b": rng.standard_normal(H)}
     shapes = {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (FF, H), "fo": (H, FF)}
-    for l in range(NL):
+    for layer in range(NL):
         for k, shp in shapes.items():
-            tensors[f"l{l}.{k}.w"] = rng.standard_normal(shp)
-            tensors[f"l{l}.{k}.b"] = rng.standard_normal(shp[0])
+            tensors[f"l{layer}.{k}.w"] = rng.standard_normal(shp)
+            tensors[f"l{layer}.{k}.b"] = rng.standard_normal(shp[0])
         for k in ("aln", "oln"):
-            tensors[f"l{l}.{k}.w"] = rng.standard_normal(H)
-            tensors[f"l{l}.{k}.b"] = rng.standard_normal(H)
+            tensors[f"l{layer}.{k}.w"] = rng.standard_normal(H)
+            tensors[f"l{layer}.{k}.b"] = rng.standard_normal(H)
     blob = b"".join(p.encode() for p in PIECES)
     offs = np.cumsum([0] + [len(p.encode()) for p in PIECES]).astype("<u4")
     head = b"E5S1" + struct.pack("<I", 1) + struct.pack("<7i", H, NL, NH, FF, voc, MAXP, 1)

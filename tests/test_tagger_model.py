@@ -26,7 +26,7 @@ def test_windows_cover_and_overlap(n, size, stride):
     assert ws[0][0] == 0 and ws[-1][1] == n
     for a, b in ws:
         assert 0 < b - a <= size or n == 0
-    for (a1, b1), (a2, b2) in zip(ws, ws[1:]):
+    for (_a1, b1), (a2, _b2) in zip(ws, ws[1:]):
         assert a2 < b1 and b1 - a2 >= min(stride, size // 2)  # consecutive windows overlap
     if n:
         choice = best_window(ws)
