@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from xxgk.batch import Options, extract_item  # noqa: E402
-from xxgk.reading import iter_inputs, load_item  # noqa: E402
+from xxgk.batch.local import Options, extract_item    # noqa: E402
+from xxgk.inputs.reading import iter_inputs, load_item    # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_tagger import timed  # noqa: E402  (best of n runs, shared by both benches)
@@ -116,7 +116,7 @@ def bench_batch(corpus: Path, sizes: list[int], workers_list: list[int], tmp: Pa
         for w in workers_list:
             out = tmp / f"out-{n}-{w}.jsonl"
             code = ("import resource,sys,time,json; sys.path.insert(0, %r);"
-                    "from xxgk.batch import Options, run;"
+                    "from xxgk.batch.local import Options, run;"
                     "t=time.perf_counter(); s=run([%r], %r, Options(system='rules', use_model=False), workers=%d, "
                     "progress=False); dt=time.perf_counter()-t;"
                     "print(json.dumps({'n': s.total, 'secs': dt, 'self_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
@@ -136,7 +136,7 @@ def bench_batch(corpus: Path, sizes: list[int], workers_list: list[int], tmp: Pa
 
 def bench_length(corpus: Path, repeat: int) -> dict:
     from xxgk.pipeline import extract
-    from xxgk.reading import Decoded
+    from xxgk.inputs.reading import Decoded
 
     base = load_item(next(iter_inputs([str(corpus / "full" / "001.pdf")]))).text
     long = "\n".join([base] * 10)

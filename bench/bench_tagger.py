@@ -4,7 +4,7 @@
                                  [--repeat 2] [--json out/bench_tagger.json]
 
 `whole`: every character of every document goes through the model.  `regions`: only what the
-pipeline sends (section 一's body and header candidate lines, `xxgk.regions.model_regions`),
+pipeline sends (section 一's body and header candidate lines, `xxgk.rules.regions.model_regions`),
 which is how `xxgk extract` uses it.  A model that reads the rules' spans gets them as hints,
 computed inside the timed part (as the pipeline computes them per document).  `rules+model`: the whole `extract` with the tagger.
 Figures are per process with the given number of torch threads (1 = per core).
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def load_docs(spec: str) -> list[tuple[str, str]]:
-    from xxgk.reading import iter_inputs, load_item
+    from xxgk.inputs.reading import iter_inputs, load_item
 
     docs = []
     for item in iter_inputs([spec]):
@@ -35,9 +35,9 @@ def load_docs(spec: str) -> list[tuple[str, str]]:
 
 
 def regions_for(text: str):
-    from xxgk.meta import extract_meta
-    from xxgk.regions import model_regions
-    from xxgk.sections import choose, find_candidates, to_sections
+    from xxgk.rules.meta import extract_meta
+    from xxgk.rules.regions import model_regions
+    from xxgk.rules.sections import choose, find_candidates, to_sections
     from xxgk.text import Text
 
     t = Text(text)
@@ -83,7 +83,7 @@ def main(argv=None) -> dict:
     n_chars = sum(len(t) for t in texts)
     regions = [regions_for(t) for t in texts]
     n_region_chars = sum(b - a for rs in regions for a, b in rs)
-    from xxgk.hints import rule_spans
+    from xxgk.rules.hints import rule_spans
 
     def hints(t):
         return rule_spans(t) if tagger.reads_hints else None
@@ -100,7 +100,7 @@ def main(argv=None) -> dict:
                        "doc_chars_per_s": round(n_chars / reg)}}
     try:
         from xxgk.pipeline import extract
-        from xxgk.reading import Decoded
+        from xxgk.inputs.reading import Decoded
 
         def run(tg, system):
             for t in texts:

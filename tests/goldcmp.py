@@ -2,7 +2,7 @@
 
 from xxgk.gold import Gold
 from xxgk.pipeline import extract
-from xxgk.reading import InputItem, load_item
+from xxgk.inputs.reading import InputItem, load_item
 
 
 def run_gold(g: Gold, system: str = "rules", tagger=None):

@@ -1,7 +1,7 @@
 """Shared test helpers: run the pipeline on a string or bytes without touching the CLI."""
 
 from xxgk.pipeline import extract
-from xxgk.reading import Decoded, decode_bytes
+from xxgk.inputs.reading import Decoded, decode_bytes
 
 
 def run_text(text: str, system: str = "rules", **kw):

@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from layouts import consistent_table3, report, table4
-from xxgk.batch import Options, run
+from xxgk.batch.local import Options, run
 from xxgk.cli import app
 from xxgk.errors import OutputWriteError, XXGKError
-from xxgk.sinks import read_records, staging_path
+from xxgk.batch.sinks import read_records, staging_path
 
 runner = CliRunner()
 RULES = Options(system="rules", use_model=False)
@@ -141,7 +141,7 @@ def test_resume_refuses_to_mix_systems(tmp_path, name):
 
 def test_resume_refuses_when_the_tagger_silently_fell_back(tmp_path, monkeypatch):
     """Records made with the tagger, then a resume whose tagger fails to load (rules only)."""
-    from xxgk import batch
+    from xxgk.batch import local as batch
 
     crawl = _crawl(tmp_path / "c.jsonl", 3)
     out = tmp_path / "o.jsonl"
@@ -171,7 +171,7 @@ def test_table_output_failing_at_close_keeps_every_record(tmp_path, monkeypatch,
     def read_only(records, path):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr("xxgk.sinks.write_tables", read_only)
+    monkeypatch.setattr("xxgk.batch.sinks.write_tables", read_only)
     res = runner.invoke(app, ["extract", str(crawl), "-o", str(out), "--no-model", "-q"])
     assert res.exit_code == 1
     assert "Traceback" not in res.output
@@ -189,7 +189,7 @@ def test_table_output_failing_at_close_keeps_every_record(tmp_path, monkeypatch,
 def test_jsonl_write_failure_mid_run_is_one_clear_error(tmp_path, monkeypatch):
     crawl = _crawl(tmp_path / "c.jsonl", 5)
     out = tmp_path / "o.jsonl"
-    from xxgk.sinks import JsonlSink
+    from xxgk.batch.sinks import JsonlSink
 
     real = JsonlSink.write
 
@@ -382,7 +382,7 @@ def test_narrative_and_checks_tables_beside_csv_and_parquet(tmp_path, suffix):
 def test_show_filters_and_reads_every_output(tmp_path):
     from rich.console import Console
 
-    from xxgk.show import show_records
+    from xxgk.batch.show import show_records
 
     crawl = _crawl(tmp_path / "c.jsonl", 25)
     (tmp_path / "empty.txt").write_bytes(b"")
@@ -433,7 +433,7 @@ def test_ray_engine_real_inputs_one_valid_record_each(tmp_path):
     gets exactly one record, the same as the local engine's."""
     pytest.importorskip("ray")
     jsonschema = pytest.importorskip("jsonschema")
-    from xxgk.ray_engine import run_ray
+    from xxgk.batch.ray_engine import run_ray
     from xxgk.record import json_schema
 
     inputs = sorted((SHARED / "corpus" / "more").glob("*.txt"))[:10] if SHARED.exists() else []

@@ -9,8 +9,8 @@ import pytest
 
 from xxgk.combine import combine_spans, header_candidates
 from xxgk.pipeline import extract
-from xxgk.reading import Decoded
-from xxgk.sections import find_candidates
+from xxgk.inputs.reading import Decoded
+from xxgk.rules.sections import find_candidates
 from xxgk.spans import Method, Span, System
 from xxgk.text import Text
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from xxgk.pipeline import extract
-from xxgk.reading import InputItem, load_item
-from xxgk.sections import RULE_RANK_MAX, TIER_RANK, rule_confidence
+from xxgk.inputs.reading import InputItem, load_item
+from xxgk.rules.sections import RULE_RANK_MAX, TIER_RANK, rule_confidence
 
 DOCS = Path(__file__).resolve().parents[1] / "annotations" / "docs"
 

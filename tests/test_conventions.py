@@ -3,7 +3,7 @@
 import pytest
 
 from xxgk.conventions import header_lines, is_headline_total, trim_category
-from xxgk.narrative import rule_spans
+from xxgk.rules.narrative import rule_spans
 from xxgk.tagger.postprocess import postprocess
 from xxgk.text import Text
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from xxgk.batch import Options, extract_item
-from xxgk.reading import iter_inputs
+from xxgk.batch.local import Options, extract_item
+from xxgk.inputs.reading import iter_inputs
 
 
 def _items(corpus):

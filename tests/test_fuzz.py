@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from layouts import consistent_table3, report, table4
 from xxgk.errors import InputError
 from xxgk.pipeline import extract
-from xxgk.reading import Decoded, decode_bytes
-from xxgk.reconcile import is_row_sum
+from xxgk.inputs.reading import Decoded, decode_bytes
+from xxgk.rules.reconcile import is_row_sum
 from xxgk.record import get_path
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)

@@ -126,7 +126,7 @@ def test_kind_in_schema():
 
 
 def test_narrative_table_has_kind_columns(tmp_path):
-    from xxgk.output import write_tables
+    from xxgk.batch.output import write_tables
 
     rec = {"doc_id": "d1", "source": "a.txt", "status": "ok", "narrative": [
         {"category": "政策解读", "kind": "policy_interpretation", "kind_confidence": 0.9731, "value": 21, "unit": "条",

@@ -14,11 +14,11 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PKG = SRC / "xxgk"
 
 # what implements the rules (or wires them into a run); the tagger depends on none of it
-RULES = {"xxgk.pipeline", "xxgk.sections", "xxgk.tables", "xxgk.meta", "xxgk.narrative", "xxgk.reconcile",
-         "xxgk.glued", "xxgk.regions", "xxgk.hints", "xxgk.combine", "xxgk.batch", "xxgk.training"}
+RULES = {"xxgk.pipeline", "xxgk.rules.sections", "xxgk.rules.tables", "xxgk.rules.meta", "xxgk.rules.narrative", "xxgk.rules.reconcile",
+         "xxgk.rules.glued", "xxgk.rules.regions", "xxgk.rules.hints", "xxgk.combine", "xxgk.batch.local", "xxgk.training"}
 # what the tagger may use of xxgk outside its package
-TAGGER_MAY_USE = {"xxgk", "xxgk.spans", "xxgk.labels", "xxgk.conventions", "xxgk.text", "xxgk.record",
-                  "xxgk.gold", "xxgk.reading", "xxgk.models", "xxgk.errors", "xxgk.html", "xxgk.pdf", "xxgk.docx",
+TAGGER_MAY_USE = {"xxgk", "xxgk.spans", "xxgk.rules.labels", "xxgk.conventions", "xxgk.text", "xxgk.record",
+                  "xxgk.gold", "xxgk.inputs.reading", "xxgk.models", "xxgk.errors", "xxgk.inputs.html", "xxgk.inputs.pdf", "xxgk.inputs.docx",
                   "xxgk.evaluation.metrics"}
 
 

@@ -198,7 +198,7 @@ def test_real_pairs_of_corpus_more_are_joined_and_checked(corpus, tmp_path):
 
 
 def test_producer_names_the_tagger_by_name_version_and_config_hash():
-    from xxgk.batch import Options, make_producer
+    from xxgk.batch.local import Options, make_producer
 
     class FakeTagger:
         info = {"name": "xxgk-tagger", "version": "0.1.0", "config_hash": "ebd7af231dbad096b5fb6bce"}

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from xxgk.errors import InputError
-from xxgk.reading import decode_bytes, iter_inputs, load_item
+from xxgk.inputs.reading import decode_bytes, iter_inputs, load_item
 
 SAMPLE = "淮安市人民政府2024年政府信息公开工作年度报告\n一、总体情况\n（一）主动公开情况。全年主动公开政府信息5500余条。\n"
 

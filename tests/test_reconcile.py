@@ -1,7 +1,7 @@
 """Reconciliation checks and derived totals: a total the system derived from its row (the document
 leaves the cell blank) cannot check that row, so the row's check is NOT_ASSESSABLE, never PASS."""
 
-from xxgk.reconcile import Derivation, check_applications, check_review, is_row_sum, row_sum_provenance
+from xxgk.rules.reconcile import Derivation, check_applications, check_review, is_row_sum, row_sum_provenance
 from xxgk.record import ApplicantCounts, Applications2021, Provenance, ReviewCounts, ReviewLitigation
 
 

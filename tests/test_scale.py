@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from layouts import consistent_table3, report, table4
-from xxgk import batch
-from xxgk.batch import Options, run
+from xxgk.batch import local as batch
+from xxgk.batch.local import Options, run
 
 
 def _crawl(path: Path, n: int) -> Path:
@@ -96,7 +96,7 @@ def test_model_is_loaded_once_per_worker(tmp_path, monkeypatch):
 
 
 def test_stuck_document_becomes_a_failed_record():
-    from xxgk.reading import InputItem
+    from xxgk.inputs.reading import InputItem
 
     big = Path(__file__).parent / "_big_tmp.txt"
     big.write_text(report() * 400, encoding="utf-8")
@@ -110,7 +110,7 @@ def test_stuck_document_becomes_a_failed_record():
 
 def test_ray_engine_local_mode(tmp_path):
     pytest.importorskip("ray")
-    from xxgk.ray_engine import run_ray
+    from xxgk.batch.ray_engine import run_ray
 
     crawl = _crawl(tmp_path / "c.jsonl", 12)
     local = tmp_path / "local.jsonl"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xxgk.pipeline import extract
-from xxgk.reading import InputItem, load_item
+from xxgk.inputs.reading import InputItem, load_item
 
 SNAPSHOT = Path(__file__).parent / "data" / "rules-snapshot.json"
 DOCS = ("full/003.txt", "full/004.md", "full/006.html", "more/014.txt", "pages/028.txt", "seeds/004_e80fb3b6824ca3a9.txt")

@@ -4,9 +4,9 @@ import pytest
 
 from helpers import cells, run_text
 from layouts import COLS, T2_2021, consistent_table3, report, report_html, table4
-from xxgk.html import html_to_text
+from xxgk.inputs.html import html_to_text
 from xxgk.pipeline import extract
-from xxgk.reading import Decoded
+from xxgk.inputs.reading import Decoded
 
 LAYOUTS = ["tab", "cells", "spaced", "pipe", "pipe-loose", "pdf"]
 
@@ -208,8 +208,8 @@ def test_narrative_restatement_is_checked():
 
 def test_real_layouts_from_the_corpus(corpus):
     """PDF with footers and stacked labels, markdown with displaced labels, crawler text with glued digits."""
-    from xxgk.batch import Options, extract_item
-    from xxgk.reading import iter_inputs
+    from xxgk.batch.local import Options, extract_item
+    from xxgk.inputs.reading import iter_inputs
 
     pdf = extract_item(next(iter_inputs([str(corpus / "full" / "001.pdf")])), Options(system="rules"))
     assert pdf.applications.unavailable_not_held.model_dump() == dict(zip(COLS, [746, 12, 0, 0, 10, 1, 769]))

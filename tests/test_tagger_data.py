@@ -6,7 +6,7 @@ import pytest
 
 from xxgk.tagger.data import (AUGMENTERS, aug_cut, Example, apply_edits, augment, build_dataset, default_tags, drop_overlaps,
                               encode_example, gold_examples, weak_spans)
-from xxgk.hints import RuleSpans
+from xxgk.rules.hints import RuleSpans
 from xxgk.tagger.synth import synth_examples
 
 TEXT = ("首页 > 年报\n一、总体情况\n2022年，我镇发布政务动态类信息185条，其中，工作动态类信息数量90条；党务公开信息43条。\n"

@@ -255,7 +255,7 @@ def test_postprocess_header_conventions():
 def test_model_header_cut_by_the_end_of_a_page_gets_its_number():
     """The tagger's span `三、收到` at the very end of a truncated page names section 3, as the rules'
     own cut-header candidate does; the same words followed by more text name nothing."""
-    from xxgk.sections import model_candidates
+    from xxgk.rules.sections import model_candidates
     from xxgk.spans import Span
     from xxgk.text import Text
 
@@ -283,7 +283,7 @@ class CopyRulesNet:
 def test_rule_features_reach_the_network(max_length):
     """With `features = rules`, the rules' spans are projected onto the tokens as token_type_ids:
     a network that copies them predicts the rule spans (whole text, windows and regions alike)."""
-    from xxgk.hints import rule_spans
+    from xxgk.rules.hints import rule_spans
     from xxgk.tagger.encoder import char_tokenizer
 
     text = "一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。\n二、主动公开政府信息情况\n见下表。"

@@ -157,7 +157,7 @@ def test_rule_features_train_save_reload(tmp_path, tiny_config):
     """A model that reads the rules' tags as input: token-type rows = BIO tags, recorded in
     tagger.json; it reloads and predicts identically from the hints it is given (it never computes
     the rules itself)."""
-    from xxgk.hints import rule_spans
+    from xxgk.rules.hints import rule_spans
 
     out = tmp_path / "feat"
     train(tiny_config, out, overrides={"model": {"features": "rules"}, "train": {"steps": 10}}, log=lambda *a: None)

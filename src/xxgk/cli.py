@@ -12,8 +12,8 @@ from typing import List, Optional
 
 import typer
 
-from .errors import OutputWriteError, XXGKError
-from .spans import System
+from xxgk.errors import OutputWriteError, XXGKError
+from xxgk.spans import System
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
 annotations_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -51,7 +51,7 @@ def extract(
                                                                  "the records; see docs/panel.md"),
 ):
     """Extract one record per document."""
-    from .batch import Options, run
+    from xxgk.batch.local import Options, run
 
     try:
         chosen = System.parse(system)
@@ -62,7 +62,7 @@ def extract(
                    model_path=str(model) if model else None, with_text=with_text,
                    max_bytes=int(max_mb * 2**20), timeout=timeout)
     if review is not None:
-        from .panel.review import load_review
+        from xxgk.panel.review import load_review
 
         try:
             load_review(review)  # a bad line stops the run before any work, naming file and line
@@ -71,7 +71,7 @@ def extract(
         opts.review_file = str(review)
     try:
         if engine == "ray":
-            from .ray_engine import run_ray
+            from xxgk.batch.ray_engine import run_ray
 
             summary = run_ray(inputs, output, opts, resume=resume, shard_size=shard_size, shard_format=shard_format,
                               force=force, allow_mixed=allow_mixed)
@@ -119,7 +119,7 @@ def _print_summary(s, output: str) -> None:
 @app.command()
 def schema(output: Optional[Path] = typer.Option(None, "-o", "--output", help="write to a file")):
     """Print the JSON Schema of the record."""
-    from .record import json_schema
+    from xxgk.record import json_schema
 
     text = json.dumps(json_schema(), ensure_ascii=False, indent=2)
     if output:
@@ -136,7 +136,7 @@ def show(records: Path = typer.Argument(..., help="an output of extract: records
          failed_checks: bool = typer.Option(False, "--failed-checks",
                                             help="only documents whose own figures disagree")):
     """A short human-readable summary of extracted records."""
-    from .show import show_records
+    from xxgk.batch.show import show_records
 
     statuses = {x.strip() for x in status.split(",")} if status else None
     if statuses and not statuses <= {"ok", "partial", "failed"}:
@@ -158,7 +158,7 @@ def panel(records: List[Path] = typer.Argument(..., help="outputs of extract: re
           review: Optional[Path] = typer.Option(None, "--review", help="a review file (JSONL of decisions)"),
           no_html: bool = typer.Option(False, "--no-html", help="tables only, no pages")):
     """Join records into a body × year panel, check across years, write tables and pages."""
-    from .panel import build_panel, write_panel
+    from xxgk.panel import build_panel, write_panel
 
     try:
         p = build_panel(records, aliases=aliases, review=review)
@@ -183,11 +183,11 @@ def panel(records: List[Path] = typer.Argument(..., help="outputs of extract: re
 PANEL_NOTES_SHOWN = 10  # notes (records left out, unused review lines) printed; the rest are in summary.json
 
 
-from .evaluation.commands import evaluate as _evaluate  # noqa: E402  (light: typer/pathlib only)
-from .evaluation.commands import inspect as _inspect  # noqa: E402
+from xxgk.evaluation.commands import evaluate as _evaluate    # noqa: E402  (light: typer/pathlib only)
+from xxgk.evaluation.commands import inspect as _inspect    # noqa: E402
 
-from .tagger import commands as tagger_commands  # noqa: E402
-from .training import export_predictions_command, train_command  # noqa: E402
+from xxgk.tagger import commands as tagger_commands    # noqa: E402
+from xxgk.training import export_predictions_command, train_command    # noqa: E402
 
 app.command("evaluate")(_evaluate)
 app.command("inspect")(_inspect)
@@ -206,7 +206,7 @@ def train_kinds(
 ):
     """Retrain the narrative-kind classifier: C chosen on dev (fit on train), refit on train+dev,
     written as JSON (no pickle); prints dev accuracy (train-only fit) and test accuracy (shipped fit)."""
-    from .kinds_train import train_kinds as _train
+    from xxgk.kinds_train import train_kinds as _train
 
     try:
         rep = _train(annotations, out=output, write=not dry_run)
@@ -219,7 +219,7 @@ def train_kinds(
 @annotations_app.command("resolve")
 def annotations_resolve(files: List[Path] = typer.Argument(..., help="gold JSON files")):
     """Fill start/end of spans given by text in gold files (and validate them)."""
-    from .gold import GoldError, resolve_file
+    from xxgk.gold import GoldError, resolve_file
 
     for f in files:
         try:
@@ -232,7 +232,7 @@ def annotations_resolve(files: List[Path] = typer.Argument(..., help="gold JSON 
 @annotations_app.command("validate")
 def annotations_validate(folder: Path = typer.Argument(Path("annotations"), help="annotations folder")):
     """Validate every gold file (schema, offsets, span texts)."""
-    from .gold import GoldError, load_gold_dir
+    from xxgk.gold import GoldError, load_gold_dir
 
     try:
         golds = load_gold_dir(folder)

@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .sections import Candidate, model_candidates
-from .spans import COUNT_LABELS, NARRATIVE_LABELS, Span, System
-from .text import Text
+from xxgk.rules.sections import Candidate, model_candidates
+from xxgk.spans import COUNT_LABELS, NARRATIVE_LABELS, Span, System
+from xxgk.text import Text
 
 # --tagger alone: every model header ranks 1 plus its score, so the sequence with the most headers
 # wins and the score only breaks ties between sequences of as many headers

@@ -17,10 +17,10 @@ import bisect
 import re
 from collections.abc import Iterator, Sequence
 
-from . import labels
-from .record import NarrativeCount
-from .spans import COUNT_LABELS, Span
-from .text import fold
+from xxgk.rules import labels
+from xxgk.record import NarrativeCount
+from xxgk.spans import COUNT_LABELS, Span
+from xxgk.text import fold
 
 # ---------------------------------------------------------------------------------------------
 # header lines

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .kinds import KIND_NAMES
-from .record import SECTION_KEYS, NarrativeCount, Record, Section
+from xxgk.kinds import KIND_NAMES
+from xxgk.record import SECTION_KEYS, NarrativeCount, Record, Section
 
 SPAN_LABELS = ("SECTION", "COUNT", "TOTAL", "CATEGORY")
 # sealed: real reports no rule or model decision was tuned on (see annotations/README.md)
@@ -73,9 +73,9 @@ class Gold:
         return out
 
     def narrative(self) -> list[NarrativeCount]:
-        from .conventions import link_counts
-        from .spans import Span as TypedSpan
-        from .spans import as_label
+        from xxgk.conventions import link_counts
+        from xxgk.spans import Span as TypedSpan
+        from xxgk.spans import as_label
 
         return link_counts(self.text, [TypedSpan(s.start, s.end, as_label(s.label), value=s.value) for s in self.spans])
 
@@ -124,7 +124,7 @@ def resolve_spans(text: str, spans: list[dict], where: str = "") -> list[dict]:
 
 
 def read_doc_text(doc: Path) -> str:
-    from .reading import InputItem, load_item
+    from xxgk.inputs.reading import InputItem, load_item
 
     item = InputItem(doc_id=doc.stem, source=str(doc), path=str(doc), suffix=doc.suffix.lower())
     return load_item(item).text

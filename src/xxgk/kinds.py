@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import fold
+from xxgk.text import fold
 
 
 @dataclass(frozen=True)

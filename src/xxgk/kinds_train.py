@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .kinds import FIELDS, KIND_NAMES, MODEL_FORMAT, KindModel, analyzer, features, model_path
+from xxgk.kinds import FIELDS, KIND_NAMES, MODEL_FORMAT, KindModel, analyzer, features, model_path
 
 # per field: character n-gram range and the weight of its block (the category says most; the
 # clause before the number carries the verb and channel; the rest are small hints)
@@ -47,7 +47,7 @@ class Examples:
 def load_examples(folder: str | Path, splits: tuple[str, ...], golds: list | None = None) -> Examples:
     """Gold narrative items that carry a kind, from the fixtures of `splits` (never `sealed`).
     `golds`: fixtures already loaded (only those of `splits` are used)."""
-    from .gold import load_gold_dir
+    from xxgk.gold import load_gold_dir
 
     if "sealed" in splits:
         raise ValueError("the sealed split is never read for kinds")
@@ -153,7 +153,7 @@ class TrainReport:
 def train_kinds(annotations: str | Path = "annotations", out: str | Path | None = None,
                 grid: tuple[float, ...] = C_GRID, write: bool = True) -> TrainReport:
     """Choose C on dev, refit on train+dev, write the JSON model (default: the packaged one)."""
-    from .gold import load_gold_dir
+    from xxgk.gold import load_gold_dir
 
     golds = load_gold_dir(annotations, splits=("train", "dev", "test"))
     train = load_examples(annotations, ("train",), golds)

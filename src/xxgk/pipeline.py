@@ -13,22 +13,22 @@ from __future__ import annotations
 
 import re
 
-from . import labels
-from .combine import header_candidates, narrative_spans
-from .conventions import link_counts
-from .errors import Errors, Warnings
-from .hints import rule_spans_of
-from .kinds import assign_kinds
-from .meta import extract_meta, is_interpretation, other_document_heading
-from .narrative import rule_spans as narrative_rule_spans
-from .reading import Decoded
-from .reconcile import check_applications, check_restatements, check_review, failed_messages
-from .record import Provenance, Record
-from .regions import model_regions, prose_regions, table_regions
-from .sections import choose, find_candidates, to_sections
-from .spans import Span, SpanTagger, System
-from .tables import TableResult, parse_table2, parse_table3, parse_table4, prose_numbers
-from .text import Text, t2s_available
+from xxgk.rules import labels
+from xxgk.combine import header_candidates, narrative_spans
+from xxgk.conventions import link_counts
+from xxgk.errors import Errors, Warnings
+from xxgk.rules.hints import rule_spans_of
+from xxgk.kinds import assign_kinds
+from xxgk.rules.meta import extract_meta, is_interpretation, other_document_heading
+from xxgk.rules.narrative import rule_spans as narrative_rule_spans
+from xxgk.inputs.reading import Decoded
+from xxgk.rules.reconcile import check_applications, check_restatements, check_review, failed_messages
+from xxgk.record import Provenance, Record
+from xxgk.rules.regions import model_regions, prose_regions, table_regions
+from xxgk.rules.sections import choose, find_candidates, to_sections
+from xxgk.spans import Span, SpanTagger, System
+from xxgk.rules.tables import TableResult, parse_table2, parse_table3, parse_table4, prose_numbers
+from xxgk.text import Text, t2s_available
 
 # the threshold for a tagger that does not name one
 DEFAULT_THRESHOLD = 0.5

@@ -12,7 +12,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .kinds import KIND_NAMES
+from xxgk.kinds import KIND_NAMES
 
 SCHEMA_VERSION = "1.0"
 
@@ -330,7 +330,7 @@ def ensure_valid(rec: "Record") -> "Record":
     from pydantic import ValidationError
     from pydantic_core import PydanticSerializationError
 
-    from .errors import Errors, Warnings
+    from xxgk.errors import Errors, Warnings
 
     def warn(path, value):
         rec.warnings.append(Warnings.W132.format(path=path, raw=value))

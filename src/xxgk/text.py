@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 
-from . import labels
+from xxgk.rules import labels
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\ufeff]")
 

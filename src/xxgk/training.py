@@ -23,24 +23,24 @@ from typing import Any, List, Optional
 
 import typer
 
-from .spans import LABELS, SpanSource
+from xxgk.spans import LABELS, SpanSource
 
 
 def train(config: str | Path | None, output: str | Path | None = None, force: bool = False,
           overrides: dict | None = None, log: Callable[[str], Any] = print, rules: SpanSource | None = None) -> Path:
     """Fine-tune a tagger as `config` says and write its model folder (default: runs/tagger-<time>);
-    `rules` default to `xxgk.hints.RuleSpans`."""
+    `rules` default to `xxgk.rules.hints.RuleSpans`."""
     import torch
 
-    from .evaluation.tagging import RuleCache, model_span_f1, score_folder
-    from .tagger.bio import bio_tags
-    from .tagger.config import TrainError, load_config
-    from .tagger.data import build_dataset, collect_data
-    from .tagger.encoder import add_feature_embeddings, prepare_base
-    from .tagger.inference import Tagger
-    from .tagger.loading import FORMAT_VERSION, build_network, repo_root
-    from .tagger.loop import choose_device, fit
-    from .tagger.saving import read_meta, versions, write_model_folder
+    from xxgk.evaluation.tagging import RuleCache, model_span_f1, score_folder
+    from xxgk.tagger.bio import bio_tags
+    from xxgk.tagger.config import TrainError, load_config
+    from xxgk.tagger.data import build_dataset, collect_data
+    from xxgk.tagger.encoder import add_feature_embeddings, prepare_base
+    from xxgk.tagger.inference import Tagger
+    from xxgk.tagger.loading import FORMAT_VERSION, build_network, repo_root
+    from xxgk.tagger.loop import choose_device, fit
+    from xxgk.tagger.saving import read_meta, versions, write_model_folder
 
     cfg, cfg_hash = load_config(config, overrides)
     rule_cache = RuleCache(rules)
@@ -124,7 +124,7 @@ def train_command(
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | auto (default: config)"),
 ) -> None:
     """Fine-tune the tagger on annotations/ (train split) and extra data; writes a model folder with its card."""
-    from .tagger.config import TrainError
+    from xxgk.tagger.config import TrainError
 
     if not config.exists():
         _fail(f"config {config} not found")
@@ -146,9 +146,9 @@ def export_predictions_command(
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="model folder (default: src/xxgk/models/tagger)"),
 ) -> None:
     """Pre-annotations for Label Studio, least confident documents first."""
-    from .hints import RuleSpans
-    from .tagger import TaggerUnavailable
-    from .tagger.export import export_predictions
+    from xxgk.rules.hints import RuleSpans
+    from xxgk.tagger import TaggerUnavailable
+    from xxgk.tagger.export import export_predictions
 
     try:
         tasks = export_predictions(inputs, output, model, log=typer.echo, hints_from=RuleSpans())

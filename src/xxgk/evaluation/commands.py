@@ -29,7 +29,7 @@ def _fail(msg: str, code: int = 2) -> None:
 
 
 def _parse_limits(items: List[str]) -> dict[str, float]:
-    from .report import HEADLINE
+    from xxgk.evaluation.report import HEADLINE
 
     out = {}
     for item in items:
@@ -78,8 +78,8 @@ def evaluate(
     import json
     import sys
 
-    from .report import check_gate, gate_system, terminal_lines, thresholds_for, write_report
-    from .runner import EvalInputError, load_inputs, parse_systems, run
+    from xxgk.evaluation.report import check_gate, gate_system, terminal_lines, thresholds_for, write_report
+    from xxgk.evaluation.runner import EvalInputError, load_inputs, parse_systems, run
 
     limits = _parse_limits(fail_under)
     try:
@@ -98,8 +98,8 @@ def evaluate(
     if progress:
         typer.echo("", err=True)
     if robustness and ev.runs:
-        from .perturb import FORMS
-        from .runner import add_robustness
+        from xxgk.evaluation.perturb import FORMS
+        from xxgk.evaluation.runner import add_robustness
 
         names = [f.strip() for f in forms.split(",") if f.strip()] if forms else list(FORMS)
         bad = [f for f in names if f not in FORMS]
@@ -121,8 +121,8 @@ def evaluate(
     for line in terminal_lines(metrics):
         typer.echo(line)
     if ev.robustness:
-        from .robustness import check as check_robustness
-        from .robustness import terminal_lines as robustness_lines
+        from xxgk.evaluation.robustness import check as check_robustness
+        from xxgk.evaluation.robustness import terminal_lines as robustness_lines
 
         for line in robustness_lines(ev.robustness):
             typer.echo(line)
@@ -167,8 +167,8 @@ def inspect(
     model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: src/xxgk/models/tagger)"),
 ):
     """One document as a page: spans, section boundaries, the three tables, failed checks next to their cells."""
-    from ..spans import System
-    from .inspect import inspect_file, inspect_html
+    from xxgk.spans import System
+    from xxgk.evaluation.inspect import inspect_file, inspect_html
 
     try:
         System.parse(system)

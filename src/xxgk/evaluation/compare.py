@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..record import (
+from xxgk.record import (
     ActiveDisclosure2019,
     ActiveDisclosure2021,
     Applications2019,
@@ -27,7 +27,7 @@ from ..record import (
     Record,
     ReviewLitigation,
 )
-from .metrics import Cell, cat_key, field_equal, multiset_tp, num_key
+from xxgk.evaluation.metrics import Cell, cat_key, field_equal, multiset_tp, num_key
 
 TABLES = ("active_disclosure", "applications", "review_litigation")
 NARRATIVE_LABELS = ("COUNT", "TOTAL", "CATEGORY")

@@ -12,11 +12,11 @@ import html
 import json
 from pathlib import Path
 
-from .. import labels
-from ..record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record, Section
-from .compare import record_spans
-from .highlight import CSS as SPANS_CSS
-from .highlight import render
+from xxgk.rules import labels
+from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record, Section
+from xxgk.evaluation.compare import record_spans
+from xxgk.evaluation.highlight import CSS as SPANS_CSS
+from xxgk.evaluation.highlight import render
 
 PAGE_CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;
@@ -150,7 +150,7 @@ def _checks_for(rec: Record, prefix: str) -> str:
 
 def _review_html(rec: Record, check) -> str:
     """The check's review mark, or the line a reviewer copies into a review file (docs/panel.md)."""
-    from ..panel.review import review_line
+    from xxgk.panel.review import review_line
 
     if check.review is not None:
         r = check.review
@@ -249,11 +249,11 @@ def inspect_html(rec: Record, text: str) -> str:
 def inspect_file(path: str | Path, doc_id: str | None = None, system: str = "combined", use_model: bool = True,
                  model_path: str | None = None) -> tuple[Record, str, str]:
     """(record, text, note) for one input document; `doc_id` picks a line of a JSONL input."""
-    from ..batch import Options, load_model
-    from ..errors import InputError
-    from ..pipeline import extract
-    from ..reading import iter_inputs, load_item
-    from ..spans import System
+    from xxgk.batch.local import Options, load_model
+    from xxgk.errors import InputError
+    from xxgk.pipeline import extract
+    from xxgk.inputs.reading import iter_inputs, load_item
+    from xxgk.spans import System
 
     items = [it for it in iter_inputs([str(path)])]
     if doc_id is not None:

@@ -25,9 +25,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from ..conventions import link_counts
-from ..spans import Span, as_label
-from ..text import fold
+from xxgk.conventions import link_counts
+from xxgk.spans import Span, as_label
+from xxgk.text import fold
 
 DIGITS = 4
 

@@ -1,7 +1,7 @@
 """Re-serve a report's text in the damaged forms real scrapes take (the robustness harness).
 
 Each `Form` turns a document's normalised text into the bytes of a file (with its suffix), which
-the harness then reads through the ordinary input path (`xxgk.reading`), exactly as a user's file
+the harness then reads through the ordinary input path (`xxgk.inputs.reading`), exactly as a user's file
 would be read. Information-preserving forms keep every figure and label, so a reader that gets
 the clean text right must get these right too; lossy forms (`glued`) can make figures ambiguous
 and are reported apart.

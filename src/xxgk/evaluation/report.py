@@ -17,10 +17,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..spans import System
-from . import metrics as M
-from .highlight import CSS as SPANS_CSS
-from .highlight import excerpts, render
+from xxgk.spans import System
+from xxgk.evaluation import metrics as M
+from xxgk.evaluation.highlight import CSS as SPANS_CSS
+from xxgk.evaluation.highlight import excerpts, render
 
 SCHEMA = "xxgk-eval/1"
 
@@ -80,7 +80,7 @@ def fmt(v: Any) -> str:
 
 
 def build_metrics(ev) -> dict:
-    from .. import __version__
+    from xxgk import __version__
 
     golds = ev.golds
     splits: dict[str, int] = {}
@@ -549,7 +549,7 @@ def _robustness_section(metrics: dict) -> list[str]:
     rob = metrics.get("robustness")
     if not rob:
         return []
-    from .robustness import ROBUST_KEYS
+    from xxgk.evaluation.robustness import ROBUST_KEYS
 
     out = [("<h2>Robustness: the same fixtures in damaged forms</h2><p class=note>Each fixture re-served in each "
             f"form ({rob['documents']} documents, seed {rob['seed']}) and read through the ordinary input path. Scores "

@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from . import metrics as M
-from .compare import compare
-from .perturb import FORMS, render
+from xxgk.evaluation import metrics as M
+from xxgk.evaluation.compare import compare
+from xxgk.evaluation.perturb import FORMS, render
 
 ROBUST_KEYS = ("cells", "headers", "narrative", "meta")
 # CI limit: an information-preserving form may cost at most half a point on any key (issue 12).
@@ -57,7 +57,7 @@ def _drop(clean: dict, got: dict) -> dict:
 
 def read_rendered(path: Path):
     """Read a rendered file through the ordinary input path (a JSONL gives its one line)."""
-    from ..reading import iter_inputs, load_item
+    from xxgk.inputs.reading import iter_inputs, load_item
 
     item = next(iter_inputs([str(path)]))
     return load_item(item)
@@ -67,7 +67,7 @@ def run_forms(golds, extractors: dict[str, Callable], clean: dict[str, list], fo
               progress: Callable[[str], None] | None = None) -> dict:
     """Score every system on every form. `extractors`: name → fn(gold, decoded) → Record (as the
     evaluation runner's); `clean`: name → the system's DocComparisons on the documents as they are."""
-    from ..record import failed_record
+    from xxgk.record import failed_record
 
     names = list(forms or FORMS)
     out: dict = {"forms": {n: {"description": FORMS[n].description, "lossy": FORMS[n].lossy} for n in names},

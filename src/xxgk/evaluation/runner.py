@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..gold import SPLITS, Gold, GoldError, load_gold, load_gold_dir, load_gold_jsonl
-from ..record import Record, failed_record
-from ..spans import System
-from . import metrics as M
-from .compare import DocComparison, compare
+from xxgk.gold import SPLITS, Gold, GoldError, load_gold, load_gold_dir, load_gold_jsonl
+from xxgk.record import Record, failed_record
+from xxgk.spans import System
+from xxgk.evaluation import metrics as M
+from xxgk.evaluation.compare import DocComparison, compare
 
 SYSTEMS = tuple(s.value for s in System)
 DEFAULT_SPLITS = ("test",)
@@ -122,13 +122,13 @@ class Evaluation:
         return list(self.runs)[-1]
 
     def metrics(self) -> dict:
-        from .report import build_metrics
+        from xxgk.evaluation.report import build_metrics
 
         return build_metrics(self)
 
 
 def _decode(g: Gold):
-    from ..reading import Decoded, InputItem, load_item
+    from xxgk.inputs.reading import Decoded, InputItem, load_item
 
     if g.doc is not None:
         item = InputItem(doc_id=g.doc_id, source=str(g.doc), path=str(g.doc), suffix=g.doc.suffix.lower())
@@ -146,7 +146,7 @@ Extractor = Callable[[Gold, object], Record]
 
 
 def system_extractor(name: str, tagger=None) -> Extractor:
-    from ..pipeline import extract
+    from xxgk.pipeline import extract
 
     system = System.parse(name)
 
@@ -161,7 +161,7 @@ def load_model(model_path: str | Path | None) -> tuple[object | None, str | None
     """(tagger, why unavailable, load seconds)."""
     t0 = time.perf_counter()
     try:
-        from ..tagger import TaggerUnavailable, load_tagger
+        from xxgk.tagger import TaggerUnavailable, load_tagger
     except ImportError as e:  # pragma: no cover - the tagger package is part of xxgk
         return None, f"tagger package cannot be imported: {e}", 0.0
     try:
@@ -219,7 +219,7 @@ def run(golds: list[Gold], systems: tuple[str, ...] = SYSTEMS, model_path: str |
 
 def add_robustness(ev: Evaluation, forms=None, seed: int = 0, progress=None) -> dict:
     """Score the systems of `ev` on its fixtures re-served in damaged forms (robustness.py)."""
-    from .robustness import run_forms
+    from xxgk.evaluation.robustness import run_forms
 
     clean = {s: [r.comparisons[g.doc_id] for g in ev.golds] for s, r in ev.runs.items()}
     ev.robustness = run_forms(ev.golds, ev.extractors, clean, forms=forms, seed=seed, progress=progress)

@@ -11,7 +11,7 @@ Two views, both per system (rules, the model alone, combined):
               count_category   (start, end, category) — the count and what it counts
 Only the label groups a fixture checked are scored (`sections` → SECTION, `narrative` → COUNT,
 TOTAL, CATEGORY).  Model predictions are cached per (text, regions), so trying thresholds costs no
-extra model calls.  The rules come in as a `SpanSource` (default: `xxgk.hints.RuleSpans`).
+extra model calls.  The rules come in as a `SpanSource` (default: `xxgk.rules.hints.RuleSpans`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..combine import combine_spans
-from ..gold import Gold
-from ..spans import NARRATIVE_LABELS, Regions, Span, SpanSource, SpanTagger, System
-from ..tagger import Tagger
-from .metrics import TaggerSpanScores, prf
+from xxgk.combine import combine_spans
+from xxgk.gold import Gold
+from xxgk.spans import NARRATIVE_LABELS, Regions, Span, SpanSource, SpanTagger, System
+from xxgk.tagger import Tagger
+from xxgk.evaluation.metrics import TaggerSpanScores, prf
 
 _span_scores = TaggerSpanScores().compute
 
@@ -35,7 +35,7 @@ THRESHOLD_GRID = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))
 
 
 def default_rules() -> SpanSource:
-    from ..hints import RuleSpans
+    from xxgk.rules.hints import RuleSpans
 
     return RuleSpans()
 
@@ -154,8 +154,8 @@ def _pred_sets(rec: Any) -> dict:
 def record_scores(golds: Sequence[Gold], tagger: SpanTagger | None = None, system: System | str = System.RULES,
                   threshold: float | None = None) -> dict:
     """P/R/F1 per key of the records `extract` gives under `system`, over the gold documents."""
-    from ..pipeline import extract
-    from ..reading import Decoded
+    from xxgk.pipeline import extract
+    from xxgk.inputs.reading import Decoded
 
     system = System.parse(system)
     cached = tagger if isinstance(tagger, CachedTagger) or tagger is None else CachedTagger(tagger)
@@ -205,9 +205,9 @@ def score_folder(folder: Path, dev: Sequence[Gold], test: Sequence[Gold], device
                  rules: RuleCache | None = None, log: Callable[[str], Any] = print) -> dict:
     """Choose the threshold on dev and score dev/test for a model folder; updates its tagger.json and
     model card.  Run at the end of training, and again by `rescore` after decoding changes."""
-    from ..tagger.card import write_card
-    from ..tagger.loading import load_tagger
-    from ..tagger.saving import read_meta, write_meta
+    from xxgk.tagger.card import write_card
+    from xxgk.tagger.loading import load_tagger
+    from xxgk.tagger.saving import read_meta, write_meta
 
     rules = rules or RuleCache()
     shipped = load_tagger(folder, device=device)
@@ -235,7 +235,7 @@ def score_folder(folder: Path, dev: Sequence[Gold], test: Sequence[Gold], device
 def rescore(folder: str | Path, annotations: str | Path = "annotations", evaluate_test: bool = True,
             log: Callable[[str], Any] = print) -> dict:
     """Re-choose the threshold and re-score an existing model folder on the fixtures."""
-    from ..gold import load_gold_dir
+    from xxgk.gold import load_gold_dir
 
     golds = load_gold_dir(annotations)
     meta = json.loads((Path(folder) / "tagger.json").read_text(encoding="utf-8"))

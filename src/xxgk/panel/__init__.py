@@ -8,6 +8,6 @@ by body and year (build), runs the cross-year checks (checks) and writes tables 
 
 from __future__ import annotations
 
-from .build import Panel, build_panel, write_panel
+from xxgk.panel.build import Panel, build_panel, write_panel
 
 __all__ = ["Panel", "build_panel", "write_panel"]

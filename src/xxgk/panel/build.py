@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Warnings
-from ..record import Record, get_path
-from .checks import CrossYearCheck, body_checks
-from .identity import Identities, load_aliases, raw_name, resolve
-from ..sinks import prepare_folder
-from .read import iter_records
-from .review import CROSS_YEAR_PREFIX, ReviewBook, load_review, mark_checks
+from xxgk.errors import Warnings
+from xxgk.record import Record, get_path
+from xxgk.panel.checks import CrossYearCheck, body_checks
+from xxgk.panel.identity import Identities, load_aliases, raw_name, resolve
+from xxgk.batch.sinks import prepare_folder
+from xxgk.panel.read import iter_records
+from xxgk.panel.review import CROSS_YEAR_PREFIX, ReviewBook, load_review, mark_checks
 
 # the wide table's columns and the body pages' small multiples, in this order
 HEADLINE = (
@@ -326,7 +326,7 @@ def write_panel(panel: Panel, out: str | Path, html: bool = True) -> dict[str, P
     summary = {**panel.summary(), "notes_list": panel.notes}
     files["summary.json"].write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     if html:
-        from .html import write_html
+        from xxgk.panel.html import write_html
 
         files.update(write_html(panel, out))
     return files

@@ -26,7 +26,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..record import APPLICANT_COLUMNS, CheckStatus, Record, ReviewMark, get_path
+from xxgk.record import APPLICANT_COLUMNS, CheckStatus, Record, ReviewMark, get_path
 
 DOC_KINDS = ("regulations", "normative_documents")
 ITEMS_2019 = ("licensing", "other_services", "punishment", "coercion", "fees")

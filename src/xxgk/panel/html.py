@@ -12,10 +12,10 @@ import hashlib
 import io
 from pathlib import Path
 
-from ..record import Record, get_path
-from .build import HEADLINE, Panel, body_rows
-from .checks import CrossYearCheck
-from .review import decision_line
+from xxgk.record import Record, get_path
+from xxgk.panel.build import HEADLINE, Panel, body_rows
+from xxgk.panel.checks import CrossYearCheck
+from xxgk.panel.review import decision_line
 
 BODY_FOLDER = "bodies"
 CHART_COLUMNS = 4

@@ -23,8 +23,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Errors, XXGKError
-from ..text import fold
+from xxgk.errors import Errors, XXGKError
+from xxgk.text import fold
 
 if sys.version_info >= (3, 11):
     import tomllib

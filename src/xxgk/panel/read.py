@@ -9,9 +9,9 @@ from typing import Iterator
 
 from pydantic import ValidationError
 
-from ..errors import Errors, XXGKError
-from ..record import Record
-from ..sinks import record_files
+from xxgk.errors import Errors, XXGKError
+from xxgk.record import Record
+from xxgk.batch.sinks import record_files
 
 
 def iter_records(specs: Sequence[str | Path]) -> Iterator[Record]:

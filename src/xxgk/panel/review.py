@@ -23,8 +23,8 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from ..errors import Errors, Warnings, XXGKError
-from ..record import Check, Provenance, Record, ReviewMark, get_path
+from xxgk.errors import Errors, Warnings, XXGKError
+from xxgk.record import Check, Provenance, Record, ReviewMark, get_path
 
 CROSS_YEAR_PREFIX = "cross_year."
 # value paths a correction may touch: the three tables' cells (meta and checks are not figures)

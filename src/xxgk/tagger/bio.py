@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..spans import LABELS, Regions, Span
+from xxgk.spans import LABELS, Regions, Span
 
 
 def bio_tags(labels: Sequence[str] = LABELS) -> list[str]:

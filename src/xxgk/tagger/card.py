@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..spans import System
+from xxgk.spans import System
 
 LABEL_ROWS = ("SECTION", "COUNT", "TOTAL", "CATEGORY", "COUNT+TOTAL", "narrative_pairs", "micro")
 PIPELINE_ROWS = ("sections", "counts", "count_category", "narrative")
@@ -66,7 +66,7 @@ def write_card(folder: Path, meta: dict) -> None:
         f"`{meta.get('trim')}`; first {meta.get('layers')} transformer layers kept",
         f"- tags: {', '.join(meta.get('tags', []))}",
         *(["- input: the text's tokens plus the rules' own tags (the same BIO tags, from "
-           "`xxgk.hints.rule_spans` over the whole text) through the token-type embedding, one row per tag; "
+           "`xxgk.rules.hints.rule_spans` over the whole text) through the token-type embedding, one row per tag; "
            f"hidden in {cfg.get('data', {}).get('feature_dropout', 0):.0%} of training windows so the model also "
            "reads text the rules miss; it learns to correct the rules where they disagree with the hand labels"] if meta.get("features") == "rules" else []),
         f"- windows of {meta.get('max_length')} tokens, overlap {meta.get('stride')} tokens; each token's "

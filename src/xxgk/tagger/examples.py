@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..spans import LABELS, Span
+from xxgk.spans import LABELS, Span
 
 
 @dataclass

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..spans import LABELS, SpanSource
-from .importers import cp_to_utf16
+from xxgk.spans import LABELS, SpanSource
+from xxgk.tagger.importers import cp_to_utf16
 
 LABEL_CONFIG = """<View>
   <Labels name="label" toName="text">
@@ -46,8 +46,8 @@ def export_predictions(inputs: list[str], output: str | Path, model: str | Path 
                        batch: int = 8, log: Callable[[str], Any] = print,
                        hints_from: SpanSource | None = None) -> list[dict]:
     """Write Label Studio tasks for `inputs`; `hints_from` (the rules) is needed by a model that reads them."""
-    from ..reading import iter_inputs, load_item
-    from .loading import load_tagger
+    from xxgk.inputs.reading import iter_inputs, load_item
+    from xxgk.tagger.loading import load_tagger
 
     tagger = load_tagger(model)
     version = f"{tagger.info.get('name')}-{tagger.info.get('version')}"

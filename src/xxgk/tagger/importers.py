@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..spans import LABELS
+from xxgk.spans import LABELS
 
 FORMATS = ("labelstudio", "labelstudio-min", "doccano", "auto")
 

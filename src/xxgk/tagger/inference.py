@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..spans import Method, Regions, Span, as_label
-from .bio import best_window, decode, feature_ids, norm_regions, trim_offsets, windows
-from .postprocess import postprocess
+from xxgk.spans import Method, Regions, Span, as_label
+from xxgk.tagger.bio import best_window, decode, feature_ids, norm_regions, trim_offsets, windows
+from xxgk.tagger.postprocess import postprocess
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Tagger:
         if len(regions) != n_texts or len(hints) != n_texts:
             raise ValueError("regions and hints must hold one entry per text")
         if self.reads_hints and any(h is None for h in hints):
-            raise ValueError("this model reads the rules' spans: pass them as hints (xxgk.hints.rule_spans)")
+            raise ValueError("this model reads the rules' spans: pass them as hints (xxgk.rules.hints.rule_spans)")
         items = list(zip(texts, regions, hints))
         size = int(self.meta["max_length"]) - 2
         stride = int(self.meta.get("stride", 32))

@@ -17,10 +17,10 @@ import json
 import os
 from pathlib import Path
 
-from ..models import shipped_tagger_path
-from ..spans import LABELS
-from .inference import Tagger
-from .storage import dequantize_int8
+from xxgk.models import shipped_tagger_path
+from xxgk.spans import LABELS
+from xxgk.tagger.inference import Tagger
+from xxgk.tagger.storage import dequantize_int8
 
 FORMAT_VERSION = 1
 FEATURES = ("none", "rules")  # what the model reads besides the text: nothing, or the rules' tags

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import TrainConfig
+from xxgk.tagger.config import TrainConfig
 
 
 def choose_device(cfg: TrainConfig) -> str:

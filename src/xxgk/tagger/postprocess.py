@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..conventions import is_headline_total, trim_category
-from ..labels import COUNT, SECTION_TITLE_CHARS
+from xxgk.conventions import is_headline_total, trim_category
+from xxgk.rules.labels import COUNT, SECTION_TITLE_CHARS
 
 _EDGE_JUNK = " \t\n\u3000#*>|•·-"
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .storage import quantize_int8
+from xxgk.tagger.storage import quantize_int8
 
 
 def versions() -> dict:

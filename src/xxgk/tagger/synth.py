@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from .examples import Example, drop_overlaps
+from xxgk.tagger.examples import Example, drop_overlaps
 
 ORGS = ["轵城镇人民政府", "开阳县市场监督管理局", "咸祥镇", "上海市科委", "淮安市人民政府", "平潭综合实验区管委会",
         "送庄镇人民政府", "某某县教育局", "市生态环境局", "区人力资源和社会保障局", "县卫生健康委员会", "市交通运输局",

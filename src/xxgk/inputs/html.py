@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import Errors, InputError
-from .text import normalise_newlines
+from xxgk.errors import Errors, InputError
+from xxgk.text import normalise_newlines
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "tr",
           "table", "blockquote", "pre", "dd", "dt", "dl", "header", "footer", "main", "center", "hr", "form",

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .meta import extract_meta
-from .narrative import rule_spans as narrative_rule_spans
-from .record import Section
-from .regions import prose_regions, table_regions
-from .sections import choose, find_candidates, to_sections
-from .spans import Regions, Span
-from .text import Text
+from xxgk.rules.meta import extract_meta
+from xxgk.rules.narrative import rule_spans as narrative_rule_spans
+from xxgk.record import Section
+from xxgk.rules.regions import prose_regions, table_regions
+from xxgk.rules.sections import choose, find_candidates, to_sections
+from xxgk.spans import Regions, Span
+from xxgk.text import Text
 
 
 def rule_spans(text: str) -> list[Span]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from .errors import Errors, InputError
-from .text import normalise_newlines
+from xxgk.errors import Errors, InputError
+from xxgk.text import normalise_newlines
 
 
 def pdf_to_text(data: bytes, path: str) -> str:

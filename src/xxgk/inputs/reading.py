@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .errors import Errors, InputError, Warnings
-from .text import normalise_newlines
+from xxgk.errors import Errors, InputError, Warnings
+from xxgk.text import normalise_newlines
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
@@ -213,7 +213,7 @@ def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
     elif isinstance(obj.get("html"), str):
         if not obj["html"].strip():
             raise InputError(Errors.E002.format(path=where))
-        from .html import html_to_text
+        from xxgk.inputs.html import html_to_text
 
         text, spans = html_to_text(obj["html"], where)
         dec = Decoded(text=text, sha256=sha, html_spans=spans, kind="jsonl-html")
@@ -236,13 +236,13 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
     sha = hashlib.sha256(data).hexdigest()
     sniffed = next((kind for magic, kind in _MAGIC if data.startswith(magic)), None)
     if sniffed == "pdf" or (suffix == ".pdf" and sniffed is None and b"%PDF" in data[:1024]):
-        from .pdf import pdf_to_text
+        from xxgk.inputs.pdf import pdf_to_text
 
         return Decoded(text=pdf_to_text(data, path), sha256=sha, kind="pdf")
     if suffix == ".pdf":
         raise InputError(Errors.E008.format(path=path, detail=f"content is {sniffed or 'not a PDF'}"))
     if sniffed == "zip" and suffix in (".docx", ".txt", ".md", ".html", ".htm"):
-        from .docx import docx_to_text
+        from xxgk.inputs.docx import docx_to_text
 
         return Decoded(text=docx_to_text(data, path), sha256=sha, kind="docx")
     if suffix == ".docx":
@@ -253,7 +253,7 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
         raise InputError(Errors.E011.format(path=path, suffix=suffix))
     text, warnings = decode_text_bytes(data, path, html=suffix in HTML_SUFFIXES)
     if suffix in HTML_SUFFIXES or _looks_like_html(text):
-        from .html import html_to_text
+        from xxgk.inputs.html import html_to_text
 
         body, spans = html_to_text(text, path)
         return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="html")
@@ -341,7 +341,7 @@ _CJK_ENCODINGS = ("gb18030", "big5", "cp950", "big5hkscs")
 
 def _strict_cjk(data: bytes) -> tuple[str, str] | None:
     """The encoding among _CJK_ENCODINGS that decodes `data` strictly into the most common characters."""
-    from .text import fold
+    from xxgk.text import fold
 
     best = None
     for enc in _CJK_ENCODINGS:

@@ -22,10 +22,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import glued, labels
-from .errors import Warnings
-from .reconcile import balance_sides, row_sum_provenance, total_of
-from .record import (
+from xxgk.rules import glued, labels
+from xxgk.errors import Warnings
+from xxgk.rules.reconcile import balance_sides, row_sum_provenance, total_of
+from xxgk.record import (
     APPLICANT_COLUMNS,
     ActiveDisclosure2019,
     ActiveDisclosure2021,
@@ -34,7 +34,7 @@ from .record import (
     Provenance,
     ReviewLitigation,
 )
-from .text import Text
+from xxgk.text import Text
 
 _NUM = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
 _SEP_ONLY = re.compile(r"^[\s|\t:：,，;；]*$")

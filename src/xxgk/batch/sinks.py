@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from .errors import Errors, OutputWriteError, XXGKError
-from .output import TABLE_SUFFIXES, file_mode, write_parquet_records, write_tables
-from .record import Record
+from xxgk.errors import Errors, OutputWriteError, XXGKError
+from xxgk.batch.output import TABLE_SUFFIXES, file_mode, write_parquet_records, write_tables
+from xxgk.record import Record
 
 MANIFEST = "manifest.json"
 LOCK_SUFFIX = ".lock"

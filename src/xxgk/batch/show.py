@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .sinks import read_records
+from xxgk.batch.sinks import read_records
 
 NARRATIVE_SHOWN = 5  # per document; the record holds them all
 FAILS_SHOWN = 5

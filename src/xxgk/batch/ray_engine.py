@@ -11,11 +11,11 @@ import dataclasses
 import time
 from typing import Any
 
-from .batch import Extractor, Options, Summary, open_run_sink
-from .errors import Errors, XXGKError
-from .reading import InputItem, iter_inputs
-from .record import Record, failed_record
-from .sinks import record_key
+from xxgk.batch.local import Extractor, Options, Summary, open_run_sink
+from xxgk.errors import Errors, XXGKError
+from xxgk.inputs.reading import InputItem, iter_inputs
+from xxgk.record import Record, failed_record
+from xxgk.batch.sinks import record_key
 
 _FIELDS = [f.name for f in dataclasses.fields(InputItem)]
 

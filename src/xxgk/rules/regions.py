@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import labels
-from .conventions import header_lines
-from .record import Section
-from .sections import Candidate, section_bounds
-from .text import Text
+from xxgk.rules import labels
+from xxgk.conventions import header_lines
+from xxgk.record import Section
+from xxgk.rules.sections import Candidate, section_bounds
+from xxgk.text import Text
 
 Region = tuple[int, int]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import Enum
 
-from . import labels
-from .errors import Warnings
-from .record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Check, Provenance, get_path
-from .text import Text
+from xxgk.rules import labels
+from xxgk.errors import Warnings
+from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Check, Provenance, get_path
+from xxgk.text import Text
 
 
 class Derivation(str, Enum):

@@ -7,9 +7,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from . import labels
-from .record import Meta
-from .text import Text
+from xxgk.rules import labels
+from xxgk.record import Meta
+from xxgk.text import Text
 
 _JUNK = re.compile(r"[-_|>»—]|网站|门户|首页|官网|app|APP|http")
 _JUNK_CUT = re.compile(r"[-_|>»—]|网站|门户网|首页|官网")

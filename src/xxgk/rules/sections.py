@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import labels
-from .record import SECTION_KEYS, Section
-from .spans import Span
-from .text import Text
+from xxgk.rules import labels
+from xxgk.record import SECTION_KEYS, Section
+from xxgk.spans import Span
+from xxgk.text import Text
 
 _CN = {c: i + 1 for i, c in enumerate("一二三四五六七")}
 _ENUM_BEFORE = re.compile(labels.SECTION_ENUM + r"$")

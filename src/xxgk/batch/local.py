@@ -16,11 +16,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from .errors import Errors, InputError, Warnings, XXGKError
-from .reading import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_item
-from .record import Producer, Record, ensure_valid, failed_record
-from .sinks import Sink, open_sink, producer_of, record_key, system_of
-from .spans import System
+from xxgk.errors import Errors, InputError, Warnings, XXGKError
+from xxgk.inputs.reading import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_item
+from xxgk.record import Producer, Record, ensure_valid, failed_record
+from xxgk.batch.sinks import Sink, open_sink, producer_of, record_key, system_of
+from xxgk.spans import System
 
 DEFAULT_TIMEOUT = 60.0
 # characters of the tagger's config hash in a record's producer (enough to tell runs apart)
@@ -82,7 +82,7 @@ def load_model(opts: Options):
     if not opts.use_model or opts.system == "rules":
         return None, "rules only (--no-model)"
     try:
-        from .tagger import TaggerUnavailable, load_tagger
+        from xxgk.tagger import TaggerUnavailable, load_tagger
     except ImportError as e:
         return None, Warnings.W140.format(detail=f"tagger code unavailable: {e}")
     try:
@@ -104,7 +104,7 @@ def _on_alarm(signum, frame):
 
 
 def extract_item(item: InputItem, opts: Options, tagger=None, note: str | None = None) -> Record:
-    from .pipeline import extract
+    from xxgk.pipeline import extract
 
     use_alarm = opts.timeout and hasattr(signal, "setitimer") and _in_main_thread()
     if use_alarm:
@@ -156,7 +156,7 @@ class Extractor:
         # review decisions (extract --review) are applied where records are made, in every engine
         self.review = None
         if opts.review_file:
-            from .panel.review import load_review
+            from xxgk.panel.review import load_review
 
             self.review = load_review(opts.review_file)
 
@@ -171,7 +171,7 @@ class Extractor:
 
 def make_producer(tagger, opts: Options) -> Producer:
     """Which run made a record: the xxgk version, the tagger (name, version, config hash) and the system."""
-    from . import __version__
+    from xxgk import __version__
 
     if tagger is None:
         return Producer(xxgk=__version__, tagger=None, system="rules")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from . import labels
-from .conventions import is_headline_total, trim_category
-from .spans import Label, Span
-from .text import Text
+from xxgk.rules import labels
+from xxgk.conventions import is_headline_total, trim_category
+from xxgk.spans import Label, Span
+from xxgk.text import Text
 
 
 def rule_spans(t: Text, start: int, end: int) -> list[Span]:

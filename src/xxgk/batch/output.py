@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import labels
-from .record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record
+from xxgk.rules import labels
+from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".xlsx")
 XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit; beyond it the workbook cannot hold the table

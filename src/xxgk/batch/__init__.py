@@ -1,0 +1,1 @@
+"""Batches: engines (local processes, Ray), sinks (JSONL, tables, shards), and `xxgk show`."""

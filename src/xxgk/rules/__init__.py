@@ -1,0 +1,1 @@
+"""The deterministic stages: labels, metadata, section headers, tables, narrative counts, checks."""
