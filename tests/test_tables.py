@@ -119,6 +119,31 @@ def test_ambiguous_glued_run_is_left_null_not_guessed():
     assert any(w.startswith("W123") for w in rec.warnings)
 
 
+T2_2019_GLUED = ("一、总体情况 {prose}。 二、主动公开政府信息情况 第二十条第（一）项 信息内容 本年新制作数量 本年新公开数量 "
+                 "对外公开总数量 规章000规范性文件1077第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购1973601627.4 "
+                 "三、收到和处理政府信息公开申请情况")
+
+
+def test_glued_table2_run_split_by_the_figures_the_report_states_in_its_text():
+    prose = "全年公开规范性文件类信息10条，在政府采购网发布采购信息197批次涉及金额3601627.4元"
+    rec = run_text(T2_2019_GLUED.format(prose=prose))
+    ad = rec.active_disclosure
+    assert (ad.normative_documents.made, ad.normative_documents.published, ad.normative_documents.total_public) == (10, 7, 7)
+    assert (ad.procurement.items, ad.procurement.amount) == (197, 3601627.4)
+    text = T2_2019_GLUED.format(prose=prose)
+    p = rec.provenance["active_disclosure.procurement.amount"]
+    assert text[p.start:p.end] == "3601627.4" and p.method == "derived"
+    assert sum("figures repeated in the text" in w for w in rec.warnings) == 2
+
+
+def test_glued_table2_run_stays_null_when_the_text_names_another_row():
+    # 10 appears in the prose, but next to 行政许可, not 规范性文件: no evidence for the split
+    rec = run_text(T2_2019_GLUED.format(prose="办理行政许可10件，全年发布信息197批次"))
+    assert rec.active_disclosure.normative_documents.made is None
+    assert rec.active_disclosure.procurement.items is None
+    assert sum(w.startswith("W123") for w in rec.warnings) == 2
+
+
 @pytest.mark.parametrize("mark", ["-", "/", "—", "不适用"])
 def test_na_marks_are_null_never_zero(mark):
     t3 = consistent_table3(2)

@@ -392,11 +392,21 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
     floats = spec.is_float or (False,) * n
     out: list[tuple] = []
     nums = [tk for tk in values if tk.kind == "num"]
-    if len(values) < n and nums and all(tk.kind == "num" and "." not in tk.raw for tk in values) \
-            and sum(len(tk.raw.lstrip("+-")) for tk in values) >= n:
+    # an amount column may end the row with a decimal part: `1973601627.4` is 197 items and
+    # 3601627.4 yuan, so the fraction stays with the last cell and only the integer digits are split
+    frac = ""
+    if values and floats[-1] and values[-1].kind == "num" and values[-1].raw.count(".") == 1:
+        frac = values[-1].raw.split(".")[1]
+    if len(values) < n and nums and all(tk.kind == "num" and "." not in tk.raw for tk in values[:-1]) \
+            and values[-1].kind == "num" and ("." not in values[-1].raw or frac) \
+            and sum(len(tk.raw.lstrip("+-")) for tk in values) - (len(frac) + 1 if frac else 0) >= n:
         # glued digits: split, then disambiguate by numbers the prose repeats
         runs = [(tk.start, tk.raw) for tk in values]
+        if frac:
+            runs[-1] = (runs[-1][0], runs[-1][1][:-len(frac) - 1])
         cands, complete = glued.split_candidates([r for _, r in runs], n)
+        if frac:
+            cands = [c[:-1] + [float(f"{c[-1]}.{frac}")] for c in cands]
         bound = ROW_BOUNDS.get(cols)
         kept = [c for c in cands if bound(dict(zip(cols, c)))] if bound and len(cands) > 1 else cands
         if len(cands) == 1 and sum(len(r) for _, r in runs) == n:
@@ -407,12 +417,14 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
         elif len(kept) == 1 and complete:
             chosen, how = kept[0], BOUND_REASON[cols]
         else:
-            chosen, how = _pick_by_prose(cands, spec, prose_numbers), "figures repeated in the text"
-        digits = "".join(r for _, r in runs)
+            chosen, how = _pick_by_prose(kept, spec, prose_numbers), "figures repeated in the text"
+        digits = "".join(tk.raw for tk in values)
         if chosen is None:
             res.warnings.append(Warnings.W123.format(table="table 二", digits=digits, n=len(cands)))
             return [(None, None)] * n
-        offs = glued.cell_offsets(runs, chosen)
+        offs = glued.cell_offsets(runs, [int(v) for v in chosen])
+        if frac:
+            offs[-1] = (offs[-1][0], offs[-1][1] + len(frac) + 1)
         if how:
             res.warnings.append(Warnings.W122.format(table="table 二", digits=digits,
                                                      split=",".join(map(str, chosen)), constraint=how))
@@ -461,23 +473,37 @@ BOUND_REASON = {
 _HINTS = {
     "issued": r"制发|印发|出台|发布|制定|新增", "repealed": r"废止|失效|清理", "in_force": r"现行有效|有效",
     "made": r"制作|制发|印发", "published": r"公开", "total_public": r"公开总|累计",
+    "items": r"项目|批次|次|个", "amount": r"金额|资金",
 }
 
+# How prose names the thing a row of table 二 counts, where it differs from the row label (the
+# report's text says 政府采购…197批次, not 政府集中采购).
+_PROSE_SUBJECT = {"procurement": r"采购"}
 
-_SUBJECT = {"regulations": "规章", "normative_documents": "规范性文件"}
+# Characters before a number in prose that may name what it counts: a clause like
+# `行政法规、规章和规范性文件类信息10条` puts the subject up to ~16 characters before the figure.
+PROSE_CONTEXT_CHARS = 16
 
 
 def _pick_by_prose(cands, spec, prose_numbers):
+    """The one split whose cells the report's own text repeats next to the row's subject.
+
+    A cell scores 1 for a prose figure equal to it whose preceding words name the row (规范性文件,
+    采购 …) and 1 more when they also name its column (废止, 现行有效, 金额 …); the best split is
+    taken only when no other scores as high."""
     if not cands or not prose_numbers:
         return None
-    subject = _SUBJECT.get(spec.key, "")
+    subject = re.compile(_PROSE_SUBJECT.get(spec.key, spec.pattern))
     scored = []
     for cand in cands:
         score = 0
         for col, v in zip(spec.columns, cand):
             hint = _HINTS.get(col)
-            if hint and any(num == v and subject in ctx and re.search(hint, ctx) for num, ctx in prose_numbers):
-                score += 1
+            best = 0
+            for num, ctx in prose_numbers:
+                if num == v and subject.search(ctx):
+                    best = max(best, 2 if hint and re.search(hint, ctx) else 1)
+            score += best
         scored.append((score, cand))
     scored.sort(key=lambda x: -x[0])
     if scored[0][0] >= 1 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
@@ -485,12 +511,14 @@ def _pick_by_prose(cands, spec, prose_numbers):
     return None
 
 
-def prose_numbers(t: Text, spans: list[tuple[int, int]]) -> list[tuple[int, str]]:
-    """Numbers in running text with the 12 characters before them (for glued-run hints)."""
-    out = []
+def prose_numbers(t: Text, spans: list[tuple[int, int]]) -> list[tuple[int | float, str]]:
+    """Numbers in running text with the words before them (for glued-run hints)."""
+    out: list[tuple[int | float, str]] = []
     for a, b in spans:
-        for m in re.finditer(r"(?<![\d.])(\d+)(?![\d.])", t.match[a:b]):
-            out.append((int(m.group(1)), t.match[a + max(0, m.start() - 16):a + m.start()]))
+        for m in re.finditer(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d.])", t.match[a:b]):
+            raw = m.group(1)
+            num = float(raw) if "." in raw else int(raw)
+            out.append((num, t.match[a + max(0, m.start() - PROSE_CONTEXT_CHARS):a + m.start()]))
     return out
 
 
