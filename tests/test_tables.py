@@ -283,3 +283,12 @@ def test_table3_row_label_variant_with_he():
     text = report(t3, table4(1), layout="glued").replace("其他法律行政法规禁止公开", "其他法律和行政法规禁止公开")
     rec = run_text(text)
     assert cells(rec, "applications") == t3
+
+
+def test_prose_counts_survive_a_body_flattened_onto_one_line_beside_a_pipe_table():
+    prose = ("一、总体情况 全年主动公开政府信息86条，其中机构信息2条。政策解读5条。 "
+             "二、主动公开政府信息情况 | 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 | | 规章 | 0 | 0 | 0 |")
+    rec = run_text(prose)
+    assert [(x.value, x.category) for x in rec.narrative][:3] == [(86, "政府信息"), (2, "机构"), (5, "政策解读")]
+    # a figure inside a pipe row is a cell, not a prose count
+    assert all(x.value != 0 for x in rec.narrative)

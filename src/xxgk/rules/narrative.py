@@ -24,8 +24,7 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
         a = m.start("num")
         b = m.end()
         line_a, line_b = t.line_bounds(a, 200)
-        line = src[line_a:line_b]
-        if "\t" in line or line.count("|") >= 2:  # a table row, not running text
+        if _in_table_row(src, line_a, line_b, a, b):
             continue
         if labels.COUNT_BAD_PREFIX.search(src[max(line_a, a - 3):a]):
             continue
@@ -51,6 +50,22 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
             continue
         dedup.append(s)
     return dedup
+
+
+# A sentence ends at these; a table row (tabs, or cells between pipes) never holds one, so the
+# table-row test looks only at the sentence around a number. On a body flattened to one line the
+# whole document is one "line", and a pipe table anywhere near would otherwise hide prose counts.
+_SENTENCE_END = re.compile(r"[。；;！!？?]")
+
+
+def _in_table_row(src: str, line_a: int, line_b: int, a: int, b: int) -> bool:
+    lo = line_a
+    for m in _SENTENCE_END.finditer(src, line_a, a):
+        lo = m.end()
+    m = _SENTENCE_END.search(src, b, line_b)
+    hi = m.start() if m else line_b
+    seg = src[lo:hi]
+    return "\t" in seg or seg.count("|") >= 2
 
 
 def _rule_category(t: Text, line_a: int, a: int) -> tuple[int, int] | None:
