@@ -87,3 +87,17 @@ def test_two_numbering_systems():
         (1, "一、总体情况"), (2, "一、主动公开政府信息情况"), (3, "二、收到和处理政府信息公开申请情况"),
         (4, "三、政府信息公开行政复议、行政诉讼情况"), (6, "五、其他需要报告的事项")]
     assert "sections.5" in rec.missing and rec.status == "partial"
+
+
+@pytest.mark.parametrize("sep", ["\n", " "])
+def test_publication_date_read_whether_or_not_the_body_kept_its_line_breaks(sep):
+    head = sep.join(["某某镇人民政府2023年政府信息公开工作年度报告", "来源：某某镇人民政府", "时间：2024-01-03 15:00",
+                     "一、总体情况", "全年主动公开政府信息86条。"])
+    assert run_text(head).meta.published == "2024-01-03"
+    signed = sep.join(["某某镇人民政府2023年政府信息公开工作年度报告", "一、总体情况", "全年主动公开政府信息86条。",
+                       "六、其他需要报告的事项", "本年度未收取信息处理费。", "某某镇人民政府", "2024年1月22日"])
+    assert run_text(signed).meta.published == "2024-01-22"
+    # a date inside a sentence is not the publication date, with or without line breaks
+    unsigned = sep.join(["某某镇人民政府2023年政府信息公开工作年度报告", "一、总体情况",
+                         "统计期限为2023年1月1日至2023年12月31日。", "六、其他需要报告的事项", "无。"])
+    assert run_text(unsigned).meta.published is None

@@ -82,9 +82,12 @@ OTHER_DOCUMENT_HEADING = re.compile(r"的函$|通知$|指南$|公告$|方案$|�
 REPORT_SELF_REFERENCE = re.compile(r"本(?:年度)?报告(?:由|是|根据|依据|按照|所列|中所列|内容|包括)")
 INTERPRETATION = re.compile(r"解读|图解|一图读懂|图读|读懂|答记者问|问答")
 PUBLISHED_LABEL = re.compile(
-    r"(?:发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|印发日期|撰写时间|日期)[\s:：|]{0,8}"
+    r"(?:发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|印发日期|撰写时间|日期|(?<!统计)(?<!办理)(?<!申请)(?<!答复)时间)[\s:：|]{0,8}"
     r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
 )
+# The signer printed before a signature date (`……。 咸祥镇人民政府 2022年11月30日`): how a date at the end
+# is told from one in a sentence when the body has lost its line breaks.
+SIGNER_BEFORE_DATE = re.compile(r"(?:^|[。\s])[^\s。，,；;]{2,30}(?:政府|局|办公室|委员会|办事处|中心|院|厅|委|办|镇|乡|街道|公司)\s*$")
 DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 STATS_PERIOD_YEAR = re.compile(r"统计(?:期限|时限|周期)[^。\n]{0,20}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 

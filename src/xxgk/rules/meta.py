@@ -161,6 +161,17 @@ def _iso(y: str, m: str, d: str) -> str | None:
 _STAMP = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?!\d)")
 
 
+# How far around a date stamp to look for words that put it inside a sentence (统计期限 …至…).
+STAMP_CONTEXT_CHARS = 12
+
+
+def _standalone(s: str, a: int, b: int) -> bool:
+    """A stamp delimited by spaces, a line edge, a colon or a time of day (`2022/1/29 14:59:38`)."""
+    before = s[a - 1] if a > 0 else " "
+    after = s[b] if b < len(s) else " "
+    return (before.isspace() or before in ":：|") and (after.isspace() or after in "|")
+
+
 def find_published(t: Text, title: "TitleMatch | None" = None) -> str | None:
     m = labels.PUBLISHED_LABEL.search(t.match[:_HEAD_CHARS])
     if m:
@@ -173,7 +184,12 @@ def find_published(t: Text, title: "TitleMatch | None" = None) -> str | None:
         for d in _STAMP.finditer(t.match, lo, hi):
             a, b = t.line_bounds(d.start())
             line = t.match[a:b]
-            if len(line.strip()) <= 80 and not re.search(r"统计|期限|时限|至|到|起", line):
+            if len(line.strip()) > 80:
+                # a body on one line: a stamp standing between spaces (or after a colon), as page
+                # chrome prints it, is still a stamp; a date inside a sentence is not
+                a, b = max(0, d.start() - STAMP_CONTEXT_CHARS), min(len(t.match), d.end() + STAMP_CONTEXT_CHARS)
+                line = t.match[a:b] if _standalone(t.match, d.start(), d.end()) else "统计"
+            if not re.search(r"统计|期限|时限|至|到|起", line):
                 iso = _iso(*d.groups())
                 if iso:
                     return iso
@@ -184,6 +200,10 @@ def find_published(t: Text, title: "TitleMatch | None" = None) -> str | None:
         # a signature date stands on its own line near the end
         a, b = t.line_bounds(last.start())
         if t.match[a:b].strip() == last.group(0).strip() or len(t.match[a:b].strip()) <= len(last.group(0)) + 2:
+            return _iso(*last.groups())
+        # a body on one line: the signer's name right before the date, and no sentence after it
+        if labels.SIGNER_BEFORE_DATE.search(t.match[max(0, last.start() - 40):last.start()]) \
+                and not re.match(r"\s*[，,、的前后起至]", t.match[last.end():]):
             return _iso(*last.groups())
     return None
 
