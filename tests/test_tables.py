@@ -292,3 +292,15 @@ def test_prose_counts_survive_a_body_flattened_onto_one_line_beside_a_pipe_table
     assert [(x.value, x.category) for x in rec.narrative][:3] == [(86, "政府信息"), (2, "机构"), (5, "政策解读")]
     # a figure inside a pipe row is a cell, not a prose count
     assert all(x.value != 0 for x in rec.narrative)
+
+
+def test_page_numbers_inside_a_flattened_table_are_not_cells():
+    rows = ("三、收到和处理政府信息公开申请情况 - 3 - 一、本年新收政府信息公开申请数量 5 1 0 0 0 0 6 "
+            "二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0 - 4 - 三、本年度办理结果 （一）予以公开 5 1 0 0 0 0 6")
+    rec = run_text(rows)
+    assert rec.applications.carried_over.total == 0
+    assert rec.applications.granted.total == 6
+    # a lone `- 4 -` (no page before or after it) may be NA, 4, NA: it is not masked
+    from xxgk.rules.tables import _inline_page_numbers
+    assert _inline_page_numbers("行政许可 - 4 - 其他") == []
+    assert len(_inline_page_numbers("- 3 - 正文 - 4 -")) == 2

@@ -109,6 +109,7 @@ LABEL_DIGITS = re.compile(
 )
 
 # a page footer or header that PDF text puts inside tables
+INLINE_PAGE_NUMBER = re.compile(r"(?<!\S)[-—－]\s?(\d{1,3})\s?[-—－](?!\S)")
 PAGE_FOOTER = re.compile(r"^\s*(?:[-—－]\s*\d{1,3}\s*[-—－]|第\s*\d{1,3}\s*页(?:\s*[,，/共]\s*共?\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3}|Page\s*\d+.*|P\.\s*\d+)\s*$")
 
 # an enumerator that starts a row label ("1." "2、" "3．"): digits here are not values

@@ -108,12 +108,23 @@ class TableResult:
 # ---------------------------------------------------------------------------------------------
 
 
+def _inline_page_numbers(src: str) -> list[tuple[int, int]]:
+    """Page footers (`- 4 -`) inside a line, as a body flattened to one line has them.
+
+    `- 4 -` alone could be an NA mark, a 4 and an NA mark; it is taken for a page number only when
+    the document has such marks for consecutive pages (`- 3 -` … `- 4 -`)."""
+    found = [(m.start(), m.end(), int(m.group(1))) for m in labels.INLINE_PAGE_NUMBER.finditer(src)]
+    pages = {n for _, _, n in found}
+    return [(x, y) for x, y, n in found if n - 1 in pages or n + 1 in pages]
+
+
 def tokenize(t: Text, a: int, b: int, masks: Sequence[tuple[int, int]] = ()) -> tuple[list[Tok], list[bool]]:
     """Value tokens of text[a:b] and, per token, whether label text precedes it (since the last token)."""
     src = t.match
     spans = list(masks)
     for m in labels.LABEL_DIGITS.finditer(src, a, b):
         spans.append((m.start(), m.end()))
+    spans += [x for x in _inline_page_numbers(src) if a <= x[0] < b]
     spans.sort()
     masked = _Masks(spans, [x for x, _ in spans])
     toks: list[Tok] = []
