@@ -304,3 +304,17 @@ def test_page_numbers_inside_a_flattened_table_are_not_cells():
     from xxgk.rules.tables import _inline_page_numbers
     assert _inline_page_numbers("行政许可 - 4 - 其他") == []
     assert len(_inline_page_numbers("- 3 - 正文 - 4 -")) == 2
+
+
+def test_table3_row_cut_by_a_hard_wrap_continues_on_the_next_line():
+    text = ("三、收到和处理政府信息公开申请情况 申请人情况 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计\n"
+            "一、本年新收政府信息公开申请数量 5 1 0 0 0 0 6 二、上年结转政府信息公开申请数量 0 0 0 \n"
+            "0 0 0 0 三、本年度办理结果 （一）予以公开 5 1 0 0 0 0 6\n")
+    rec = run_text(text)
+    assert rec.applications.carried_over.model_dump() == dict.fromkeys(COLS, 0)
+    assert rec.applications.granted.total == 6
+    # rows printed one per line, each complete, stay apart
+    rows = ("三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量\t5\t1\t0\t0\t0\t0\t6\n"
+            "二、上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0\n")
+    rec = run_text(rows)
+    assert rec.applications.new_received.total == 6 and rec.applications.carried_over.total == 0

@@ -239,7 +239,23 @@ def _has_text(t: Text, i: int, j: int, masks) -> bool:
     return any(not _SEP_ONLY.match(ln) for ln in lines)
 
 
-def value_rows(toks: list[Tok], gaps: list[bool], anchors: Sequence[Anchor] = (), merge_lines: bool = False) -> list[VRow]:
+# A line at least this long that ends inside a row (labels and figures mixed, fewer figures than the
+# row has cells) was cut by a hard wrap: scrapes were seen wrapped at 38 to 60 characters, while a
+# table row printed one per line is either shorter or ends with all its cells.
+SOFT_WRAP_MIN_CHARS = 36
+
+
+def wrapped_lines(t: Text, a: int, b: int) -> set[int]:
+    """Numbers (as `tokenize` counts them) of the lines of text[a:b] that may continue on the next."""
+    out = set()
+    for i, line in enumerate(t.match[a:b].split("\n")):
+        if len(line) >= SOFT_WRAP_MIN_CHARS and re.search(r"[\u4e00-\u9fff]", line):
+            out.add(i)
+    return out
+
+
+def value_rows(toks: list[Tok], gaps: list[bool], anchors: Sequence[Anchor] = (), merge_lines: bool = False,
+               wrapped: set[int] = frozenset(), width: int | None = None) -> list[VRow]:
     counts: dict[int, int] = {}
     for tk in toks:
         if tk.kind != "blank":
@@ -260,6 +276,9 @@ def value_rows(toks: list[Tok], gaps: list[bool], anchors: Sequence[Anchor] = ()
         if cur is not None and not boundary and not merge_lines and tk.line != cur.toks[-1].line:
             if counts.get(tk.line, 0) >= 2 or counts.get(cur.toks[-1].line, 0) >= 2:
                 boundary = True
+                if cur.toks[-1].line in wrapped and width and len(cur.values) < width \
+                        and tk.line == cur.toks[-1].line + 1:
+                    boundary = False  # a hard wrap inside a row
         if boundary or cur is None:
             cur = VRow([tk], anchor=last_anchor.row if last_anchor else None)
             if last_anchor is not None:
@@ -556,9 +575,9 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
     anchors = find_anchors(t, a, b, specs)
     masks = [(an.start, an.end) for an in anchors]
     toks, gaps = tokenize(t, a, b, masks)
-    vrows = value_rows(toks, gaps, anchors)
-    res.layout = layout
     ncol = len(APPLICANT_COLUMNS)
+    vrows = value_rows(toks, gaps, anchors, wrapped=wrapped_lines(t, a, b), width=ncol)
+    res.layout = layout
     res.cells_total = len(specs) * ncol
     if not vrows or not anchors:
         res.warnings.append(Warnings.W126.format(table="table 三"))
