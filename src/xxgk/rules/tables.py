@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set as AbstractSet
 from dataclasses import dataclass, field
 
 from xxgk.rules import glued, labels
@@ -255,7 +255,7 @@ def wrapped_lines(t: Text, a: int, b: int) -> set[int]:
 
 
 def value_rows(toks: list[Tok], gaps: list[bool], anchors: Sequence[Anchor] = (), merge_lines: bool = False,
-               wrapped: set[int] = frozenset(), width: int | None = None) -> list[VRow]:
+               wrapped: AbstractSet[int] = frozenset(), width: int | None = None) -> list[VRow]:
     counts: dict[int, int] = {}
     for tk in toks:
         if tk.kind != "blank":
@@ -434,9 +434,10 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
         runs = [(tk.start, tk.raw) for tk in values]
         if frac:
             runs[-1] = (runs[-1][0], runs[-1][1][:-len(frac) - 1])
-        cands, complete = glued.split_candidates([r for _, r in runs], n)
+        splits, complete = glued.split_candidates([r for _, r in runs], n)
+        cands: list[list[int | float]] = [[*c] for c in splits]
         if frac:
-            cands = [c[:-1] + [float(f"{c[-1]}.{frac}")] for c in cands]
+            cands = [[*c[:-1], float(f"{c[-1]}.{frac}")] for c in cands]
         bound = ROW_BOUNDS.get(cols)
         kept = [c for c in cands if bound(dict(zip(cols, c)))] if bound and len(cands) > 1 else cands
         if len(cands) == 1 and sum(len(r) for _, r in runs) == n:
