@@ -80,11 +80,11 @@ def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
             continue
         num = _CN[lead.group(1)]
         rest = line[lead.end():]
-        m = _FUZZY[num - 1].search(rest[:40])
-        if not m or m.start() > 12:
+        fm = _FUZZY[num - 1].search(rest[:40])
+        if not fm or fm.start() > 12:
             continue
         a = line_m.start() + len(lead.group(0)) - len(lead.group(0).lstrip(" \t#>*?|"))
-        b = line_m.start() + lead.end() + m.end()
+        b = line_m.start() + lead.end() + fm.end()
         if any(c.number == num and c.start <= a < c.end for c in cands):
             continue
         cands.append(Candidate(num, a, b, "fuzzy", "cn", num))
