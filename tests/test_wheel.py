@@ -67,3 +67,16 @@ def test_a_missing_model_is_a_warning_naming_where_it_looked(installed, tmp_path
     w140 = [w for w in rec["warnings"] if w.startswith("W140")]
     assert w140 and str(tmp_path / "nowhere") in w140[0]
     assert "W140" in res.stderr  # and the run says so
+
+
+def test_wheel_carries_the_page_templates(installed, tmp_path):
+    """`xxgk inspect` (and the evaluation report) render from templates shipped as package data."""
+    venv, _tmp = installed
+    out = tmp_path / "page.html"
+    _run([str(venv / "bin" / "xxgk"), "inspect", str(EXAMPLE), "-o", str(out), "--no-model"], cwd=str(tmp_path))
+    page = out.read_text(encoding="utf-8")
+    assert "<h2>Tables</h2>" in page and 'class="xxgk-spans"' in page
+    names = _run([str(venv / "bin" / "python"), "-c", "import importlib.resources as r; print(' '.join(sorted("
+                  "p.name for p in r.files('xxgk.evaluation').joinpath('templates').iterdir())))"],
+                 cwd=str(tmp_path)).stdout.split()
+    assert {"report.html", "inspect.html", "spans.html", "_document.html"} <= set(names)

@@ -1,5 +1,6 @@
 """Text with spans highlighted, as HTML: spaCy's displaCy span renderer in manual mode (no
-trained pipeline needed), with a plain <mark> fallback when spaCy cannot be imported.
+trained pipeline needed), with a plain <mark> fallback when spaCy cannot be imported; the box
+around it and the fallback are the template `templates/spans.html` (its CSS: `spans.css`).
 
 Chinese text has no spaces, so tokens are the stretches between span boundaries (a few per
 span, not one per character); displaCy's extra space after each token is removed again, and
@@ -8,9 +9,12 @@ the text keeps its line breaks (`white-space: pre-wrap`).
 
 from __future__ import annotations
 
-import html
 from itertools import pairwise
 from typing import Sequence
+
+from markupsafe import Markup
+
+from xxgk.evaluation.templating import render as render_template
 
 _SEP = "\u2063"  # invisible separator: marks the end of each token so displaCy's added space can go
 
@@ -45,16 +49,8 @@ def _tokens(text: str, spans: Sequence[tuple]) -> tuple[list[str], list[int]]:
     return [text[a:b] for a, b in pairwise(cuts)], starts
 
 
-CSS = """
-.xxgk-spans{white-space:pre-wrap;line-height:2.6;font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;
- border:1px solid #ddd;padding:8px 12px;border-radius:4px;background:#fcfcfc;overflow-wrap:anywhere}
-.xxgk-spans mark{padding:1px 2px;border-radius:3px}
-.xxgk-spans mark .lab{font-size:0.6em;font-weight:bold;margin-left:2px;vertical-align:super}
-"""
-
-
-def render(text: str, spans: Sequence[tuple], title: str | None = None) -> str:
-    """HTML for `text` with `spans` = [(start, end, label), ...] (offsets into text)."""
+def render(text: str, spans: Sequence[tuple], title: str | None = None) -> Markup:
+    """HTML for `text` with `spans` = [(start, end, label), ...] (offsets into text), safe to put in a template."""
     spans = [(int(a), int(b), str(lab)) for a, b, lab, *_ in spans if 0 <= a < b <= len(text)]
     try:
         return _render_displacy(text, spans, title)
@@ -91,22 +87,16 @@ def _render_displacy(text: str, spans, title):
                                       "span_label_offset": 14, "top_offset_step": 12})
     markup = markup.replace(_SEP + " ", "").replace(_SEP, "")
     # displaCy wraps in <div class="spans" style="line-height: 2.5; ...">; keep it, inside our box
-    head = f'<div class="xxgk-title">{html.escape(title)}</div>' if title else ""
-    return f'{head}<div class="xxgk-spans">{markup.strip()}</div>'
+    return Markup(render_template("spans.html", title=title, markup=Markup(markup.strip()), tokens=None))
 
 
 def _render_marks(text: str, spans, title):
     toks, starts = _tokens(text, spans)
-    out = []
+    tokens = []
     for a, tok in zip(starts, toks):
         labs = [lab for s, e, lab in spans if s <= a < e]
-        if labs:
-            out.append(f'<mark style="background:{_color_for(labs[0])}">{html.escape(tok)}'
-                       f'<span class="lab">{html.escape(" / ".join(labs))}</span></mark>')
-        else:
-            out.append(html.escape(tok))
-    head = f'<div class="xxgk-title">{html.escape(title)}</div>' if title else ""
-    return f'{head}<div class="xxgk-spans">{"".join(out)}</div>'
+        tokens.append({"text": tok, "labels": labs, "color": _color_for(labs[0]) if labs else None})
+    return Markup(render_template("spans.html", title=title, markup=None, tokens=tokens))
 
 
 def excerpts(n: int, points: Sequence[tuple[int, int]], context: int = 80, limit: int = 8) -> list[tuple[int, int]]:

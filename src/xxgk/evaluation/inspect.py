@@ -3,47 +3,25 @@
 The text with the tagged spans (SECTION, COUNT/TOTAL, CATEGORY) highlighted and each section's
 body boxed from its header to the next; the three tables as tables, derived cells marked and
 cells of failed checks marked with the failed rules next to the table; the narrative counts; the
-record's warnings. Self-contained HTML (inline CSS, no network).
+record's warnings. Self-contained HTML (inline CSS, no network), from templates/inspect.html; this
+module gathers the values the page shows.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 from xxgk.rules import labels
 from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record, Section
 from xxgk.evaluation.compare import record_spans
-from xxgk.evaluation.highlight import CSS as SPANS_CSS
-from xxgk.evaluation.highlight import render
+from xxgk.evaluation.highlight import BASE_COLORS, render
+from xxgk.evaluation.templating import render as render_template
 
-PAGE_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;
- color:#222;max-width:1300px}
-h1{font-size:1.4em}h2{margin-top:1.8em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;margin:8px 0;font-size:0.92em}
-th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;vertical-align:top}
-th{background:#f2f2f2}td.l,th.l{text-align:left}
-td.derived{background:#c7f0a0}td.fail{background:#ff9c9c;font-weight:bold}td.derived.fail{background:#f7c26b}
-td.null{color:#aaa}
-.section{border-left:5px solid #7aecec;padding-left:10px;margin:14px 0}
-.section.front{border-left-color:#ddd}
-.sechead{font-size:0.9em;color:#444;margin:4px 0}
-.legend span{display:inline-block;padding:1px 6px;margin-right:8px;border-radius:3px}
-.side{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
-.checks li{margin:3px 0}.bad{color:#b00}.muted{color:#777}
-.kv td{text-align:left}
-code.review{display:block;white-space:pre-wrap;word-break:break-all;background:#f6f6f6;border:1px dashed #bbb;
- padding:3px 5px;margin:3px 0;font-size:0.8em;color:#333;user-select:all}
-"""
-
-def _e(s) -> str:
-    return html.escape(str(s), quote=True)
-
-
-def _v(v) -> str:
-    return "null" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+TABLE_PREFIXES = ("active_disclosure", "applications", "review_litigation")
+LEGEND = ("SECTION", "COUNT", "TOTAL", "CATEGORY", "DERIVED", "FAILED CHECK")
+GROUP_NAMES = {"review": "行政复议", "litigation_direct": "行政诉讼 未经复议直接起诉",
+               "litigation_after_review": "行政诉讼 复议后起诉"}
 
 
 def _failed_cells(rec: Record) -> dict[str, list[str]]:
@@ -55,7 +33,8 @@ def _failed_cells(rec: Record) -> dict[str, list[str]]:
     return out
 
 
-def _cell(rec: Record, path: str, value, failed: dict) -> str:
+def _cell(rec: Record, path: str, value, failed: dict) -> dict:
+    """A table cell: its value, classes (derived, fail, null) and a tooltip (path, provenance, failed rules)."""
     prov = rec.provenance.get(path)
     cls = []
     tip = [path]
@@ -70,97 +49,78 @@ def _cell(rec: Record, path: str, value, failed: dict) -> str:
         tip.append("FAIL: " + ", ".join(failed[path]))
     if value is None:
         cls.append("null")
-    c = f' class="{" ".join(cls)}"' if cls else ""
-    return f'<td{c} title="{_e(" | ".join(tip))}">{_e(_v(value))}</td>'
+    return {"value": value, "cls": " ".join(cls), "title": " | ".join(tip)}
 
 
-def _table2(rec: Record, failed: dict) -> str:
+def _table2(rec: Record, failed: dict) -> list[dict] | None:
     data = rec.active_disclosure
     if data is None:
-        return '<p class="muted">table 二 not found</p>'
+        return None
     d = data.model_dump()
     rows = labels.T2_ROWS_2019 if "procurement" in d else labels.T2_ROWS_2021
     groups: dict[tuple, list] = {}
     for spec in rows:
         cols = tuple(k for k in (d[spec.key].keys() if isinstance(d[spec.key], dict) else ("",)))
         groups.setdefault(cols, []).append(spec)
-    out = []
+    grids = []
     for cols, specs in groups.items():
-        out.append('<table><thead><tr><th class="l">row</th>' + "".join(f"<th>{_e(c or 'value')}</th>" for c in cols)
-                   + "</tr></thead><tbody>")
+        out = []
         for spec in specs:
             v = d[spec.key]
-            out.append(f'<tr><td class="l">{_e(spec.label)} <code>{_e(spec.key)}</code></td>')
             if isinstance(v, dict):
-                out.append("".join(_cell(rec, f"active_disclosure.{spec.key}.{c}", v.get(c), failed) for c in cols))
+                cells = [_cell(rec, f"active_disclosure.{spec.key}.{c}", v.get(c), failed) for c in cols]
             else:
-                out.append(_cell(rec, f"active_disclosure.{spec.key}", v, failed))
-            out.append("</tr>")
-        out.append("</tbody></table>")
-    return "".join(out)
+                cells = [_cell(rec, f"active_disclosure.{spec.key}", v, failed)]
+            out.append({"label": spec.label, "key": spec.key, "cells": cells})
+        grids.append({"corner": "row", "head": [{"label": c or "value"} for c in cols], "rows": out})
+    return grids
 
 
-def _table3(rec: Record, failed: dict) -> str:
+def _table3(rec: Record, failed: dict) -> list[dict] | None:
     data = rec.applications
     if data is None:
-        return '<p class="muted">table 三 not found</p>'
+        return None
     d = data.model_dump()
     rows = labels.T3_ROWS_2019 if "other_processing" in d else labels.T3_ROWS_2021
-    out = ['<table><thead><tr><th class="l">row</th>'
-           + "".join(f"<th>{_e(lab)}<br><code>{_e(c)}</code></th>" for c, lab in zip(APPLICANT_COLUMNS,
-                                                                                  labels.T3_COLUMN_LABELS))
-           + "</tr></thead><tbody>"]
+    head = [{"label": lab, "code": c} for c, lab in zip(APPLICANT_COLUMNS, labels.T3_COLUMN_LABELS)]
+    out = []
     for spec in rows:
         row = d.get(spec.key) or {}
-        out.append(f'<tr><td class="l">{_e(spec.label)} <code>{_e(spec.key)}</code></td>'
-                   + "".join(_cell(rec, f"applications.{spec.key}.{c}", row.get(c), failed) for c in APPLICANT_COLUMNS)
-                   + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+        out.append({"label": spec.label, "key": spec.key,
+                    "cells": [_cell(rec, f"applications.{spec.key}.{c}", row.get(c), failed) for c in APPLICANT_COLUMNS]})
+    return [{"corner": "row", "head": head, "rows": out}]
 
 
-def _table4(rec: Record, failed: dict) -> str:
+def _table4(rec: Record, failed: dict) -> list[dict] | None:
     data = rec.review_litigation
     if data is None:
-        return '<p class="muted">table 四 not found</p>'
+        return None
     d = data.model_dump()
-    names = {"review": "行政复议", "litigation_direct": "行政诉讼 未经复议直接起诉", "litigation_after_review": "行政诉讼 复议后起诉"}
-    out = ['<table><thead><tr><th class="l">group</th>' + "".join(f"<th>{_e(c)}</th>" for c in REVIEW_COLUMNS)
-           + "</tr></thead><tbody>"]
+    out = []
     for g in REVIEW_GROUPS:
         row = d.get(g) or {}
-        out.append(f'<tr><td class="l">{_e(names[g])} <code>{_e(g)}</code></td>'
-                   + "".join(_cell(rec, f"review_litigation.{g}.{c}", row.get(c), failed) for c in REVIEW_COLUMNS)
-                   + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+        out.append({"label": GROUP_NAMES[g], "key": g,
+                    "cells": [_cell(rec, f"review_litigation.{g}.{c}", row.get(c), failed) for c in REVIEW_COLUMNS]})
+    return [{"corner": "group", "head": [{"label": c} for c in REVIEW_COLUMNS], "rows": out}]
 
 
-def _checks_for(rec: Record, prefix: str) -> str:
-    fails = [c for c in rec.checks if c.status == "FAIL" and (c.rule.startswith(prefix) or
-                                                             any(x.startswith(prefix) for x in c.cells))]
-    if not fails:
-        n = sum(1 for c in rec.checks if c.rule.startswith(prefix))
-        return f'<p class="muted">{n} check(s) on this table, none failed</p>' if n else ""
-    items = "".join(f'<li class="bad"><b>{_e(c.rule)}</b>: expected {_e(_v(c.expected))}, found {_e(_v(c.found))}'
-                    f'{" — " + _e(c.message) if c.message else ""}<br><span class="muted">cells: '
-                    f'{_e(", ".join(c.cells))}</span>{_review_html(rec, c)}</li>' for c in fails)
-    return f'<div><b>failed checks</b><ul class="checks">{items}</ul></div>'
-
-
-def _review_html(rec: Record, check) -> str:
-    """The check's review mark, or the line a reviewer copies into a review file (docs/panel.md)."""
+def _check(rec: Record, check) -> dict:
+    """A failed check as shown: the rule, figures, cells, and its review mark or the line a reviewer
+    copies into a review file (docs/panel.md)."""
     from xxgk.panel.review import review_line
 
-    if check.review is not None:
-        r = check.review
-        return (f'<br><span class="muted">reviewed: {_e(r.decision)} by {_e(r.reviewer or "unnamed")}'
-                f'{" — " + _e(r.note) if r.note else ""}</span>')
-    return (f'<br><span class="muted">review line (copy into your review file; dismiss or confirm):</span>'
-            f'<code class="review">{_e(review_line(rec, check))}</code>')
+    r = check.review
+    return {"rule": check.rule, "expected": check.expected, "found": check.found, "message": check.message,
+            "cells": list(check.cells),
+            "review": None if r is None else {"decision": r.decision, "reviewer": r.reviewer, "note": r.note},
+            "review_line": review_line(rec, check) if r is None else None}
 
 
-def _text_blocks(rec: Record, text: str) -> str:
+def _touches(check, prefix: str) -> bool:
+    return check.rule.startswith(prefix) or any(x.startswith(prefix) for x in check.cells)
+
+
+def _text_blocks(rec: Record, text: str) -> list[dict]:
     spans = record_spans(rec)
     for p in rec.provenance.values():  # derived cells, where offsets point at their source digits
         if p.method == "derived" and p.start is not None and p.end is not None and p.end > p.start:
@@ -184,15 +144,12 @@ def _text_blocks(rec: Record, text: str) -> str:
         if b <= a:
             continue
         local = [(x - a, y - a, lab) for x, y, lab in spans if a <= x and y <= b]
-        if sec is None:
-            head = f'<div class="sechead">before the first section header · characters {a}–{b}</div>'
-            cls = "section front"
-        else:
-            head = (f'<div class="sechead">section {sec.number} <code>{_e(sec.key)}</code> · header “{_e(sec.title)}” '
-                    f'at {sec.start}–{sec.end} · body to {b} · {_e(sec.method)}, confidence {sec.confidence:g}</div>')
-            cls = "section"
-        out.append(f'<div class="{cls}" id="sec-{sec.number if sec else 0}">{head}{render(text[a:b], local)}</div>')
-    return "".join(out)
+        out.append({"cls": "section" if sec else "section front", "number": sec.number if sec else 0,
+                    "start": a, "end": b, "text": render(text[a:b], local),
+                    "section": None if sec is None else {
+                        "number": sec.number, "key": sec.key, "title": sec.title, "start": sec.start, "end": sec.end,
+                        "method": sec.method, "confidence": sec.confidence}})
+    return out
 
 
 def inspect_html(rec: Record, text: str) -> str:
@@ -200,50 +157,25 @@ def inspect_html(rec: Record, text: str) -> str:
     failed = _failed_cells(rec)
     meta = rec.meta
     counts = {k: sum(1 for c in rec.checks if c.status == k) for k in ("PASS", "FAIL", "NOT_ASSESSABLE")}
-    kv = [("source", rec.source), ("status", rec.status), ("format", rec.format), ("title", meta.title),
-          ("organization", meta.organization), ("year", meta.year), ("published", meta.published),
-          ("sections", " ".join(str(s.number) for s in rec.sections) or "none"),
-          ("methods", json.dumps(rec.methods, ensure_ascii=False)),
-          ("checks", f"{counts['PASS']} PASS · {counts['FAIL']} FAIL · {counts['NOT_ASSESSABLE']} NOT_ASSESSABLE"),
-          ("missing", ", ".join(rec.missing) or "nothing")]
-    body = [f"<h1>{_e(rec.doc_id)} — {_e(meta.title or 'no title found')}</h1>",
-            '<table class="kv"><tbody>' + "".join(f'<tr><th class="l">{_e(k)}</th><td>{_e("" if v is None else v)}</td>'
-                                                  f"</tr>" for k, v in kv) + "</tbody></table>"]
-    if rec.errors:
-        body.append("<p class=bad>" + "<br>".join(_e(x) for x in rec.errors) + "</p>")
-    legend = "".join(f'<span style="background:{c}">{_e(k)}</span>' for k, c in (
-        ("SECTION", "#7aecec"), ("COUNT", "#feca74"), ("TOTAL", "#ff9561"), ("CATEGORY", "#aa9cfc"),
-        ("DERIVED", "#c7f0a0"), ("FAILED CHECK", "#ff6b6b")))
-    body.append("<h2>Tables</h2><p class='legend'>cells: <span style='background:#c7f0a0'>derived</span>"
-                "<span style='background:#ff9c9c'>in a failed check</span> — hover a cell for its path, "
-                "provenance and failed rules</p>")
-    for title, fn, prefix in (("table 二 active_disclosure", _table2, "active_disclosure"),
-                              ("table 三 applications", _table3, "applications"),
-                              ("table 四 review_litigation", _table4, "review_litigation")):
-        body.append(f"<h3>{_e(title)}</h3><div class='side'><div>{fn(rec, failed)}</div>"
-                    f"{_checks_for(rec, prefix)}</div>")
-    other = [c for c in rec.checks if c.status == "FAIL" and not any(
-        c.rule.startswith(p) or any(x.startswith(p) for x in c.cells)
-        for p in ("active_disclosure", "applications", "review_litigation"))]
-    if other:
-        body.append("<h3>other failed checks</h3><ul class='checks'>" + "".join(
-            f'<li class="bad"><b>{_e(c.rule)}</b>: expected {_e(_v(c.expected))}, found {_e(_v(c.found))}'
-            f'{" — " + _e(c.message) if c.message else ""}{_review_html(rec, c)}</li>' for c in other) + "</ul>")
-    if rec.narrative:
-        body.append("<h2>Narrative counts</h2><table><thead><tr><th class='l'>category</th><th>value</th>"
-                    "<th class='l'>unit</th><th class='l'>approx.</th><th>offsets</th><th class='l'>method</th>"
-                    "<th class='l'>headline total</th></tr></thead><tbody>" + "".join(
-                        f"<tr><td class='l'>{_e(n.category or '—')}</td><td>{_e(_v(n.value))}</td>"
-                        f"<td class='l'>{_e(n.unit or '')}</td><td class='l'>{'yes' if n.approximate else ''}</td>"
-                        f"<td>{n.start}–{n.end}</td><td class='l'>{_e(n.method)}</td>"
-                        f"<td class='l'>{'TOTAL' if n.total else ''}</td></tr>" for n in rec.narrative)
-                    + "</tbody></table>")
-    body.append(f"<h2>Text</h2><p class='legend'>{legend}</p>{_text_blocks(rec, text)}")
-    if rec.warnings:
-        body.append("<h2>Warnings</h2><ul>" + "".join(f"<li>{_e(w)}</li>" for w in rec.warnings) + "</ul>")
-    return ("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\">"
-            f"<title>xxgk inspect — {_e(rec.doc_id)}</title><style>{PAGE_CSS}{SPANS_CSS}</style></head><body>"
-            f"{''.join(body)}</body></html>")
+    facts = [("source", rec.source), ("status", rec.status), ("format", rec.format), ("title", meta.title),
+             ("organization", meta.organization), ("year", meta.year), ("published", meta.published),
+             ("sections", " ".join(str(s.number) for s in rec.sections) or "none"),
+             ("methods", json.dumps(rec.methods, ensure_ascii=False)),
+             ("checks", f"{counts['PASS']} PASS · {counts['FAIL']} FAIL · {counts['NOT_ASSESSABLE']} NOT_ASSESSABLE"),
+             ("missing", ", ".join(rec.missing) or "nothing")]
+    tables = []
+    for title, fn, prefix, name in (("table 二 active_disclosure", _table2, "active_disclosure", "二"),
+                                    ("table 三 applications", _table3, "applications", "三"),
+                                    ("table 四 review_litigation", _table4, "review_litigation", "四")):
+        fails = [_check(rec, c) for c in rec.checks if c.status == "FAIL" and _touches(c, prefix)]
+        tables.append({"title": title, "grids": fn(rec, failed), "missing": f"table {name} not found",
+                       "failed": fails, "checks": sum(1 for c in rec.checks if c.rule.startswith(prefix))})
+    other = [_check(rec, c) for c in rec.checks
+             if c.status == "FAIL" and not any(_touches(c, p) for p in TABLE_PREFIXES)]
+    return render_template(
+        "inspect.html", doc_id=rec.doc_id, title=meta.title, facts=facts, errors=rec.errors, tables=tables,
+        other_failed=other, narrative=rec.narrative, legend=[(k, BASE_COLORS[k]) for k in LEGEND],
+        blocks=_text_blocks(rec, text), warnings=rec.warnings)
 
 
 def inspect_file(path: str | Path, doc_id: str | None = None, system: str = "combined", use_model: bool = True,

@@ -3,13 +3,13 @@
 Every number the HTML shows is looked up in that dict and written with `fmt`, and the dict
 itself is embedded in the page (`<script type="application/json" id="xxgk-metrics">`); each shown
 number carries its path (`data-key="systems/rules/headline/cells"`), so a test can check the page
-against metrics.json number by number.
+against metrics.json number by number. The page is templates/report.html (with _document.html,
+_robustness.html, _macros.html); this module gathers the values it shows, as plain dicts.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import platform
@@ -17,10 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from xxgk.spans import System
 from xxgk.evaluation import metrics as M
-from xxgk.evaluation.highlight import CSS as SPANS_CSS
 from xxgk.evaluation.highlight import excerpts, render
+from xxgk.evaluation.templating import fmt
+from xxgk.evaluation.templating import render as render_template
 
 SCHEMA = "xxgk-eval/1"
 
@@ -40,6 +43,8 @@ HEADLINE: dict[str, tuple[str, str, str]] = {
     "narrative_f1": ("narrative/value_category/f1", "higher", "narrative counts: F1 on (value, category)"),
     "narrative_kind_accuracy": ("narrative_kind/accuracy", "higher",
                                 "narrative kinds: accuracy on items matched on (value, category) whose gold has a kind"),
+    "category_inside_word": ("category_boundaries/share", "lower",
+                             "narrative categories predicted that start or end inside a word (jieba; target < 0.01)"),
     "inconsistencies_flagged": ("checks/flagged_rate", "higher", "gold inconsistencies flagged FAIL"),
     "false_alarms": ("checks/false_alarms", "lower", "checks FAIL where the gold adds up"),
     "checks_docs_ok": ("checks/documents_ok_rate", "higher", "documents: all inconsistencies flagged, no false alarm"),
@@ -59,19 +64,6 @@ def lookup(d: Any, path: str) -> Any:
         else:
             return None
     return cur
-
-
-def fmt(v: Any) -> str:
-    """How a number is shown (HTML and terminal): the value metrics.json holds."""
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return f"{v:.4f}"
-    return str(v)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,6 +109,10 @@ def build_metrics(ev) -> dict:
         s["narrative"] = M.NarrativeScores().compute([c.gold_narrative for c in nar], [c.pred_narrative for c in nar])
         s["narrative_kind"] = M.NarrativeKindScores().compute([c.gold_narrative for c in nar],
                                                               [c.pred_narrative for c in nar])
+        s["category_boundaries"] = M.CategoryBoundaryScores().compute(
+            [(ev.texts.get(g.doc_id, g.text), [(n.category_start, n.category_end) for n in run.records[g.doc_id].narrative
+                                               if n.category_start is not None and n.category_end is not None])
+             for g in golds if g.doc_id in run.records])
         chk = [c for c in cmps if c.inconsistencies is not None]
         s["checks"] = M.CheckScores().compute([(c.inconsistencies, c.checks) for c in chk])
         s["fields"] = M.FieldScores().compute([f for c in cmps for f in c.fields])
@@ -198,7 +194,8 @@ def thresholds_for(thresholds: dict, system: str) -> tuple[str, dict]:
 # ---------------------------------------------------------------------------------------------
 
 TERMINAL_KEYS = ("span_f1", "span_f1_partial", "sections", "section_offset_error", "cells", "cells_valued",
-                 "tables_exact", "docs_cells_exact", "narrative_f1", "narrative_kind_accuracy", "inconsistencies_flagged",
+                 "tables_exact", "docs_cells_exact", "narrative_f1", "narrative_kind_accuracy", "category_inside_word",
+                 "inconsistencies_flagged",
                  "false_alarms", "checks_docs_ok", "fields", "docs_per_s")
 
 
@@ -217,45 +214,19 @@ def terminal_lines(metrics: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# HTML
+# HTML (templates/report.html; this part only gathers the values the page shows)
 # ---------------------------------------------------------------------------------------------
 
-PAGE_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;
- color:#222;max-width:1400px}
-h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ccc}h3{margin-top:1.4em}
-table{border-collapse:collapse;margin:8px 0;font-size:0.92em}
-th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;vertical-align:top}
-th{background:#f2f2f2}td.l,th.l{text-align:left}
-table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" ⇅";color:#999}
-.bad{background:#fde2e2}.good{background:#e3f6e3}.muted{color:#777}.note{color:#555;font-size:0.9em}
-.fig{display:inline-block;margin:6px 18px 6px 0;vertical-align:top}
-code{background:#f5f5f5;padding:0 3px}
-.snip{font-family:monospace;white-space:pre-wrap;text-align:left;max-width:520px}
-.snip b{background:#ffe08a}
-details{margin:6px 0}summary{cursor:pointer}
-.xxgk-title{font-size:0.85em;color:#555;margin-top:8px}
-"""
-
-SORT_JS = """
-document.querySelectorAll('table.sortable').forEach(function(t){
- t.querySelectorAll('th').forEach(function(th,i){th.addEventListener('click',function(){
-  var tb=t.tBodies[0],rows=Array.from(tb.rows),asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';
-  rows.sort(function(a,b){var x=a.cells[i].dataset.v!==undefined?a.cells[i].dataset.v:a.cells[i].textContent,
-   y=b.cells[i].dataset.v!==undefined?b.cells[i].dataset.v:b.cells[i].textContent,nx=parseFloat(x),ny=parseFloat(y);
-   var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:String(x).localeCompare(String(y));return asc?c:-c;});
-  rows.forEach(function(r){tb.appendChild(r)});});});});
-"""
+ROWS_SHOWN = 25  # rows of the worst-rows table
+CELLS_SHOWN = 60  # wrong cells listed per document and system
+NOTES_SHOWN = 40  # other differences listed per document and system
+EXCERPTS_SHOWN = 8  # text excerpts around span differences per document
+EXCERPT_CONTEXT = 60  # characters around each span difference
 
 
-def _e(s: Any) -> str:
-    return html.escape(str(s), quote=True)
-
-
-def _num(metrics: dict, path: str, cls: str = "") -> str:
-    v = lookup(metrics, path)
-    c = f' class="{cls}"' if cls else ""
-    return f'<td{c} data-key="{_e(path)}">{_e(fmt(v))}</td>'
+def _num(metrics: dict, path: str, cls: str = "") -> dict:
+    """A shown number: its path in metrics.json (the cell's data-key) and its value."""
+    return {"key": path, "value": lookup(metrics, path), "cls": cls}
 
 
 def _fig_png(fig) -> str:
@@ -335,106 +306,123 @@ def _figures(metrics: dict) -> list[tuple[str, str]]:
     return out
 
 
-def _summary_table(metrics: dict) -> str:
+def _summary_rows(metrics: dict) -> list[dict]:
     systems = metrics["systems_evaluated"]
-    h = ['<table id="summary"><thead><tr><th class="l">metric</th><th class="l">what</th>']
-    h += [f"<th>{_e(s)}</th>" for s in systems] + ["</tr></thead><tbody>"]
+    out = []
     for key, (_p, better, desc) in HEADLINE.items():
         vals = [metrics["systems"][s]["headline"].get(key) for s in systems]
         best = None
         nums = [v for v in vals if v is not None]
         if len(nums) > 1 and key != "docs_per_s":
             best = max(nums) if better == "higher" else min(nums)
-        row = [(f'<tr><td class="l"><code>{_e(key)}</code></td><td class="l">{_e(desc)}'
-                f'{" (lower is better)" if better == "lower" else ""}</td>')]
-        for s, v in zip(systems, vals):
-            row.append(_num(metrics, f"systems/{s}/headline/{key}", "good" if best is not None and v == best else ""))
-        h.append("".join(row) + "</tr>")
-    h.append("</tbody></table>")
-    return "".join(h)
+        out.append({"key": key, "description": desc, "lower": better == "lower",
+                    "cells": [_num(metrics, f"systems/{s}/headline/{key}",
+                                   "good" if best is not None and v == best else "") for s, v in zip(systems, vals)]})
+    return out
 
 
-def _span_table(metrics: dict) -> str:
+SPAN_COLUMNS = (("strict/precision", "P strict"), ("strict/recall", "R strict"), ("strict/f1", "F1 strict"),
+                ("partial/precision", "P partial"), ("partial/recall", "R partial"), ("partial/f1", "F1 partial"),
+                ("support", "support"), ("predicted", "predicted"), ("missed", "missed"), ("spurious", "spurious"),
+                ("wrong_label", "wrong label"))
+
+
+def _span_rows(metrics: dict) -> list[dict]:
     systems = metrics["systems_evaluated"]
     labels = sorted({lab for s in systems for lab in metrics["systems"][s]["spans"]["labels"]})
-    cols = [("strict/precision", "P strict"), ("strict/recall", "R strict"), ("strict/f1", "F1 strict"),
-            ("partial/precision", "P partial"), ("partial/recall", "R partial"), ("partial/f1", "F1 partial"),
-            ("support", "support"), ("predicted", "predicted"), ("missed", "missed"), ("spurious", "spurious"),
-            ("wrong_label", "wrong label")]
-    h = ['<table><thead><tr><th class="l">system</th><th class="l">label</th>']
-    h += [f"<th>{_e(c)}</th>" for _, c in cols] + ["</tr></thead><tbody>"]
+    out = []
     for s in systems:
         for lab in labels + ["(all, micro)"]:
             base = f"systems/{s}/spans/labels/{lab}" if lab != "(all, micro)" else f"systems/{s}/spans"
-            h.append(f'<tr><td class="l">{_e(s)}</td><td class="l">{_e(lab)}</td>')
-            h.append("".join(_num(metrics, f"{base}/{p}") for p, _ in cols) + "</tr>")
-        h.append(f'<tr><td class="l">{_e(s)}</td><td class="l">untyped (boundaries only)</td>'
-                 + _num(metrics, f"systems/{s}/spans/untyped/precision")
-                 + _num(metrics, f"systems/{s}/spans/untyped/recall") + _num(metrics, f"systems/{s}/spans/untyped/f1")
-                 + '<td colspan="8"></td></tr>')
-    h.append("</tbody></table>")
-    return "".join(h)
+            out.append({"system": s, "label": lab, "cells": [_num(metrics, f"{base}/{p}") for p, _ in SPAN_COLUMNS],
+                        "pad": 0})
+        untyped = [_num(metrics, f"systems/{s}/spans/untyped/{k}") for k in ("precision", "recall", "f1")]
+        out.append({"system": s, "label": "untyped (boundaries only)", "cells": untyped,
+                    "pad": len(SPAN_COLUMNS) - len(untyped)})
+    return out
 
 
-def _kv_table(metrics: dict, rows: list[tuple[str, str]]) -> str:
+def _kv_rows(metrics: dict, rows: list[tuple[str, str]]) -> list[dict]:
+    """Rows of a measure × system table: (path under systems/<system>/, label)."""
     systems = metrics["systems_evaluated"]
-    h = ['<table><thead><tr><th class="l">measure</th>'] + [f"<th>{_e(s)}</th>" for s in systems]
-    h.append("</tr></thead><tbody>")
-    for sub, label in rows:
-        h.append(f'<tr><td class="l">{_e(label)}</td>' + "".join(_num(metrics, f"systems/{s}/{sub}") for s in systems)
-                 + "</tr>")
-    h.append("</tbody></table>")
-    return "".join(h)
+    return [{"label": label, "cells": [_num(metrics, f"systems/{s}/{sub}") for s in systems]} for sub, label in rows]
 
 
-def _rows_table(metrics: dict, limit: int = 25) -> str:
+def _kv_tables(metrics: dict) -> dict[str, list[dict]]:
+    systems = metrics["systems_evaluated"]
+    tables = sorted({t for s in systems for t in metrics["systems"][s]["cells"]["per_table"]})
+    fields = sorted({f for s in systems for f in metrics["systems"][s]["fields"]["per_field"]})
+    spec = {
+        "sections": [
+            ("sections/gold", "gold headers"), ("sections/predicted", "predicted headers"),
+            ("sections/precision", "precision (exact number+offsets)"), ("sections/recall", "recall"),
+            ("sections/f1", "F1"), ("sections/found", "found with the right number (overlap)"),
+            ("sections/found_rate", "found rate"), ("sections/wrong_number", "overlapping header, wrong number"),
+            ("sections/offset_error/compared", "headers compared for offsets"),
+            ("sections/offset_error/exact", "offsets exact"), ("sections/offset_error/mean_start", "mean |Δstart|"),
+            ("sections/offset_error/mean_end", "mean |Δend|"), ("sections/offset_error/max", "max |Δstart|+|Δend|"),
+            ("sections/documents_exact", "documents with every header exact")],
+        "tables": [
+            ("cells/cells", "cells scored"), ("cells/correct", "cells right"), ("cells/accuracy", "cell accuracy"),
+            ("cells/valued_cells", "cells the gold gives a number"), ("cells/valued_accuracy", "their accuracy"),
+            ("cells/tables", "tables scored"), ("cells/tables_exact", "tables with every cell right"),
+            ("cells/documents", "documents scored"), ("cells/documents_exact", "documents with every cell right"),
+            ("cells/derived/cells", "cells the system derived"), ("cells/derived/accuracy", "derived cells right")]
+        + [(f"cells/per_table/{t}/accuracy", f"{t}: cell accuracy") for t in tables]
+        + [(f"cells/per_table/{t}/tables_exact_rate", f"{t}: tables exact") for t in tables],
+        "na": [(f"cells/na_handling/{k}", k) for k in M.NA_KINDS],
+        "narrative": [
+            ("narrative/gold", "gold counts"), ("narrative/predicted", "predicted counts"),
+            ("narrative/value_category/precision", "precision (value, category)"),
+            ("narrative/value_category/recall", "recall (value, category)"),
+            ("narrative/value_category/f1", "F1 (value, category)"),
+            ("narrative/span/f1", "F1 (exact offsets + value + category)"),
+            ("narrative/value_span/f1", "F1 (exact offsets + value)"),
+            ("narrative/documents_exact", "documents with every count right")],
+        "checks": [
+            ("checks/status/PASS", "PASS"), ("checks/status/FAIL", "FAIL"),
+            ("checks/status/NOT_ASSESSABLE", "NOT_ASSESSABLE"), ("checks/inconsistencies", "gold inconsistencies"),
+            ("checks/flagged", "flagged FAIL"), ("checks/false_alarms", "false alarms"),
+            ("checks/documents_with_false_alarms", "documents with a false alarm"),
+            ("checks/documents_ok", "documents right")],
+        "fields": [("fields/accuracy", "all fields")] + [(f"fields/per_field/{f}/accuracy", f) for f in fields],
+        "cost": [
+            ("runtime/documents", "documents"), ("runtime/seconds", "seconds (extract)"),
+            ("runtime/docs_per_s", "documents per second"), ("runtime/ms_per_doc", "ms per document"),
+            ("records/status/ok", "records ok"), ("records/status/partial", "records partial"),
+            ("records/status/failed", "records failed"), ("records/raised", "documents where the system raised")],
+    }
+    return {name: _kv_rows(metrics, rows) for name, rows in spec.items()}
+
+
+def _table_rows(metrics: dict, limit: int = ROWS_SHOWN) -> list[dict]:
+    """Table rows (e.g. applications.granted), the primary system's worst first."""
     systems = metrics["systems_evaluated"]
     prim = metrics["primary"]
     rows = metrics["systems"][prim]["cells"]["per_row"]
     order = sorted(rows, key=lambda k: (rows[k]["accuracy"] if rows[k]["accuracy"] is not None else 2, k))[:limit]
-    h = ['<table class="sortable"><thead><tr><th class="l">row</th><th>cells</th>']
-    h += [f"<th>{_e(s)} accuracy</th>" for s in systems] + ["</tr></thead><tbody>"]
-    for k in order:
-        h.append(f'<tr><td class="l"><code>{_e(k)}</code></td>'
-                 + _num(metrics, f"systems/{prim}/cells/per_row/{k}/cells")
-                 + "".join(_num(metrics, f"systems/{s}/cells/per_row/{k}/accuracy") for s in systems) + "</tr>")
-    h.append("</tbody></table>")
-    return "".join(h)
+    return [{"row": k, "cells": [_num(metrics, f"systems/{prim}/cells/per_row/{k}/cells")]
+             + [_num(metrics, f"systems/{s}/cells/per_row/{k}/accuracy") for s in systems]} for k in order]
 
 
-def _docs_table(metrics: dict, anchors: set[str]) -> str:
+def _document_rows(metrics: dict, anchors: set[str]) -> list[dict]:
     systems = metrics["systems_evaluated"]
-    h = [('<table class="sortable" id="documents"><thead><tr><th class="l">document</th><th class="l">split</th>'
-          '<th class="l">format</th>')]
-    for s in systems:
-        h.append(f"<th>{_e(s)} errors</th>")
-        h += [f"<th>{_e(s)} {p}</th>" for p in ERROR_PARTS]
-        h.append(f'<th class="l">{_e(s)} status</th>')
-    h.append("</tr></thead><tbody>")
+    out = []
     for i, d in enumerate(metrics["documents"]):
-        name = _e(d["doc_id"])
-        if d["doc_id"] in anchors:
-            name = f'<a href="#doc-{_e(d["doc_id"])}">{name}</a>'
-        h.append(f'<tr><td class="l">{name}</td><td class="l">{_e(d["split"])}</td>'
-                 f'<td class="l">{_e(d["format"] or "")}</td>')
-        for s in systems:
-            tot = d["errors"][s]["total"]
-            h.append(f'<td data-v="{tot}" data-key="documents/{i}/errors/{s}/total"'
-                     f'{" class=bad" if tot else ""}>{tot}</td>')
-            h += [f'<td data-key="documents/{i}/errors/{s}/{p}">{d["errors"][s][p]}</td>' for p in ERROR_PARTS]
-            h.append(f'<td class="l">{_e(d["status"][s])}</td>')
-        h.append("</tr>")
-    h.append("</tbody></table>")
-    return "".join(h)
+        out.append({"doc_id": d["doc_id"], "linked": d["doc_id"] in anchors, "split": d["split"], "format": d["format"],
+                    "systems": [{"total": {"key": f"documents/{i}/errors/{s}/total", "value": d["errors"][s]["total"]},
+                                 "parts": [{"key": f"documents/{i}/errors/{s}/{p}", "value": d["errors"][s][p]}
+                                           for p in ERROR_PARTS],
+                                 "status": d["status"][s]} for s in systems]})
+    return out
 
 
-def _snippet(text: str, a: int | None, b: int | None, ctx: int = 30) -> str:
+def _snippet(text: str, a: int | None, b: int | None, ctx: int = 30) -> dict | None:
+    """The text around [a, b) as (before, text, after), line breaks shown as ⏎; None without a place."""
     if a is None or b is None or not (0 <= a <= b <= len(text)):
-        return '<span class="muted">—</span>'
-    pre = text[max(0, a - ctx):a].replace("\n", "⏎")
-    mid = text[a:b].replace("\n", "⏎")
-    post = text[b:b + ctx].replace("\n", "⏎")
-    return f"…{_e(pre)}<b>{_e(mid)}</b>{_e(post)}…"
+        return None
+    return {"before": text[max(0, a - ctx):a].replace("\n", "⏎"), "text": text[a:b].replace("\n", "⏎"),
+            "after": text[b:b + ctx].replace("\n", "⏎")}
 
 
 def _cell_source(rec, path: str) -> tuple[int | None, int | None]:
@@ -455,46 +443,38 @@ def _worst_docs(ev, metrics: dict, n: int) -> list[str]:
     return [d["doc_id"] for d in docs[:n]]
 
 
-def _doc_detail(ev, metrics: dict, doc_id: str) -> str:
+def _doc_detail(ev, metrics: dict, doc_id: str) -> dict:
+    """What the report shows of one of the worst documents (templates/_document.html)."""
     prim = metrics["primary"]
     text = ev.texts[doc_id]
     idx = next(i for i, d in enumerate(metrics["documents"]) if d["doc_id"] == doc_id)
-    h = [f'<h3 id="doc-{_e(doc_id)}">{_e(doc_id)}</h3>']
-    parts = ", ".join(f"{s}: <span data-key=\"documents/{idx}/errors/{s}/total\">"
-                      f"{metrics['documents'][idx]['errors'][s]['total']}</span> errors"
-                      for s in metrics["systems_evaluated"])
     g = next(x for x in ev.golds if x.doc_id == doc_id)
-    src = g.origin or (str(g.doc) if g.doc else "inline text")
-    h.append(f'<p class="note">{_e(src)} — {parts}</p>')
     cmp = ev.runs[prim].comparisons[doc_id]
-    if cmp.error:
-        h.append(f'<p class="bad">{_e(prim)} raised: {_e(cmp.error)}</p>')
+    out: dict = {"doc_id": doc_id, "source": g.origin or (str(g.doc) if g.doc else "inline text"),
+                 "totals": [{"system": s, "key": f"documents/{idx}/errors/{s}/total",
+                             "value": metrics["documents"][idx]["errors"][s]["total"]}
+                            for s in metrics["systems_evaluated"]],
+                 "error": cmp.error, "spans": None, "sections": None, "wrong_cells": [], "notes": []}
     # spans: excerpts around every strict mismatch, gold and the primary system together
     g_err, p_err = cmp.span_errors()
     if g_err or p_err:
         points = [(a, b) for a, b, _ in g_err + p_err]
-        wins = excerpts(len(text), points, context=60, limit=8)
-        h.append(f"<p>Spans: {len(g_err)} gold span(s) not matched exactly, {len(p_err)} {_e(prim)} span(s) not in "
-                 f"the gold (green underline = gold, coloured = {_e(prim)}); excerpts around each difference:</p>")
-        for a, b in wins:
+        shown = []
+        for a, b in excerpts(len(text), points, context=EXCERPT_CONTEXT, limit=EXCERPTS_SHOWN):
             spans = [(x - a, y - a, f"gold {lab}") for x, y, lab in cmp.gold_spans if a <= x and y <= b]
             spans += [(x - a, y - a, f"{prim} {lab}") for x, y, lab in cmp.pred_spans if a <= x and y <= b]
-            h.append(render(text[a:b], spans, title=f"characters {a}–{b}"))
+            shown.append(render(text[a:b], spans, title=f"characters {a}–{b}"))
+        out["spans"] = {"gold": len(g_err), "predicted": len(p_err), "excerpts": shown}
     # sections
     if cmp.gold_sections is not None and sorted(cmp.gold_sections) != sorted(cmp.pred_sections):
         gs = {x[0]: x for x in cmp.gold_sections}
         ps = {x[0]: x for x in cmp.pred_sections}
-        h.append('<table><thead><tr><th>section</th><th class="l">gold</th>'
-                 f'<th class="l">{_e(prim)}</th></tr></thead><tbody>')
-        for k in sorted(set(gs) | set(ps)):
-            if gs.get(k) == ps.get(k):
-                continue
-            cell = []
-            for x in (gs.get(k), ps.get(k)):
-                cell.append(f'<td class="l snip">{_e(x[1])}–{_e(x[2])} {_snippet(text, x[1], x[2], 8)}</td>'
-                            if x else '<td class="l muted">none</td>')
-            h.append(f"<tr><td>{k}</td>{''.join(cell)}</tr>")
-        h.append("</tbody></table>")
+
+        def side(x):
+            return {"start": x[1], "end": x[2], "snippet": _snippet(text, x[1], x[2], 8)} if x else None
+
+        out["sections"] = [{"number": k, "gold": side(gs.get(k)), "predicted": side(ps.get(k))}
+                           for k in sorted(set(gs) | set(ps)) if gs.get(k) != ps.get(k)]
     # wrong cells, per system
     for s, run in ev.runs.items():
         c = run.comparisons[doc_id]
@@ -502,18 +482,14 @@ def _doc_detail(ev, metrics: dict, doc_id: str) -> str:
         if not wrong:
             continue
         rec = run.records[doc_id]
-        h.append(f"<details{' open' if s == prim else ''}><summary>{_e(s)}: {len(wrong)} wrong cell(s)</summary>"
-                 '<table><thead><tr><th class="l">cell</th><th>expected</th><th>got</th><th class="l">kind</th>'
-                 '<th class="l">source (where the system read it)</th></tr></thead><tbody>')
-        for x in wrong[:60]:
-            a, b = _cell_source(rec, x.path)
-            got = x.got if not isinstance(x.got, dict) else "(other layout)"
-            h.append(f'<tr><td class="l"><code>{_e(x.path)}</code></td><td>{_e(fmt(x.expected))}</td>'
-                     f'<td>{_e(fmt(got))}</td><td class="l">{_e(x.na_kind)}{" (derived)" if x.derived else ""}</td>'
-                     f'<td class="snip">{_snippet(text, a, b)}</td></tr>')
-        if len(wrong) > 60:
-            h.append(f'<tr><td class="l muted" colspan="5">… {len(wrong) - 60} more</td></tr>')
-        h.append("</tbody></table></details>")
+        cells = []
+        for x in wrong[:CELLS_SHOWN]:
+            src_a, src_b = _cell_source(rec, x.path)
+            cells.append({"path": x.path, "expected": x.expected,
+                          "got": x.got if not isinstance(x.got, dict) else "(other layout)",
+                          "kind": x.na_kind, "derived": x.derived, "snippet": _snippet(text, src_a, src_b)})
+        out["wrong_cells"].append({"system": s, "open": s == prim, "count": len(wrong), "cells": cells,
+                                   "more": max(0, len(wrong) - CELLS_SHOWN)})
     # narrative, checks, fields
     for s, run in ev.runs.items():
         c = run.comparisons[doc_id]
@@ -540,129 +516,52 @@ def _doc_detail(ev, metrics: dict, doc_id: str) -> str:
             if not M.field_equal(f, e, got):
                 notes.append(f"{f}: expected {e!r}, got {got!r}")
         if notes:
-            h.append(f"<details{' open' if s == prim else ''}><summary>{_e(s)}: {len(notes)} other difference(s)"
-                     "</summary><ul>" + "".join(f"<li>{_e(x)}</li>" for x in notes[:40]) + "</ul></details>")
-    return "".join(h)
+            out["notes"].append({"system": s, "open": s == prim, "count": len(notes), "lines": notes[:NOTES_SHOWN]})
+    return out
 
 
-def _robustness_section(metrics: dict) -> list[str]:
+def _robustness(metrics: dict) -> dict | None:
     rob = metrics.get("robustness")
     if not rob:
-        return []
+        return None
     from xxgk.evaluation.robustness import ROBUST_KEYS
 
-    out = [("<h2>Robustness: the same fixtures in damaged forms</h2><p class=note>Each fixture re-served in each "
-            f"form ({rob['documents']} documents, seed {rob['seed']}) and read through the ordinary input path. Scores "
-            "that do not depend on offsets: cells, headers (F1 of section numbers), narrative (F1 of value + category, "
-            "traditional forms folded), meta. Drop = clean − form, in points; information-preserving forms are gated at "
-            f"{rob['max_drop_points']:g} point; lossy forms are shown apart.</p>")]
+    systems = []
     for s, data in rob["systems"].items():
-        head = "".join(f"<th>{_e(k)}</th><th>drop</th>" for k in ROBUST_KEYS)
-        rows = ["<tr><td>clean</td><td></td>" + "".join(
-            f"<td>{_num(metrics, f'robustness/systems/{s}/clean/{k}')}</td><td></td>" for k in ROBUST_KEYS) + "</tr>"]
+        forms = []
         for n, row in data["forms"].items():
             cells = []
             for k in ROBUST_KEYS:
                 d = row["drop"][k]
-                cls = "bad" if (d is not None and d > rob["max_drop_points"] and not row["lossy"]) else ""
-                cells.append(f"<td>{_num(metrics, f'robustness/systems/{s}/forms/{n}/scores/{k}')}</td>"
-                             f"<td>{_num(metrics, f'robustness/systems/{s}/forms/{n}/drop/{k}', cls)}</td>")
-            changed = ", ".join(_e(d) for d in row["documents_changed"][:6])
-            more = len(row["documents_changed"]) - 6
-            changed += f" (+{more})" if more > 0 else ""
-            rows.append(f"<tr><td>{_e(n)}{' (lossy)' if row['lossy'] else ''}</td>"
-                        f"<td class=note>{_e(rob['forms'][n]['description'])}</td>{''.join(cells)}"
-                        f"<td class=note>{changed}</td></tr>")
-        out.append(f"<h3>{_e(s)}</h3><table><tr><th>form</th><th></th>{head}<th>documents changed</th></tr>"
-                   + "".join(rows) + "</table>")
-    return out
+                bad = d is not None and d > rob["max_drop_points"] and not row["lossy"]
+                cells.append((_num(metrics, f"robustness/systems/{s}/forms/{n}/scores/{k}"),
+                              _num(metrics, f"robustness/systems/{s}/forms/{n}/drop/{k}", "bad" if bad else "")))
+            forms.append({"name": n, "lossy": row["lossy"], "description": rob["forms"][n]["description"],
+                          "cells": cells, "changed": row["documents_changed"][:6],
+                          "more": len(row["documents_changed"]) - 6})
+        systems.append({"name": s, "clean": [_num(metrics, f"robustness/systems/{s}/clean/{k}") for k in ROBUST_KEYS],
+                        "forms": forms})
+    return {"documents": rob["documents"], "seed": rob["seed"], "max_drop_points": rob["max_drop_points"],
+            "measures": ROBUST_KEYS, "systems": systems}
 
 
 def render_html(ev, metrics: dict, worst: int = 5) -> str:
     systems = metrics["systems_evaluated"]
-    prim = metrics["primary"]
-    inp = metrics["input"]
-    head = [(f"<p>{_e(inp['note'])}. Systems: {', '.join(_e(s) for s in systems)}; the worst-document views show "
-             f"<b>{_e(prim)}</b>. xxgk {_e(metrics['xxgk_version'])}, {_e(metrics['created'])}.</p>")]
-    for s, why in metrics["unavailable"].items():
-        head.append(f'<p class="bad">{_e(s)}: not evaluated — {_e(why)}</p>')
-    if metrics.get("model"):
-        head.append(f'<p class="note">tagger: {_e(json.dumps(metrics["model"], ensure_ascii=False))}'
-                    f' (loaded in {fmt(metrics.get("model_load_seconds"))} s; torch threads '
-                    f'{fmt(metrics.get("torch_threads"))})</p>')
-    figs = "".join(f'<div class="fig"><img alt="{_e(cap)}" src="{src}"><div class="note">{_e(cap)}</div></div>'
-                   for cap, src in _figures(metrics))
     worst_ids = _worst_docs(ev, metrics, worst) if systems else []
-    body = [
-        "<h1>xxgk evaluation</h1>", *head,
-        "<h2>Summary</h2>", _summary_table(metrics),
-        ('<p class="note">Best value per row in green. Every number on this page is in metrics.json '
-         "(also embedded at the end of this page). How to read it: "
-         "docs/evaluation.md in the xxgk repository.</p>"),
-        figs,
-        ("<h2>Spans</h2><p class=note>Read back from each record: section headers, narrative counts (TOTAL for the "
-         "headline total), and the categories the counts took. Strict = label and exact offsets; partial = label and "
-         "overlap; missed = no prediction overlaps the gold span; spurious = the prediction overlaps no gold span; "
-         "wrong label = exact offsets, another label.</p>"), _span_table(metrics),
-        "<h2>Sections</h2>", _kv_table(metrics, [
-            ("sections/gold", "gold headers"), ("sections/predicted", "predicted headers"),
-            ("sections/precision", "precision (exact number+offsets)"), ("sections/recall", "recall"),
-            ("sections/f1", "F1"), ("sections/found", "found with the right number (overlap)"),
-            ("sections/found_rate", "found rate"), ("sections/wrong_number", "overlapping header, wrong number"),
-            ("sections/offset_error/compared", "headers compared for offsets"),
-            ("sections/offset_error/exact", "offsets exact"), ("sections/offset_error/mean_start", "mean |Δstart|"),
-            ("sections/offset_error/mean_end", "mean |Δend|"), ("sections/offset_error/max", "max |Δstart|+|Δend|"),
-            ("sections/documents_exact", "documents with every header exact")]),
-        "<h2>Tables</h2>", _kv_table(metrics, [
-            ("cells/cells", "cells scored"), ("cells/correct", "cells right"), ("cells/accuracy", "cell accuracy"),
-            ("cells/valued_cells", "cells the gold gives a number"), ("cells/valued_accuracy", "their accuracy"),
-            ("cells/tables", "tables scored"), ("cells/tables_exact", "tables with every cell right"),
-            ("cells/documents", "documents scored"), ("cells/documents_exact", "documents with every cell right"),
-            ("cells/derived/cells", "cells the system derived"), ("cells/derived/accuracy", "derived cells right")]
-            + [(f"cells/per_table/{t}/accuracy", f"{t}: cell accuracy") for t in
-               sorted({t for s in systems for t in metrics["systems"][s]["cells"]["per_table"]})]
-            + [(f"cells/per_table/{t}/tables_exact_rate", f"{t}: tables exact") for t in
-               sorted({t for s in systems for t in metrics["systems"][s]["cells"]["per_table"]})]),
-        ("<h3>NA (null) and zero</h3><p class=note>null_ok: gold null, output null; null_as_zero: the document gives "
-         "no value (NA mark, blank, cut off) but the output says 0; zero_as_null: the document says 0, the output "
-         "null; value_as_null: a number missed; wrong_value: another number.</p>"),
-        _kv_table(metrics, [(f"cells/na_handling/{k}", k) for k in M.NA_KINDS]),
-        f"<h3>Rows, worst first ({_e(prim)})</h3>", _rows_table(metrics),
-        "<h2>Narrative counts</h2>", _kv_table(metrics, [
-            ("narrative/gold", "gold counts"), ("narrative/predicted", "predicted counts"),
-            ("narrative/value_category/precision", "precision (value, category)"),
-            ("narrative/value_category/recall", "recall (value, category)"),
-            ("narrative/value_category/f1", "F1 (value, category)"),
-            ("narrative/span/f1", "F1 (exact offsets + value + category)"),
-            ("narrative/value_span/f1", "F1 (exact offsets + value)"),
-            ("narrative/documents_exact", "documents with every count right")]),
-        "<h2>Reconciliation checks</h2>", _kv_table(metrics, [
-            ("checks/status/PASS", "PASS"), ("checks/status/FAIL", "FAIL"),
-            ("checks/status/NOT_ASSESSABLE", "NOT_ASSESSABLE"), ("checks/inconsistencies", "gold inconsistencies"),
-            ("checks/flagged", "flagged FAIL"), ("checks/false_alarms", "false alarms"),
-            ("checks/documents_with_false_alarms", "documents with a false alarm"),
-            ("checks/documents_ok", "documents right")]),
-        "<h2>Record fields</h2>", _kv_table(metrics, [("fields/accuracy", "all fields")] + [
-            (f"fields/per_field/{f}/accuracy", f) for f in
-            sorted({f for s in systems for f in metrics["systems"][s]["fields"]["per_field"]})]),
-        "<h2>Run cost</h2>", _kv_table(metrics, [
-            ("runtime/documents", "documents"), ("runtime/seconds", "seconds (extract)"),
-            ("runtime/docs_per_s", "documents per second"), ("runtime/ms_per_doc", "ms per document"),
-            ("records/status/ok", "records ok"), ("records/status/partial", "records partial"),
-            ("records/status/failed", "records failed"), ("records/raised", "documents where the system raised")]),
-        *_robustness_section(metrics),
-        "<h2>Documents</h2><p class=note>Click a column to sort; linked documents are shown in detail below.</p>",
-        _docs_table(metrics, set(worst_ids)),
-        f"<h2>Worst documents ({_e(prim)})</h2>",
-        *[_doc_detail(ev, metrics, d) for d in worst_ids],
-    ]
-    if not worst_ids:
-        body.append("<p>No document has an error.</p>")
-    data = json.dumps(metrics, ensure_ascii=False).replace("</", "<\\/")
-    return ("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>xxgk evaluation</title>"
-            f"<style>{PAGE_CSS}{SPANS_CSS}</style></head><body>{''.join(body)}"
-            f'<script type="application/json" id="xxgk-metrics">{data}</script>'
-            f"<script>{SORT_JS}</script></body></html>")
+    return render_template(
+        "report.html",
+        input_note=metrics["input"]["note"], systems=systems, primary=metrics["primary"],
+        version=metrics["xxgk_version"], created=metrics["created"], unavailable=list(metrics["unavailable"].items()),
+        model=json.dumps(metrics["model"], ensure_ascii=False) if metrics.get("model") else None,
+        model_load_seconds=metrics.get("model_load_seconds"), torch_threads=metrics.get("torch_threads"),
+        summary=_summary_rows(metrics),
+        figures=[{"caption": cap, "src": src} for cap, src in _figures(metrics)],
+        span_columns=[c for _, c in SPAN_COLUMNS], span_rows=_span_rows(metrics),
+        kv=_kv_tables(metrics), table_rows=_table_rows(metrics), robustness=_robustness(metrics),
+        error_parts=ERROR_PARTS, documents=_document_rows(metrics, set(worst_ids)),
+        worst=[_doc_detail(ev, metrics, d) for d in worst_ids],
+        # the dict itself, for a test or a script reading the page; "</" cannot end the script early
+        metrics_json=Markup(json.dumps(metrics, ensure_ascii=False).replace("</", "<\\/")))
 
 
 def write_report(ev, out_dir: Path, worst: int = 5) -> dict:
