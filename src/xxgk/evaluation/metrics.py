@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from xxgk.conventions import link_counts
 from xxgk.spans import Span, as_label
@@ -71,8 +71,9 @@ class Metric:
     description: str = ""
     inputs: str = ""
 
-    def compute(self, **kwargs) -> dict:  # pragma: no cover - abstract
-        raise NotImplementedError
+    # compute(...) -> dict: each metric declares its own inputs (see `inputs`), so the base class
+    # does not fix a signature
+    compute: Callable[..., dict]
 
     def info(self) -> dict:
         return {"name": self.name, "description": self.description, "inputs": self.inputs}
@@ -122,9 +123,13 @@ class SpanScores(Metric):
                 labels: Sequence[str] | None = None) -> dict:
         if len(gold) != len(pred):
             raise ValueError("gold and pred must hold one list per document")
-        strict, part = defaultdict(lambda: [0, 0, 0]), defaultdict(lambda: [0, 0, 0])
-        support, predicted = Counter(), Counter()
-        missed, spurious, relabelled = Counter(), Counter(), Counter()
+        strict: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        part: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        support: Counter[str] = Counter()
+        predicted: Counter[str] = Counter()
+        missed: Counter[str] = Counter()
+        spurious: Counter[str] = Counter()
+        relabelled: Counter[str] = Counter()
         untyped = [0, 0, 0]
         seen_labels: set[str] = set(labels or ())
         for gs, ps in zip(gold, pred):
@@ -338,7 +343,7 @@ class CellScores(Metric):
         docs: dict = defaultdict(lambda: [0, 0])
         for d in documents or ():
             docs[d]
-        na = Counter()
+        na: Counter[str] = Counter()
         derived = [0, 0]
         for c in cells:
             t = tables[c.table]
@@ -420,7 +425,7 @@ class NarrativeScores(Metric):
                 acc[k][2] += len(g) - tp
             docs_exact += int(Counter((num_key(x[0]), cat_key(x[1])) for x in gs)
                               == Counter((num_key(x[0]), cat_key(x[1])) for x in ps))
-        out = {k: prf(*v) for k, v in acc.items()}
+        out: dict[str, Any] = {k: prf(*v) for k, v in acc.items()}
         out["gold"] = sum(len(g) for g in gold)
         out["predicted"] = sum(len(p) for p in pred)
         out["documents"] = len(gold)
