@@ -23,7 +23,7 @@ from xxgk.rules.meta import extract_meta, is_interpretation, other_document_head
 from xxgk.rules.narrative import rule_spans as narrative_rule_spans
 from xxgk.inputs.reading import Decoded
 from xxgk.rules.reconcile import check_applications, check_restatements, check_review, failed_messages
-from xxgk.record import Provenance, Record
+from xxgk.record import Format, Provenance, Record
 from xxgk.rules.regions import model_regions, prose_regions, table_regions
 from xxgk.rules.sections import choose, find_candidates, to_sections
 from xxgk.spans import Span, SpanTagger, System
@@ -140,7 +140,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     return rec
 
 
-def _format(results: list, year: int | None) -> str:
+def _format(results: list, year: int | None) -> Format:
     """The template the tables follow, from their own labels: table 二's (本年制发… vs 本年新制作…)
     first, as the most distinct; then table 三's (（六） in three rows or one). Some 2021 reports keep
     the 2019 single （六）其他处理 row in table 三: their format is still 2021, and table 三 keeps the
@@ -207,7 +207,7 @@ def _report_score(t: Text, title, sections, results) -> int:
 
 
 def _missing(rec: Record, results: list[TableResult]) -> list[str]:
-    missing = []
+    missing: list[str] = []
     if rec.format == "pre2019":
         return missing  # free-form reports: the fixed sections and tables do not apply
     have = {s.number for s in rec.sections}

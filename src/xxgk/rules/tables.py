@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence, Set as AbstractSet
+from typing import Any
 from dataclasses import dataclass, field
 
 from xxgk.rules import glued, labels
@@ -93,7 +94,7 @@ class VRow:
 @dataclass
 class TableResult:
     name: str
-    data: object = None
+    data: Any = None  # the table's record model (ActiveDisclosure2021, Applications2019, …) or None
     layout: str | None = None
     provenance: dict[str, Provenance] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
