@@ -228,3 +228,72 @@ def test_nothing_to_score_is_none_not_perfect():
 
     row = next(line for line in metrics_table({"rules": r}).splitlines() if line.startswith("| SECTION"))
     assert row == "| SECTION | 0 | – / – / **–** | – | – |"
+
+
+def test_narrative_category_errors_by_hand():
+    """Side by side: right items set aside, the rest paired on the value (nearest offsets), leftovers typed."""
+    text = "主动公开政府信息185条，其中工作动态90条、政策解读12条。收到申请4件，答复5件，另有5件顺延。办理期限20个工作日。"
+
+    def at(s, nth=0):
+        i = -1
+        for _ in range(nth + 1):
+            i = text.index(s, i + 1)
+        return i, i + len(s)
+
+    def item(value, cat, num, nth=0):
+        return (value, cat, *at(num, nth))
+
+    gold = [item(185, "政府信息", "185条"), item(90, "工作动态", "90条"), item(12, "政策解读", "12条"),
+            item(4, "申请", "4件"), item(5, "答复", "5件"), item(5, "顺延", "5件", 1)]
+    pred = [item(185, "政府信息", "185条"), item(90, "动态", "90条"), item(4, "收到申请", "4件"),
+            item(5, None, "5件", 1), item(20, "办理期限", "20个")]
+    r = M.NarrativeCategoryErrors().compute([gold, []], [pred, []], doc_ids=["d", "empty"], texts=[text, ""])
+    rows = [(x["doc_id"], x["value"], x["gold_category"], x["predicted_category"], x["error"], x["relation"])
+            for x in r["rows"]]
+    assert rows == [("d", 90, "工作动态", "动态", "wrong_category", "shorter"),
+                    ("d", 12, "政策解读", None, "no_prediction", None),
+                    ("d", 4, "申请", "收到申请", "wrong_category", "longer"),
+                    ("d", 5, "答复", None, "no_prediction", None),
+                    ("d", 5, "顺延", None, "wrong_category", "none_predicted"),
+                    ("d", 20, None, "办理期限", "no_gold", None)]
+    assert r["counts"] == {"wrong_category": 3, "no_prediction": 2, "no_gold": 1}
+    assert r["relations"] == {"shorter": 1, "longer": 1, "none_predicted": 1, "none_gold": 0, "other": 0}
+    assert (r["documents"], r["documents_with_errors"]) == (2, 1)
+    # offsets of both sides, and the text around the count (the gold's, else the prediction's)
+    second_five = r["rows"][4]
+    assert second_five["gold_offsets"] == second_five["predicted_offsets"] == list(at("5件", 1))
+    assert r["rows"][0]["context"] == {"before": "主动公开政府信息185条，其中工作动态", "count": "90条",
+                                       "after": "、政策解读12条。收到申请4件，答复5件"}
+    assert r["rows"][5]["gold_offsets"] is None and r["rows"][5]["context"]["count"] == "20个"
+    # the same scoring stack: wrong + no_prediction = fn, wrong + no_gold = fp of narrative/value_category
+    vc = M.NarrativeScores().compute([gold], [pred])["value_category"]
+    assert (vc["tp"], vc["fn"], vc["fp"]) == (1, 5, 4)
+
+
+def test_hand_case_report_shows_category_errors_side_by_side(hand_case):
+    from lxml import html
+
+    from xxgk.evaluation.report import render_html
+
+    _p, ev, m = hand_case
+    nce = m["systems"]["rules"]["narrative_category_errors"]
+    assert [(x["doc_id"], x["value"], x["gold_category"], x["predicted_category"], x["error"]) for x in nce["rows"]] == [
+        ("a", 90, "工作动态", "动态", "wrong_category"), ("b", 20, None, None, "no_gold"),
+        ("c", 4, "依申请公开", None, "no_prediction")]
+    assert nce["counts"] == {"wrong_category": 1, "no_prediction": 1, "no_gold": 1}
+    assert nce["rows"][2]["context"] == {"before": "收到和处理政府信息公开申请情况\n我镇收到", "count": "4个", "after": "依申请公开。"}
+    doc = html.fromstring(render_html(ev, m))
+    assert doc.xpath("//h2[@id='narrative-category-errors']")[0].text_content() == "Narrative category errors, side by side"
+    shown = {tr.get("data-row"): [td.text_content() for td in tr.xpath("./td")]
+             for tr in doc.xpath("//table[@id='category-errors-rules']//tr[@data-row]")}
+    base = "systems/rules/narrative_category_errors/rows"
+    assert shown[f"{base}/0"][:6] == ["a", "90", "工作动态", "动态", "wrong category", "shorter"]
+    assert shown[f"{base}/1"][:5] == ["b", "20", "(no gold count)", "—", "no gold"]
+    assert shown[f"{base}/2"][:5] == ["c", "4", "依申请公开", "(no prediction)", "no prediction"]
+    assert shown[f"{base}/2"][6] == "…收到和处理政府信息公开申请情况⏎我镇收到4个依申请公开。…"
+    counts = {el.get("data-key"): el.text_content() for el in doc.xpath("//*[@data-key]")}
+    assert counts["systems/rules/narrative_category_errors/counts/no_prediction"] == "1"
+    # the worst-document notes read the same rows
+    notes = [li.text_content() for li in doc.xpath("//details//li")]
+    assert {"narrative missed: 工作动态=90", "narrative spurious: 动态=90", "narrative spurious: None=20",
+            "narrative missed: 依申请公开=4"} <= set(notes)

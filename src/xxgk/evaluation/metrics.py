@@ -433,6 +433,109 @@ class NarrativeScores(Metric):
         return out
 
 
+NARRATIVE_ERRORS = ("wrong_category", "no_prediction", "no_gold")
+CATEGORY_RELATIONS = ("shorter", "longer", "none_predicted", "none_gold", "other")
+ERROR_CONTEXT = 20  # characters of text shown either side of the count in an error row
+
+
+def _category_relation(gold: Any, pred: Any) -> str:
+    """How a predicted category differs from the gold one (compared as `cat_key`): `shorter` (inside the gold
+    category), `longer` (contains it), `none_predicted`, `none_gold`, or `other`."""
+    g, p = cat_key(gold), cat_key(pred)
+    if not p:
+        return "none_predicted"
+    if not g:
+        return "none_gold"
+    if p in g:
+        return "shorter"
+    if g in p:
+        return "longer"
+    return "other"
+
+
+class NarrativeCategoryErrors(Metric):
+    name = "narrative_category_errors"
+    description = ("Narrative counts side by side, for planning relabelling: per document, items equal on "
+                   "(value, category) are set aside as right (in document order); the rest are paired on the "
+                   "value alone, nearest offsets first. A pair is `wrong_category` (with how the predicted "
+                   "category relates to the gold one: shorter, longer, none_predicted, none_gold, other); a gold "
+                   "item left over is `no_prediction`, a predicted one `no_gold`. So wrong_category + no_prediction "
+                   "= the fn of narrative/value_category and wrong_category + no_gold = its fp. `rows`: one per "
+                   "error, with the document, value, both categories and offsets, and the text around the count.")
+    inputs = ("gold, pred: one list of (value, category, start, end) per document; doc_ids, texts: one per "
+              "document (optional; the text gives each row its context)")
+
+    def compute(self, gold: Sequence[Sequence[tuple]], pred: Sequence[Sequence[tuple]],
+                doc_ids: Sequence[str] | None = None, texts: Sequence[str | None] | None = None) -> dict:
+        if len(gold) != len(pred):
+            raise ValueError("gold and pred must hold one list per document")
+        rows: list[dict] = []
+        docs_with_errors = 0
+        for d, (gs, ps) in enumerate(zip(gold, pred)):
+            doc_id = doc_ids[d] if doc_ids is not None else str(d)
+            text = texts[d] if texts is not None else None
+            g_left, p_left = _unmatched(gs, ps)
+            pairs = []
+            for i, g in enumerate(g_left):
+                for j, p in enumerate(p_left):
+                    if num_key(g[0]) == num_key(p[0]):
+                        pairs.append((abs((g[2] or 0) - (p[2] or 0)), g[2] or 0, p[2] or 0, i, j))
+            pairs.sort()
+            used_g: set[int] = set()
+            used_p: set[int] = set()
+            found = []
+            for *_, i, j in pairs:
+                if i not in used_g and j not in used_p:
+                    used_g.add(i)
+                    used_p.add(j)
+                    found.append(_error_row(doc_id, text, "wrong_category", g_left[i], p_left[j]))
+            found += [_error_row(doc_id, text, "no_prediction", g, None)
+                      for i, g in enumerate(g_left) if i not in used_g]
+            found += [_error_row(doc_id, text, "no_gold", None, p) for j, p in enumerate(p_left) if j not in used_p]
+            found.sort(key=lambda r: ((r["gold_offsets"] or r["predicted_offsets"])[0] or 0,
+                                      NARRATIVE_ERRORS.index(r["error"]), str(r["gold_category"]),
+                                      str(r["predicted_category"])))
+            docs_with_errors += int(bool(found))
+            rows += found
+        counts = Counter(r["error"] for r in rows)
+        relations = Counter(r["relation"] for r in rows if r["relation"] is not None)
+        return {"counts": {k: counts[k] for k in NARRATIVE_ERRORS},
+                "relations": {k: relations[k] for k in CATEGORY_RELATIONS},
+                "documents": len(gold), "documents_with_errors": docs_with_errors, "rows": rows}
+
+
+def _unmatched(gs: Sequence[tuple], ps: Sequence[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """The gold and predicted items left once items equal on (value, category) are matched, in document order."""
+    waiting: dict = defaultdict(list)
+    for x in sorted(ps, key=lambda x: x[2] or 0):
+        waiting[(num_key(x[0]), cat_key(x[1]))].append(x)
+    g_left = []
+    for x in sorted(gs, key=lambda x: x[2] or 0):
+        same = waiting[(num_key(x[0]), cat_key(x[1]))]
+        if same:
+            same.pop(0)
+        else:
+            g_left.append(x)
+    return g_left, sorted((x for v in waiting.values() for x in v), key=lambda x: x[2] or 0)
+
+
+def _error_row(doc_id: str, text: str | None, error: str, g: tuple | None, p: tuple | None) -> dict:
+    at = g if g is not None else p
+    assert at is not None
+    a, b = at[2], at[3]
+    context = None
+    if text is not None and a is not None and b is not None and 0 <= a <= b <= len(text):
+        context = {"before": text[max(0, a - ERROR_CONTEXT):a], "count": text[a:b],
+                   "after": text[b:b + ERROR_CONTEXT]}
+    return {"doc_id": doc_id, "error": error, "value": num_key(at[0]),
+            "gold_category": g[1] if g is not None else None,
+            "predicted_category": p[1] if p is not None else None,
+            "relation": _category_relation(g[1], p[1]) if g is not None and p is not None else None,
+            "gold_offsets": [g[2], g[3]] if g is not None else None,
+            "predicted_offsets": [p[2], p[3]] if p is not None else None,
+            "context": context}
+
+
 class NarrativeKindScores(Metric):
     name = "narrative_kind"
     description = ("The normalised `kind` of narrative counts: accuracy over the items matched on (value, category) "
@@ -543,7 +646,7 @@ def field_equal(field: str, e, g) -> bool:
 
 METRICS: dict[str, Metric] = {m.name: m for m in (SpanScores(), TaggerSpanScores(), SectionScores(), CellScores(),
                                                    NarrativeScores(), NarrativeKindScores(), CheckScores(),
-                                                   FieldScores())}
+                                                   FieldScores(), NarrativeCategoryErrors())}
 
 
 def describe() -> list[dict]:

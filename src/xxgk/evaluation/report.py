@@ -107,6 +107,9 @@ def build_metrics(ev) -> dict:
         s["narrative"] = M.NarrativeScores().compute([c.gold_narrative for c in nar], [c.pred_narrative for c in nar])
         s["narrative_kind"] = M.NarrativeKindScores().compute([c.gold_narrative for c in nar],
                                                               [c.pred_narrative for c in nar])
+        s["narrative_category_errors"] = M.NarrativeCategoryErrors().compute(
+            [c.gold_narrative for c in nar], [c.pred_narrative for c in nar], doc_ids=[c.doc_id for c in nar],
+            texts=[ev.texts.get(c.doc_id) for c in nar])
         chk = [c for c in cmps if c.inconsistencies is not None]
         s["checks"] = M.CheckScores().compute([(c.inconsistencies, c.checks) for c in chk])
         s["fields"] = M.FieldScores().compute([f for c in cmps for f in c.fields])
@@ -487,16 +490,14 @@ def _doc_detail(ev, metrics: dict, doc_id: str) -> dict:
     for s, run in ev.runs.items():
         c = run.comparisons[doc_id]
         notes = []
-        if c.gold_narrative is not None:
-            from collections import Counter
-
-            gk = Counter((M.num_key(v), M.cat_key(k)) for v, k, *_ in c.gold_narrative)
-            pk = Counter((M.num_key(v), M.cat_key(k)) for v, k, *_ in c.pred_narrative)
-            miss, extra = gk - pk, pk - gk
+        if c.gold_narrative is not None:  # the rows of narrative_category_errors, as (value, category) pairs
+            rows = [r for r in metrics["systems"][s]["narrative_category_errors"]["rows"] if r["doc_id"] == doc_id]
+            miss = [(r["value"], M.cat_key(r["gold_category"])) for r in rows if r["error"] != "no_gold"]
+            extra = [(r["value"], M.cat_key(r["predicted_category"])) for r in rows if r["error"] != "no_prediction"]
             if miss:
-                notes.append("narrative missed: " + "; ".join(f"{k}={v}" for v, k in sorted(miss.elements(), key=str)))
+                notes.append("narrative missed: " + "; ".join(f"{k}={v}" for v, k in sorted(miss, key=str)))
             if extra:
-                notes.append("narrative spurious: " + "; ".join(f"{k}={v}" for v, k in sorted(extra.elements(), key=str)))
+                notes.append("narrative spurious: " + "; ".join(f"{k}={v}" for v, k in sorted(extra, key=str)))
         if c.inconsistencies is not None:
             failing = {r for r, st in c.checks if st == "FAIL"}
             for r in sorted(set(c.inconsistencies) - failing):
@@ -511,6 +512,36 @@ def _doc_detail(ev, metrics: dict, doc_id: str) -> dict:
         if notes:
             out["notes"].append({"system": s, "open": s == prim, "count": len(notes), "lines": notes[:NOTES_SHOWN]})
     return out
+
+
+CATEGORY_ERROR_ROWS_SHOWN = 400  # rows per system in the side-by-side table (metrics.json holds them all)
+RELATIONS = {"shorter": "predicted category inside the gold one", "longer": "predicted category contains the gold one",
+             "none_predicted": "no category predicted", "none_gold": "the gold count has no category",
+             "other": "other wording"}
+
+
+def _category_errors(metrics: dict, anchors: set[str]) -> dict:
+    """The side-by-side narrative category errors: counts per error type, and the rows (metrics.py computes both)."""
+    systems = metrics["systems_evaluated"]
+    base = "narrative_category_errors"
+    counts = _kv_rows(metrics, [(f"{base}/counts/wrong_category", "wrong category (same value)"),
+                                (f"{base}/counts/no_prediction", "gold count, no prediction of its value"),
+                                (f"{base}/counts/no_gold", "predicted count, no gold count of its value")]
+                      + [(f"{base}/relations/{k}", f"wrong category: {v}") for k, v in RELATIONS.items()]
+                      + [(f"{base}/documents_with_errors", "documents with an error")])
+    out = []
+    for s in systems:
+        rows = metrics["systems"][s][base]["rows"]
+        shown = []
+        for i, r in enumerate(rows[:CATEGORY_ERROR_ROWS_SHOWN]):
+            ctx = r["context"]
+            shown.append({**r, "path": f"systems/{s}/{base}/rows/{i}", "linked": r["doc_id"] in anchors,
+                          "context": None if ctx is None else {k: ctx[c].replace("\n", "⏎") for k, c in
+                                                               (("before", "before"), ("text", "count"),
+                                                                ("after", "after"))}})
+        out.append({"system": s, "open": s == metrics["primary"], "total": len(rows), "rows": shown,
+                    "more": max(0, len(rows) - CATEGORY_ERROR_ROWS_SHOWN)})
+    return {"counts": counts, "systems": out}
 
 
 def _robustness(metrics: dict) -> dict | None:
@@ -551,6 +582,7 @@ def render_html(ev, metrics: dict, worst: int = 5) -> str:
         figures=[{"caption": cap, "src": src} for cap, src in _figures(metrics)],
         span_columns=[c for _, c in SPAN_COLUMNS], span_rows=_span_rows(metrics),
         kv=_kv_tables(metrics), table_rows=_table_rows(metrics), robustness=_robustness(metrics),
+        category_errors=_category_errors(metrics, set(worst_ids)),
         error_parts=ERROR_PARTS, documents=_document_rows(metrics, set(worst_ids)),
         worst=[_doc_detail(ev, metrics, d) for d in worst_ids],
         # the dict itself, for a test or a script reading the page; "</" cannot end the script early
