@@ -297,3 +297,11 @@ def test_hand_case_report_shows_category_errors_side_by_side(hand_case):
     notes = [li.text_content() for li in doc.xpath("//details//li")]
     assert {"narrative missed: 工作动态=90", "narrative spurious: 动态=90", "narrative spurious: None=20",
             "narrative missed: 依申请公开=4"} <= set(notes)
+    # a sealed document's rows are counted, not listed
+    import copy
+
+    sealed = copy.deepcopy(m)
+    next(d for d in sealed["documents"] if d["doc_id"] == "c")["split"] = "sealed"
+    doc = html.fromstring(render_html(ev, sealed))
+    listed = [tr.xpath("./td")[0].text_content() for tr in doc.xpath("//table[@id='category-errors-rules']//tr[@data-row]")]
+    assert listed == ["a", "b"] and "1 row(s) of sealed documents are counted" in doc.text_content()
