@@ -5,7 +5,9 @@ Measured, all in one run on the same machine (compare ratios, not absolute numbe
   2. synthetic crawls (1k and 10k documents made by repeating and perturbing the corpus) through the
      batch runner with 1 worker and with all cores: documents/s and peak RSS per worker;
   3. document length: one report, and the same report made 10x longer;
-  4. rules + model (the tagger on CPU, and GPU when present) when a model is installed.
+  4. rules + model when a model is installed: the fast path (ONNX Runtime, focused regions) and the
+     reference path (torch, whole overview), each next to the rules in its own process, with load time,
+     peak RSS and the held-out test accuracy; GPU figures when a GPU is present ("no GPU" otherwise).
 
 usage: python bench/bench.py [--quick] [--out bench/results.json] [--corpus ../shared/corpus]
 """
@@ -146,20 +148,49 @@ def bench_length(corpus: Path, repeat: int) -> dict:
             "ratio_10x_over_1x": round(ten / one, 2)}
 
 
-def bench_model(corpus: Path, tmp: Path, cores: int) -> dict | None:
-    """rules + model through bench/bench_tagger.py, with 1 torch thread and with all cores."""
+def bench_model(corpus: Path, tmp: Path, cores: int, quick: bool = False) -> dict | None:
+    """The model path next to the rules, each run in its own process (one process = one batch worker):
+    the fast path (what `xxgk extract` runs) on 1 thread and on all cores, and the reference path it
+    replaced (torch on the whole overview) on 1 thread, each with the rules timed in the same process;
+    the held-out accuracy of both; GPU figures when a GPU is there."""
     script = ROOT / "bench" / "bench_tagger.py"
     if not script.exists():
         return None
+    runs = [("fast_threads_1", ["--threads", "1"] + ([] if quick else ["--accuracy"])),
+            ("reference_threads_1", ["--threads", "1", "--reference", "--gpu"] + ([] if quick else ["--accuracy"]))]
+    if cores > 1:
+        runs.insert(1, (f"fast_threads_{cores}", ["--threads", str(cores)]))
     out = {}
-    for threads in sorted({1, cores}):
-        path = tmp / f"tagger-{threads}.json"
-        res = subprocess.run([sys.executable, str(script), "--docs", str(corpus), "--threads", str(threads),
-                              "--json", str(path)], capture_output=True, text=True)
+    for name, args in runs:
+        path = tmp / f"{name}.json"
+        res = subprocess.run([sys.executable, str(script), "--docs", str(corpus), "--json", str(path),
+                              "--repeat", "1" if quick else "2", *args], capture_output=True, text=True)
         if res.returncode != 0 or not path.exists():
             return {"error": (res.stdout + res.stderr).strip().splitlines()[-1:]}
-        out[f"threads_{threads}"] = json.loads(path.read_text())
+        out[name] = json.loads(path.read_text())
     return out
+
+
+def print_model(m: dict) -> None:
+    print("\n[4] rules + model (corpus documents; each row one process = one batch worker; the rules timed in "
+          "the same process)")
+    print("    path              backend  threads  load s  peak RSS  rules docs/s  model docs/s  chars/s  tokens/pass")
+    for name, r in m.items():
+        print(f"    {name:17s} {r['backend']:7s}  {r['threads']:7d}  {r['load_s']:6.2f}  {r['peak_rss_mib']:5.0f} MiB  "
+              f"{r['rules']['docs_per_s']:12.1f}  {r['rules+model']['docs_per_s']:12.2f}  "
+              f"{r['rules+model']['chars_per_s']:7d}  {r['tokens_per_pass']:11d}")
+    for name, r in m.items():
+        acc = r.get("accuracy")
+        if acc:
+            keys = ("span_f1", "span_f1_partial", "span_f1_untyped", "sections", "narrative_f1")
+            print(f"    held-out test ({acc['documents']} docs), {name}: combined "
+                  + ", ".join(f"{k} {acc['combined'][k]}" for k in keys)
+                  + "; rules " + ", ".join(f"{k} {acc['rules'][k]}" for k in keys))
+    for r in m.values():
+        g = r.get("gpu")
+        if g:
+            print(f"    GPU: {g['gpu']}: {g['docs_per_s']} docs/s, {g['tokens_per_s']} tokens/s ({g['note']})"
+                  if g.get("gpu") else f"    GPU: {g['note']}")
 
 
 def main() -> None:
@@ -203,16 +234,10 @@ def main() -> None:
           f"{ln['seconds_10x'] * 1000:.1f} ms (ratio {ln['ratio_10x_over_1x']})")
     if not a.no_model:
         with tempfile.TemporaryDirectory() as tmp:
-            m = bench_model(corpus, Path(tmp), cores)
+            m = bench_model(corpus, Path(tmp), cores, a.quick)
         results["model"] = m
         if m and "error" not in m:
-            print("\n[4] the tagger on CPU (corpus documents; regions = what extract sends the model)")
-            for r in m.values():
-                print(f"    {r['threads']} torch thread(s), {r['layers']} layers, {r['size_mb']} MB, "
-                      f"runtime quantization {r['runtime_quantization']}:")
-                for k in ("whole", "regions", "rules", "rules+model"):
-                    if k in r:
-                        print(f"      {k:12s} {r[k]['docs_per_s']:8.2f} docs/s  {r[k]['chars_per_s']:9d} chars/s")
+            print_model(m)
         elif m:
             print(f"\n[4] tagger: {m}")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)

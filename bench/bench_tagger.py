@@ -1,25 +1,37 @@
-"""Speed of the tagger on CPU: documents/s and characters/s, whole texts and pipeline regions.
+"""The model path against the rules, in one process: documents/s, characters/s, load time, peak RSS,
+tokens, and the held-out accuracy of the model benchmarked.
 
-    python bench/bench_tagger.py [--model src/xxgk/models/tagger] [--docs annotations/docs] [--threads 1]
-                                 [--repeat 2] [--json out/bench_tagger.json]
+    python bench/bench_tagger.py [--model DIR] [--docs ../shared/corpus] [--threads 1] [--repeat 2]
+                                 [--backend auto|onnx|torch] [--reference] [--accuracy] [--gpu]
+                                 [--json out/bench_tagger.json]
 
-`whole`: every character of every document goes through the model.  `regions`: only what the
-pipeline sends (section 一's body and header candidate lines, `xxgk.rules.regions.model_regions`),
-which is how `xxgk extract` uses it.  A model that reads the rules' spans gets them as hints,
-computed inside the timed part (as the pipeline computes them per document).  `rules+model`: the whole `extract` with the tagger.
-Figures are per process with the given number of torch threads (1 = per core).
+`rules`: `xxgk.pipeline.extract` without the tagger; `rules+model`: the same with it (the default
+combined system), so the two figures come from the same run.  The default is what `xxgk extract`
+runs: ONNX Runtime when installed, on the focused regions (`xxgk.rules.regions.model_regions`);
+`--reference` runs the path the focused one replaced: torch (dynamic int8) on the whole overview.
+One process is one batch worker: `--threads 1` gives figures per core, and the peak RSS is the
+worker's.  `load_s` is the time from importing the tagger package to a loaded model (the runtime's
+import included).  `--accuracy` scores the `test` split (annotations/) with this very tagger and
+regions: the headline of `xxgk evaluate --systems rules,combined`.  `--gpu` (torch only) also runs
+the tagger alone on CUDA over all documents at once (windows of all documents batched together),
+when a GPU is there; otherwise it says "no GPU".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+ACCURACY_KEYS = ("span_f1", "span_f1_partial", "span_f1_untyped", "sections", "narrative_f1",
+                 "narrative_kind_accuracy", "cells")
 
 
 def load_docs(spec: str) -> list[tuple[str, str]]:
@@ -55,25 +67,80 @@ def timed(fn, repeat: int) -> float:
     return best
 
 
+class Counting:
+    """Wraps a tagger's runner to count the tokens it is sent."""
+
+    def __init__(self, runner):
+        self.runner, self.tokens = runner, 0
+        self.name, self.batch_size = runner.name, runner.batch_size
+
+    def __call__(self, ids, mask, types):
+        self.tokens += int(mask.sum())
+        return self.runner(ids, mask, types)
+
+
+def accuracy(tagger, annotations: Path) -> dict:
+    from xxgk.evaluation.report import build_metrics
+    from xxgk.evaluation.runner import load_inputs, run
+
+    golds, _ = load_inputs(str(annotations), "test")
+    m = build_metrics(run(golds, systems=("rules", "combined"), tagger=tagger))
+    return {"split": "test", "documents": len(golds),
+            **{s: {k: m["systems"][s]["headline"].get(k) for k in ACCURACY_KEYS} for s in ("rules", "combined")}}
+
+
+def gpu_figures(model: str | None, texts: list[str], repeat: int) -> dict:
+    try:
+        import torch
+    except ImportError:
+        return {"gpu": None, "note": "no GPU (torch not installed)"}
+    if not torch.cuda.is_available():
+        return {"gpu": None, "note": "no GPU"}
+    from xxgk.rules.hints import rule_spans
+    from xxgk.tagger import load_tagger
+
+    tagger = load_tagger(model, device="cuda", backend="torch")
+    regions = [regions_for(t) for t in texts]
+    hints = [rule_spans(t) if tagger.reads_hints else None for t in texts]
+    counting = Counting(tagger.runner)
+    tagger.runner = counting
+    tagger.predict_batch(texts[:8], regions[:8], hints[:8])  # warm up (kernels, allocator)
+    counting.tokens = 0
+    secs = timed(lambda: (torch.cuda.synchronize(), tagger.predict_batch(texts, regions, hints),
+                          torch.cuda.synchronize()), repeat)
+    tokens = counting.tokens // max(1, repeat)
+    return {"gpu": torch.cuda.get_device_name(0), "note": "tagger alone, all documents batched together",
+            "docs_per_s": round(len(texts) / secs, 1), "tokens_per_s": round(tokens / secs),
+            "batch_windows": counting.batch_size}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None)
-    ap.add_argument("--docs", default=str(ROOT / "annotations" / "docs"))
+    ap.add_argument("--docs", default=os.environ.get("XXGK_CORPUS", str(ROOT.parent / "shared" / "corpus")))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--backend", default=None, choices=[None, "auto", "onnx", "torch"])
     ap.add_argument("--runtime-quant", default=None, choices=[None, "none", "dynamic"])
+    ap.add_argument("--reference", action="store_true",
+                    help="the path the fast one replaced: torch on the whole overview")
+    ap.add_argument("--accuracy", action="store_true", help="score the test split of --annotations")
+    ap.add_argument("--annotations", default=str(ROOT / "annotations"))
+    ap.add_argument("--gpu", action="store_true", help="GPU figures when a GPU is there (imports torch)")
     ap.add_argument("--json", default=str(ROOT / "out" / "bench_tagger.json"))
-    ap.add_argument("--record", action="store_true",
-                    help="also write the figures into the model's tagger.json and model card")
     a = ap.parse_args(argv)
-    import torch
+    backend = "torch" if a.reference else a.backend
+    if a.reference:
+        from xxgk.rules import regions as regions_module
 
-    torch.set_num_threads(a.threads)
+        regions_module.FOCUS = False
+    t0 = time.perf_counter()
     from xxgk.tagger import TaggerUnavailable, load_tagger
 
     try:
-        t0 = time.perf_counter()
-        tagger = load_tagger(a.model, device="cpu", runtime_quant=a.runtime_quant)
+        tagger = load_tagger(a.model, device="cpu", runtime_quant=a.runtime_quant, backend=backend, threads=a.threads)
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(a.threads)
         load_s = time.perf_counter() - t0
     except TaggerUnavailable as e:
         print(f"no model: {e}")
@@ -81,51 +148,50 @@ def main(argv=None) -> dict:
     docs = load_docs(a.docs)
     texts = [t for _, t in docs]
     n_chars = sum(len(t) for t in texts)
-    regions = [regions_for(t) for t in texts]
-    n_region_chars = sum(b - a for rs in regions for a, b in rs)
-    from xxgk.rules.hints import rule_spans
+    from xxgk.inputs.reading import Decoded
+    from xxgk.pipeline import extract
 
-    def hints(t):
-        return rule_spans(t) if tagger.reads_hints else None
+    def run(tg):
+        for t in texts:
+            extract(Decoded(text=t, sha256="bench"), "d", "d", tagger=tg)
 
-    tagger.spans(texts[0][:500], hints=hints(texts[0][:500]))  # warm up
-    whole = timed(lambda: [tagger.spans(t, hints=hints(t)) for t in texts], a.repeat)
-    reg = timed(lambda: [tagger.spans(t, regions=r, hints=hints(t)) for t, r in zip(texts, regions)], a.repeat)
-    out = {"model": tagger.info.get("path"), "size_mb": round(tagger.info.get("size_bytes", 0) / 2**20, 2),
-           "layers": tagger.info.get("layers"), "runtime_quantization": tagger.info.get("runtime_quantization"),
-           "threads": a.threads, "docs": len(texts), "chars": n_chars, "region_chars": n_region_chars,
-           "load_s": round(load_s, 2),
-           "whole": {"docs_per_s": round(len(texts) / whole, 2), "chars_per_s": round(n_chars / whole)},
-           "regions": {"docs_per_s": round(len(texts) / reg, 2), "chars_per_s": round(n_region_chars / reg),
-                       "doc_chars_per_s": round(n_chars / reg)}}
-    try:
-        from xxgk.pipeline import extract
-        from xxgk.inputs.reading import Decoded
-
-        def run(tg, system):
-            for t in texts:
-                extract(Decoded(text=t, sha256="bench"), "d", "d", tagger=tg, system=system)
-
-        rules = timed(lambda: run(None, "rules"), a.repeat)
-        both = timed(lambda: run(tagger, "combined"), a.repeat)
-        out["rules"] = {"docs_per_s": round(len(texts) / rules, 2), "chars_per_s": round(n_chars / rules)}
-        out["rules+model"] = {"docs_per_s": round(len(texts) / both, 2), "chars_per_s": round(n_chars / both)}
-    except ImportError:
-        pass
-    print(f"tagger {out['model']} ({out['size_mb']} MB, {out['layers']} layers, "
-          f"runtime quant {out['runtime_quantization']}), {a.threads} thread(s), {len(texts)} docs, {n_chars} chars")
-    for k in ("whole", "regions", "rules", "rules+model"):
-        if k in out:
-            print(f"  {k:12s} {out[k]['docs_per_s']:8.2f} docs/s  {out[k]['chars_per_s']:9d} chars/s")
-    if a.record and tagger.path:
-        from xxgk.tagger.card import write_card
-
-        meta_path = Path(tagger.path) / "tagger.json"
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        meta.setdefault("speed", {})[f"cpu_{a.threads}_thread_{out['runtime_quantization']}"] = {
-            k: out[k] for k in ("threads", "docs", "chars", "whole", "regions", "rules", "rules+model") if k in out}
-        meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-        write_card(Path(tagger.path), meta)
+    counting = Counting(tagger.runner)
+    tagger.runner = counting
+    run(tagger)  # warm up: caches, the runtime's buffers; counts the tokens of one pass
+    tokens = counting.tokens
+    rules = timed(lambda: run(None), a.repeat)
+    both = timed(lambda: run(tagger), a.repeat)
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info = tagger.info
+    onnx = tagger.meta.get("onnx") if tagger.backend == "onnx" else None
+    out = {"path": "reference" if a.reference else "fast", "model": info.get("path"), "backend": tagger.backend,
+           "regions": "whole overview" if a.reference else "focused",
+           "size_mb": round((onnx["bytes"] if onnx else info.get("size_bytes", 0)) / 2**20, 2),
+           "layers": info.get("layers"), "runtime_quantization": info.get("runtime_quantization"),
+           "threads": a.threads, "docs": len(texts), "chars": n_chars, "tokens_per_pass": tokens,
+           "load_s": round(load_s, 2), "peak_rss_mib": round(rss_mib, 1), "torch_imported": "torch" in sys.modules,
+           "rules": {"docs_per_s": round(len(texts) / rules, 2), "chars_per_s": round(n_chars / rules)},
+           "rules+model": {"docs_per_s": round(len(texts) / both, 2), "chars_per_s": round(n_chars / both),
+                           "tokens_per_s": round(tokens / both)}}
+    tagger.runner = counting.runner
+    if a.accuracy:
+        out["accuracy"] = accuracy(tagger, Path(a.annotations))
+    if a.gpu:
+        out["gpu"] = gpu_figures(a.model, texts, a.repeat)
+    print(f"{out['path']} path: {out['backend']} ({out['runtime_quantization']}, {out['size_mb']} MB, "
+          f"{out['layers']} layers), regions {out['regions']}, {a.threads} thread(s), {len(texts)} docs, "
+          f"{n_chars} chars, {tokens} tokens a pass")
+    print(f"  load {out['load_s']} s, peak RSS {out['peak_rss_mib']} MiB (torch imported: {out['torch_imported']})")
+    for k in ("rules", "rules+model"):
+        print(f"  {k:12s} {out[k]['docs_per_s']:8.2f} docs/s  {out[k]['chars_per_s']:9d} chars/s")
+    if "accuracy" in out:
+        acc = out["accuracy"]
+        for s in ("rules", "combined"):
+            print(f"  test ({acc['documents']} docs) {s:9s} " + "  ".join(f"{k} {acc[s][k]}" for k in ACCURACY_KEYS))
+    if "gpu" in out:
+        g = out["gpu"]
+        print(f"  GPU: {g['gpu']}: {g['docs_per_s']} docs/s, {g['tokens_per_s']} tokens/s" if g.get("gpu")
+              else f"  GPU: {g['note']}")
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps(out, indent=2), encoding="utf-8")

@@ -62,7 +62,7 @@ def test_saved_weights_equal_trained_weights(tmp_path, tiny_config):
     train(tiny_config, out2, overrides=over, log=lambda *a: None)
     w1, w2 = load_file(str(out1 / "model.safetensors")), load_file(str(out2 / "model.safetensors"))
     assert w1.keys() == w2.keys() and all(torch.equal(w1[k], w2[k]) for k in w1)  # reproducible
-    t = load_tagger(out1)
+    t = load_tagger(out1, backend="torch")
     sd = t.net.state_dict()
     assert all(torch.equal(sd[k], w1[k]) for k in w1)
     text = "一、总体情况\n发布党务公开信息43条；其他类信息52条。"
@@ -164,7 +164,7 @@ def test_rule_features_train_save_reload(tmp_path, tiny_config):
     meta = json.loads((out / "tagger.json").read_text())
     cfg = json.loads((out / "config.json").read_text())
     assert meta["features"] == "rules" and cfg["type_vocab_size"] == len(meta["tags"])
-    a, b = load_tagger(out), load_tagger(out)
+    a, b = load_tagger(out, backend="torch"), load_tagger(out, backend="torch")
     assert a.reads_hints
     text = "一、总体情况\n全年主动公开政府信息185条，其中工作动态90条。\n三、收到和处理政府信息公开申请情况\n收到4个依申请公开。"
     hints = rule_spans(text)

@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "pingtan-2022-crawl.txt"
 
 
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 def _run(cmd, **kw):
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
     assert res.returncode == 0, f"{cmd}\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}"
@@ -47,6 +53,11 @@ def test_wheel_carries_the_tagger_and_uses_it_by_default(installed):
                  cwd=str(tmp)).stdout.split()
     assert str(venv) in where[0] and str(ROOT) not in where[0]  # the installed package, not the checkout
     assert str(venv) in where[1] and (Path(where[1]) / "model.safetensors").is_file()
+    assert (Path(where[1]) / "model.onnx").is_file()  # the fast path's graph ships too
+    if _has("onnxruntime"):
+        backend = _run([str(py), "-c", "import sys, xxgk.tagger as t; tg = t.load_tagger(); "
+                        "print(tg.backend, 'torch' in sys.modules)"], cwd=str(tmp)).stdout.split()
+        assert backend == ["onnx", "False"]  # ONNX Runtime, and torch is never imported
     env = {k: v for k, v in os.environ.items() if k != "XXGK_MODEL"}
     out = tmp / "out.jsonl"
     _run([str(exe), "extract", str(EXAMPLE), "-o", str(out), "-q"], cwd=str(tmp), env=env)

@@ -195,6 +195,7 @@ app.command("train")(train_command)
 app.command("export-predictions")(export_predictions_command)
 app.command("import-annotations")(tagger_commands.import_annotations)
 app.command("convert-encoder")(tagger_commands.convert_encoder)
+app.command("export-onnx")(tagger_commands.export_onnx)
 
 
 @app.command("train-kinds")

@@ -95,7 +95,9 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
                               "history": result.history},
                  "config": cfg.as_dict()})
     # stored as it will be loaded (int8 round trip), so thresholds and metrics are of the shipped weights
-    write_model_folder(tmp, net, bert, tok, meta, mc.quantization)
+    note = write_model_folder(tmp, net, bert, tok, meta, mc.quantization)
+    if note:
+        log(note)
     # reload exactly as the pipeline will, then choose the threshold and score
     score_folder(tmp, dev, test if tc.evaluate_test else [], device=device, rules=rule_cache, log=log)
     if out.exists():

@@ -77,8 +77,9 @@ class Summary:
 # one document
 # ---------------------------------------------------------------------------------------------
 
-def load_model(opts: Options):
-    """The tagger, or None with a note saying why (never raises)."""
+def load_model(opts: Options, threads: int | None = None):
+    """The tagger, or None with a note saying why (never raises); `threads`: the runtime's intra-op
+    threads (None: every core)."""
     if not opts.use_model or opts.system == "rules":
         return None, "rules only (--no-model)"
     try:
@@ -86,7 +87,7 @@ def load_model(opts: Options):
     except ImportError as e:
         return None, Warnings.W140.format(detail=f"tagger code unavailable: {e}")
     try:
-        tagger = load_tagger(opts.model_path)
+        tagger = load_tagger(opts.model_path, threads=threads)
     except TaggerUnavailable as e:
         return None, Warnings.W140.format(detail=str(e))
     except Exception as e:  # a damaged model must never stop extraction
@@ -149,7 +150,7 @@ class Extractor:
 
     def __init__(self, opts: Options, threads: int | None = None):
         self.opts = opts
-        self.tagger, self.note = load_model(opts)
+        self.tagger, self.note = load_model(opts, threads)
         if threads and self.tagger is not None and "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(threads)
         self.producer = make_producer(self.tagger, opts)

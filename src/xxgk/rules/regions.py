@@ -41,6 +41,19 @@ OVERVIEW_BEFORE = 400
 OVERVIEW_MAX_CHARS = 6000
 # without a section 一 header: the opening of the text, this long
 OPENING_MAX_CHARS = 4000
+# within those, the tagger reads only what can change the record: a narrative item is a count (a
+# number with a counting unit, `labels.COUNT`) and a category in its clause (conventions.link_counts:
+# at most 40 characters before it, or right after its unit). So each count brings the sentence it
+# stands in, cut to this much before and after it, and each header line this much context. On the
+# corpus that is 43% of the tokens the whole overview took (73,500 of 170,400 with window overlap);
+# the records differ only where the model's own numerical noise does (docs/benchmarks.md).
+COUNT_CONTEXT_BEFORE = 100
+COUNT_CONTEXT_AFTER = 60
+HEADER_CONTEXT = 100
+# the default of model_regions(focus=...): False sends the whole overview (the reference path that
+# bench/bench_tagger.py --reference and tests/test_fast_path.py compare the focused one with)
+FOCUS = True
+_SENTENCE_EDGE = re.compile(r"[。；;！!？?]|\n[ \t\u3000]*\n")
 # around each rule header candidate, within its line (a glued page is one long line): enough before
 # it for an enumerator cut off, and after it for the longest standard title with junk inside
 CANDIDATE_BEFORE = 40
@@ -123,16 +136,23 @@ def prose_regions(n: int, tables: Sequence[Region | None]) -> list[Region]:
     return out
 
 
-def model_regions(t: Text, cands: Sequence[Candidate], sections: Sequence[Section]) -> list[Region]:
-    """The text worth tagging: the overview section (or the opening text) and header candidate lines."""
+def model_regions(t: Text, cands: Sequence[Candidate], sections: Sequence[Section],
+                  focus: bool | None = None) -> list[Region]:
+    """The text worth tagging: the overview section (or the opening text) and header candidate lines.
+    With `focus` (None: FOCUS, True by default), of the overview only the sentences around its counts
+    and its header lines (`focus_regions`); without, the whole overview (the reference path)."""
+    focus = FOCUS if focus is None else focus
     n = len(t.text)
     regions: list[Region] = []
     b1 = section_bounds(list(sections), 1, n)
+    overview: Region | None = None
     if b1:
         s1 = next(s for s in sections if s.number == 1)
-        regions.append((max(0, s1.start - OVERVIEW_BEFORE), min(b1[1], s1.start + OVERVIEW_MAX_CHARS)))
+        overview = (max(0, s1.start - OVERVIEW_BEFORE), min(b1[1], s1.start + OVERVIEW_MAX_CHARS))
     elif n:
-        regions.append((0, min(n, OPENING_MAX_CHARS)))
+        overview = (0, min(n, OPENING_MAX_CHARS))
+    if overview is not None:
+        regions.extend(focus_regions(t, *overview) if focus else [overview])
     regions.extend(header_lines(t.match))
     for c in cands:  # around the candidate, within its line (a glued page is one long line)
         a, b = t.line_bounds(c.start)
@@ -145,3 +165,26 @@ def model_regions(t: Text, cands: Sequence[Candidate], sections: Sequence[Sectio
         else:
             merged.append([a, b])
     return [(a, b) for a, b in merged]
+
+
+def focus_regions(t: Text, a: int, b: int) -> list[Region]:
+    """What the tagger reads of t[a:b] (the overview): around each count (`labels.COUNT` on the folded
+    view) its sentence, cut to COUNT_CONTEXT_BEFORE characters before the count and
+    COUNT_CONTEXT_AFTER after it; around each header line, HEADER_CONTEXT characters each way (a
+    header is told from a sub-heading by what surrounds it). Overlapping regions are merged by the
+    caller."""
+    src = t.match
+    out: list[Region] = []
+    for m in labels.COUNT.finditer(src, a, b):
+        lo = max(a, m.start() - COUNT_CONTEXT_BEFORE)
+        edges = list(_SENTENCE_EDGE.finditer(src, lo, m.start()))
+        if edges:
+            lo = edges[-1].end()
+        hi = min(b, m.end() + COUNT_CONTEXT_AFTER)
+        edge = _SENTENCE_EDGE.search(src, m.end(), hi)
+        if edge:
+            hi = edge.end()
+        out.append((lo, hi))
+    for x, y in header_lines(src[a:b]):
+        out.append((max(a, a + x - HEADER_CONTEXT), min(b, a + y + HEADER_CONTEXT)))
+    return out

@@ -74,6 +74,10 @@ def write_card(folder: Path, meta: dict) -> None:
         f"- weights: `model.safetensors`, storage `{meta.get('quantization')}` "
         f"({meta.get('size_bytes', 0) / 2**20:.1f} MiB; int8 = per-row symmetric int8 + fp32 scales, "
         "dequantised on load); no code in this folder is ever executed",
+        *([f"- `model.onnx`: the same weights for ONNX Runtime ({meta['onnx'].get('bytes', 0) / 2**20:.1f} MiB, "
+           f"{meta['onnx'].get('quantization')}, fused {', '.join(sorted(meta['onnx'].get('fused', {}))) or 'nothing'}); "
+           "extraction runs it when onnxruntime is installed (no torch import), else the safetensors in torch"]
+          if isinstance(meta.get("onnx"), dict) else []),
         f"- threshold: **{meta.get('threshold')}**, "
         + ("fixed by the config (`train.threshold`, chosen on dev in an earlier run that held dev out)"
            if m.get("threshold_by") == "config" else "chosen on dev "

@@ -48,3 +48,18 @@ def convert_encoder(
         _fail(str(e))
     typer.echo(f"{output}: {summary['params'] / 1e6:.1f} M parameters, vocab {summary['vocab_size']}, "
                f"{summary['layers']} layers")
+
+
+def export_onnx(
+    folder: Path = typer.Argument(..., help="a tagger folder (e.g. src/xxgk/models/tagger)"),
+) -> None:
+    """Write FOLDER/model.onnx (int8, for ONNX Runtime) from its model.safetensors; training does this itself."""
+    from xxgk.tagger.onnx_export import ExportUnavailable, export_onnx as export
+
+    if not (folder / "model.safetensors").is_file() or not (folder / "tagger.json").is_file():
+        _fail(f"{folder} is not a tagger folder (model.safetensors and tagger.json expected)")
+    try:
+        rec = export(folder)
+    except ExportUnavailable as e:
+        _fail(str(e))
+    typer.echo(f"{folder / rec['file']}: {rec['bytes'] / 2**20:.1f} MiB, {rec['quantization']}, fused {rec['fused']}")

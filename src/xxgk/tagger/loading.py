@@ -2,12 +2,13 @@
 
 A model folder holds:
   model.safetensors   weights (fp32/fp16, or int8 rows + per-row scales, dequantised on load)
+  model.onnx          the same weights as an int8 ONNX graph for ONNX Runtime (optional; onnx_export.py)
   config.json         the BERT configuration (architecture sizes, id2label)
   tokenizer.json      a `tokenizers` tokenizer (offsets into the text are used for labels)
   tagger.json         xxgk metadata: labels, BIO tags, special ids, max length, stride, threshold,
                       input features, version, metrics, training config hash
   README.md           the model card
-Loading reads JSON and safetensors only (no pickle, no trust_remote_code).  Anything missing,
+Loading reads JSON, safetensors and ONNX only (no pickle, no trust_remote_code).  Anything missing,
 damaged or incompatible raises TaggerUnavailable, so the pipeline falls back to rules.
 """
 
@@ -25,6 +26,8 @@ from xxgk.tagger.storage import dequantize_int8
 FORMAT_VERSION = 1
 FEATURES = ("none", "rules")  # what the model reads besides the text: nothing, or the rules' tags
 ENV_MODEL = "XXGK_MODEL"
+ENV_BACKEND = "XXGK_TAGGER_BACKEND"
+BACKENDS = ("auto", "onnx", "torch")
 _BERT_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
               "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "hidden_act", "hidden_dropout_prob",
               "attention_probs_dropout_prob", "initializer_range", "position_embedding_type", "pad_token_id")
@@ -44,12 +47,15 @@ def default_model_path() -> Path:
     return Path(env) if env else shipped_tagger_path()  # package data: found in a wheel install too
 
 
-def build_network(bert_cfg: dict, num_labels: int, id2label: list[str] | None = None):
+def build_network(bert_cfg: dict, num_labels: int, id2label: list[str] | None = None,
+                  attn_implementation: str | None = None):
     """A transformers BertForTokenClassification from plain config values (no hub, no code)."""
     from transformers import BertConfig, BertForTokenClassification
 
     kw = {k: bert_cfg[k] for k in _BERT_KEYS if k in bert_cfg}
     cfg = BertConfig(**kw, num_labels=num_labels)  # type: ignore[call-arg]  # a PretrainedConfig kwarg
+    if attn_implementation:  # "eager": plain matmul + softmax attention (what the ONNX export fuses)
+        cfg._attn_implementation = attn_implementation
     if id2label:
         cfg.id2label = {i: t for i, t in enumerate(id2label)}
         cfg.label2id = {t: i for i, t in enumerate(id2label)}
@@ -68,9 +74,19 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def load_tagger(path: str | Path | None = None, device: str | None = None, runtime_quant: str | None = None) -> Tagger:
-    """Load a model folder (None → $XXGK_MODEL or the shipped tagger (src/xxgk/models/tagger)); TaggerUnavailable on any problem."""
+def load_tagger(path: str | Path | None = None, device: str | None = None, runtime_quant: str | None = None,
+                backend: str | None = None, threads: int | None = None) -> Tagger:
+    """Load a model folder (None → $XXGK_MODEL or the shipped tagger (src/xxgk/models/tagger)); TaggerUnavailable on any problem.
+
+    `backend` (None → $XXGK_TAGGER_BACKEND, else "auto"): "onnx" runs model.onnx in ONNX Runtime on
+    CPU (no torch import: the fast path); "torch" the safetensors weights in torch (CUDA when `device`
+    says so or, with device None, when a GPU is there); "auto" takes torch on a GPU, else ONNX when
+    the folder has a current model.onnx and onnxruntime is installed, else torch.  `threads`: ONNX
+    Runtime's intra-op threads (default 1: one worker process per core); torch keeps its own setting."""
     folder = Path(path) if path is not None else default_model_path()
+    backend = (backend or os.environ.get(ENV_BACKEND) or "auto").lower()
+    if backend not in BACKENDS:
+        raise TaggerUnavailable(f"unknown tagger backend {backend!r} (one of {', '.join(BACKENDS)})")
     if not folder.is_dir():
         raise TaggerUnavailable(f"no tagger model at {folder}")
     meta = _read_json(folder / "tagger.json")
@@ -101,6 +117,16 @@ def load_tagger(path: str | Path | None = None, device: str | None = None, runti
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     except Exception as e:  # noqa: BLE001 - any tokenizer problem means no model
         raise TaggerUnavailable(f"{folder}: cannot read tokenizer.json: {e}") from None
+    meta = dict(meta)
+    meta["size_bytes"] = wfile.stat().st_size
+    note = None
+    if backend == "onnx" or (backend == "auto" and device in (None, "cpu") and not (device is None and _gpu_present())):
+        runner, note = _onnx_runner(folder, meta, wfile, threads)
+        if runner is not None:
+            meta["runtime_quantization"] = "onnx-int8"
+            return Tagger(net=None, tokenizer=tokenizer, meta=meta, path=folder, device="cpu", runner=runner)
+        if backend == "onnx":
+            raise TaggerUnavailable(f"{folder}: {note}")
     try:
         import torch
         from safetensors.torch import load_file
@@ -124,10 +150,45 @@ def load_tagger(path: str | Path | None = None, device: str | None = None, runti
         net = dynamic_quantize(net)
     else:
         net.to(device)
-    meta = dict(meta)
-    meta["size_bytes"] = wfile.stat().st_size
     meta["runtime_quantization"] = rq if device == "cpu" else "none"
+    if note:
+        meta["backend_note"] = note  # why ONNX Runtime was not used
     return Tagger(net=net, tokenizer=tokenizer, meta=meta, path=folder, device=device)
+
+
+def _gpu_present() -> bool:
+    """A CUDA GPU torch can use (asked only where a driver is there: importing torch costs seconds)."""
+    if not (os.path.exists("/dev/nvidiactl") or os.environ.get("XXGK_ASSUME_GPU")):
+        return False
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # noqa: BLE001 - no usable torch: no GPU either
+        return False
+
+
+def _onnx_runner(folder: Path, meta: dict, wfile: Path, threads: int | None = None):
+    """(OnnxRunner, None), or (None, why not) when the folder has no current model.onnx or onnxruntime
+    is missing or refuses the graph."""
+    rec = meta.get("onnx")
+    if not isinstance(rec, dict) or not rec.get("file"):
+        return None, "no model.onnx recorded in tagger.json"
+    path = folder / str(rec["file"])
+    if path.name != str(rec["file"]) or not path.is_file():
+        return None, f"{rec['file']} missing"
+    from xxgk.tagger.onnx_export import sha256_file
+
+    if rec.get("weights_sha256") != sha256_file(wfile):
+        return None, f"{path.name} was exported from other weights than model.safetensors"
+    try:
+        from xxgk.tagger.runtime import OnnxRunner
+
+        return OnnxRunner(path, threads), None
+    except ImportError:
+        return None, "onnxruntime is not installed"
+    except Exception as e:  # noqa: BLE001 - a damaged graph: torch answers
+        return None, f"onnxruntime cannot load {path.name}: {type(e).__name__}: {str(e)[:120]}"
 
 
 def dynamic_quantize(net):
