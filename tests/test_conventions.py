@@ -54,3 +54,74 @@ def test_header_lines_read_the_text_and_its_match_view_alike():
     lines = list(header_lines(text))
     assert [text[a:b] for a, b in lines] == ["（一）主动公开", "一、总体情况", "1．概述"]
     assert list(header_lines(Text(text).match)) == lines
+
+
+# ---------------------------------------------------------------------------------------------
+# whole-word categories and channels (issue 14; annotations/GUIDE.md, CATEGORY)
+# ---------------------------------------------------------------------------------------------
+
+from xxgk.conventions import channel_category, inside_word, on_words  # noqa: E402
+
+
+def test_inside_word_reads_jieba_words_across_a_hard_wrap():
+    text = "共计95个，发布政务信息12条，市政府网站主动公开各类政\n府信息 5500 余条"
+    assert inside_word(text, text.index("计"))  # 共|计
+    assert not inside_word(text, text.index("政务"))
+    assert inside_word(text, text.index("信息", text.index("政务")))  # 政务|信息 is one word
+    assert inside_word(text, text.index("\n") + 1)  # 政⏎|府: the wrap does not end the word
+    assert not inside_word(text, text.index("95"))
+
+
+@pytest.mark.parametrize("phrase,whole", [
+    ("政\n府信息", "政\n府信息"), ("政务", "政务信息"), ("共计", ""), ("调查问卷", "调查问卷"),
+])
+def test_categories_are_put_on_whole_words(phrase, whole):
+    text = {"政务": "，政务信息发布393条", "调查问卷": "，组织开展调查问卷4次"}.get(phrase, "，" + phrase + "12条")
+    a = text.index(phrase)
+    got = text[slice(*trim_category(text, a, a + len(phrase)))]
+    assert got == whole
+    ca, cb = on_words(text, a, a + len(phrase))
+    assert not inside_word(text, ca) and not inside_word(text, cb)
+
+
+def test_the_1836_312_1524_sentence_gives_three_categories():
+    text = "2021 年，轵城镇在各类公开载体发布信息 1836 条，其中通过微信公众平台“济源轵城”发布信息 312 条，通过政府网站发布信息 1524 条。"
+    cats = [text[s.start:s.end] for s in rule_spans(Text(text), 0, len(text)) if s.label == "CATEGORY"]
+    assert cats == ["公开载体", "微信公众平台“济源轵城”", "政府网站"]
+    head = text.index("信息 312")
+    assert text[slice(*channel_category(text, head, head + 2))] == "微信公众平台“济源轵城”"
+
+
+@pytest.mark.parametrize("sentence,channel", [
+    ("我局通过微信公众号公开政府信息480条", "微信公众号"), ("微博发布信息103条", "微博"),
+    ("市科委通过部门网站当年发布政府信息 393 件", "部门网站"), ("全年共发布信息1836条", None),
+    ("本年度公开信息77条", None), ("党务公开信息43条", None),
+])
+def test_a_generic_count_takes_its_channel(sentence, channel):
+    a = sentence.rindex("信息")
+    if sentence[a - 2:a] in ("政府", "政务"):
+        a -= 2
+    b = sentence.rindex("信息") + 2
+    got = channel_category(sentence, a, b)
+    assert (sentence[slice(*got)] if got else None) == channel
+
+
+def test_rule_categories_never_start_or_end_inside_a_word():
+    text = ("全市在运维政务新媒体共计 95 个。行政许可和其他对外管理服务事项类信息4条；发布公告公示、部门动态等85条，"
+            "政务信息发布 393 条，解读类信息发布 21 条，“三公”经费20条，共发布999篇公众号信息。")
+    spans = [s for s in rule_spans(Text(text), 0, len(text)) if s.label == "CATEGORY"]
+    assert spans
+    for s in spans:
+        assert not inside_word(text, s.start) and not inside_word(text, s.end), text[s.start:s.end]
+
+
+def test_synthetic_reports_label_whole_word_categories():
+    from xxgk.tagger.synth import synth_examples
+
+    n = 0
+    for ex in synth_examples(40, seed=3):
+        for a, b, lab, *_ in ex.spans:
+            if lab == "CATEGORY":
+                n += 1
+                assert not inside_word(ex.text, a) and not inside_word(ex.text, b), ex.text[a:b]
+    assert n > 100

@@ -2,7 +2,10 @@
 
   - which lines may hold a section header (`HEADER_LINE`): what the pipeline sends the tagger, and
     the header lines training shows it;
-  - how a CATEGORY is trimmed of filler (`trim_category`);
+  - where words begin and end (`word_bounds`, `inside_word`: jieba, its bundled dictionary, HMM off,
+    plus `DOMAIN_WORDS`), so that a CATEGORY never starts or ends inside a word;
+  - how a CATEGORY is trimmed of filler and put on word boundaries (`trim_category`), and when a
+    count of generic 信息 takes its channel as its CATEGORY (`channel_category`);
   - which count is the headline TOTAL (`is_headline_total`);
   - how counts link to their categories (`link_counts`), for rule spans, model spans and gold alike.
 
@@ -15,7 +18,9 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from xxgk.rules import labels
 from xxgk.record import NarrativeCount
@@ -41,21 +46,160 @@ def header_lines(s: str, max_chars: int = HEADER_LINE_MAX_CHARS) -> Iterator[tup
 
 
 # ---------------------------------------------------------------------------------------------
+# words (annotations/GUIDE.md, CATEGORY: "whole words")
+# ---------------------------------------------------------------------------------------------
+
+# Words of the reports that jieba's bundled dictionary (2013) lacks; without them its dictionary-only
+# mode cuts 微信 into 微|信 and a fragment such as 信公众号 would pass as whole words.
+DOMAIN_WORDS = ("微信", "公众号", "微信公众号", "公众平台", "微信公众平台", "新媒体", "政务新媒体", "政务微博",
+                "运维", "抖音", "视频号", "头条号", "政务服务")
+# Verb + object compounds of jieba's dictionary that glue the verb of a clause onto the thing it counts
+# (开展调查|问卷, 发布公告|公示, 发布新闻|信息报道): split, so that the thing is a whole word of its own.
+SPLIT_WORDS = ("开展调查", "发布公告", "发布新闻")
+# what jieba treats as one block (its re_han_default): everything else separates words
+_BLOCK_CHAR = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]")
+_SPACE = re.compile(r"\s")
+_RUN = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-\s]+")  # a block, whitespace inside it skipped
+# how far a block is followed either side of a position (a block longer than this is cut there)
+WORD_WINDOW = 60
+_tokenizer = None
+_tokenizer_lock = threading.Lock()
+
+
+def _jieba():
+    """jieba's tokenizer, loaded once on first use (about 1 s: its bundled dictionary, no network)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _tokenizer_lock:
+            if _tokenizer is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                for w in DOMAIN_WORDS:
+                    tok.add_word(w)
+                for w in SPLIT_WORDS:
+                    tok.del_word(w)
+                _tokenizer = tok
+    return _tokenizer
+
+
+@lru_cache(maxsize=4096)
+def _cut(block: str) -> tuple[int, ...]:
+    """Lengths of the words of one block (dictionary only: HMM off, so unknown single characters are
+    not glued into pseudo-words such as 含上 or 因本)."""
+    return tuple(len(w) for w in _jieba().cut(block, HMM=False))
+
+
+def word_bounds(text: str, lo: int, hi: int | None = None) -> list[tuple[int, int]]:
+    """The words (start, end offsets into `text`) of the blocks that touch text[lo:hi] (hi defaults to lo):
+    runs of characters jieba segments as one (Chinese, letters, digits), whitespace inside a run skipped
+    (a hard wrap does not end a word), folded to simplified / half-width forms; a run is followed at most
+    WORD_WINDOW characters beyond lo and hi."""
+    hi = lo if hi is None else hi
+    runs = _runs(text)
+    k = bisect.bisect_left(runs, (lo + 1,)) - 1  # the last run starting at or before lo
+    k = max(k, 0)
+    out: list[tuple[int, int]] = []
+    while k < len(runs) and runs[k][0] <= hi:
+        ra, rb = runs[k]
+        if rb >= lo:
+            if rb - ra <= 2 * WORD_WINDOW:
+                out.extend(_run_words(text, ra, rb))
+            else:  # a very long run (a table of digits and spaces): only the window around lo..hi
+                out.extend(_words(text, max(ra, lo - WORD_WINDOW), min(rb, hi + WORD_WINDOW)))
+        k += 1
+    return out
+
+
+@lru_cache(maxsize=8)
+def _runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the runs jieba segments as one block (whitespace inside a run skipped), in order."""
+    return [m.span() for m in _RUN.finditer(fold(text))]
+
+
+@lru_cache(maxsize=4096)
+def _run_words(text: str, a: int, b: int) -> tuple[tuple[int, int], ...]:
+    return tuple(_words(text, a, b))
+
+
+def _words(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The words of text[a:b], one run of block characters and whitespace, as text offsets."""
+    run = fold(text[a:b])
+    if _SPACE.search(run):
+        idx: Sequence[int] = [a + i for i, c in enumerate(run) if not c.isspace()]
+        block = "".join(run.split())
+    else:
+        idx = range(a, b)
+        block = run
+    out = []
+    k = 0
+    for ln in (_cut(block) if block else ()):
+        out.append((idx[k], idx[k + ln - 1] + 1))
+        k += ln
+    return out
+
+
+def inside_positions(text: str, lo: int, hi: int) -> set[int]:
+    """The offsets in and around text[lo:hi] that fall inside a word (one set, for many `inside_word` tests)."""
+    return {p for wa, wb in word_bounds(text, lo, hi) if wb - wa > 1 for p in range(wa + 1, wb)}
+
+
+def inside_word(text: str, pos: int) -> bool:
+    """Whether offset `pos` falls inside a word (between two characters of one word) of `text`."""
+    return any(a < pos < b for a, b in word_bounds(text, pos))
+
+
+def on_words(text: str, a: int, b: int) -> tuple[int, int]:
+    """text[a:b] put on word boundaries: a start inside a word moves past that word (what precedes a
+    phrase and is glued to it, 发布公告|公示, is not part of it), an end inside a word moves to the end of
+    that word (政务|信息 → 政务信息).  May come back empty."""
+    if b <= a:
+        return a, b
+    words = word_bounds(text, a, b)
+    for wa, wb in words:
+        if wa < a < wb:
+            a = wb
+            break
+    for wa, wb in words:
+        if wa < b < wb:
+            b = wb
+            break
+    return a, max(a, b)
+
+
+# ---------------------------------------------------------------------------------------------
 # categories and the headline total
 # ---------------------------------------------------------------------------------------------
 
 
 def trim_category(s: str, a: int, b: int) -> tuple[int, int]:
-    """s[a:b] trimmed of filler (GUIDE: CATEGORY): a leading 各类/各项/有关/相关/…, then, repeatedly, a
-    trailing 类信息/类/信息/数量/总数/等/…, but never to nothing; 政府信息/政务信息 stay whole.  The result
-    may be empty when s[a:b] is nothing but leading filler."""
+    """s[a:b] trimmed of filler (GUIDE: CATEGORY) and put on whole words: a leading 各类/各项/有关/相关/…,
+    then, repeatedly, a trailing 类信息/类/信息/数量/总数/等/…, but never to nothing; 政府信息/政务信息 stay
+    whole; then `on_words` (and the trim again if that moved an edge).  The result may be empty when
+    s[a:b] is nothing but filler."""
+    for _ in range(3):
+        a2, b2 = on_words(s, *_trim(s, a, b))
+        if (a2, b2) == (a, b):
+            break
+        a, b = a2, b2
+    return a, b
+
+
+def _trim(s: str, a: int, b: int) -> tuple[int, int]:
     seg = s[a:b]
     m = labels.CATEGORY_TRIM_LEFT.match(seg)
     left = m.end() if m else 0
     right = len(seg)
     while True:
         core = seg[left:right]
-        if labels.CATEGORY_KEEP_WHOLE.search(core):
+        if core != core.rstrip() and core.strip():  # 动态类⏎信息: a wrap between the words
+            right -= len(core) - len(core.rstrip())
+            continue
+        if labels.CATEGORY_KEEP_WHOLE.search("".join(core.split())):
             break
         m = labels.CATEGORY_TRIM_RIGHT.search(core)
         cut = len(core) - (m.start() if m else len(core))
@@ -65,6 +209,52 @@ def trim_category(s: str, a: int, b: int) -> tuple[int, int]:
             break
         right -= cut
     return a + left, a + right
+
+
+# a category that names nothing but information in general: its channel, if the clause names one, is
+# what tells the count apart (GUIDE: CATEGORY, "channels")
+GENERIC_CATEGORIES = frozenset({"信息", "政府信息", "政务信息"})
+# how far back from a generic category its channel is looked for (within the clause)
+CHANNEL_WINDOW = 40
+_CHANNEL_END = re.compile(f"(?:{labels.CHANNEL_NOUN.pattern})(?:“[^”]{{1,20}}”)?$")
+_CHANNEL_STOP = re.compile(r"[，,。；;：:！!？?（(）)]")
+
+
+def channel_category(s: str, a: int, b: int) -> tuple[int, int] | None:
+    """For a generic category s[a:b] (信息, 政府信息, 政务信息), the channel the same clause names before it
+    (通过微信公众平台发布信息312条 → 微信公众平台; 微博发布信息103条 → 微博), as (start, end); None when the
+    category is not generic or no channel is named.  The channel runs from after its introducing word
+    (通过/在/依托/利用/借助), or from the clause start less a subject (我局, 本机关) and time words, to the last
+    channel noun before the verb (网站, 公众号, 平台, 媒体, 栏目, 渠道, 形式 …), on whole words."""
+    if "".join(fold(s[a:b]).split()) not in GENERIC_CATEGORIES:
+        return None
+    lo = a
+    while lo > 0 and a - lo < CHANNEL_WINDOW and not _CHANNEL_STOP.match(s[lo - 1]):
+        if s[lo - 1] == "\n" and clause_break(s[max(0, lo - 2):lo + 1]):
+            break
+        lo -= 1
+    for m in labels.COUNT.finditer(s, max(0, lo - 12), a):  # never back past another count
+        lo = max(lo, m.end())
+    start = lo
+    for m in labels.CHANNEL_INTRO.finditer(s, lo, a):
+        if not inside_word(s, m.start()) and not inside_word(s, m.end()):
+            start = m.end()
+    m = labels.CHANNEL_LEAD.match(s, start, a)
+    if m:
+        start = m.end()
+    m = labels.CATEGORY_TRIM_LEFT.match(s[start:a])  # 各类公开载体 → 公开载体, as a category is trimmed
+    if m:
+        start += m.end()
+    end = a
+    m = labels.CHANNEL_TAIL.search(s[start:end])
+    if m:
+        end = start + m.start()
+    if not _CHANNEL_END.search(s[start:end]):  # the channel ends with its noun
+        return None
+    while start < end and s[start].isspace():
+        start += 1
+    ca, cb = on_words(s, start, end)
+    return (ca, cb) if cb > ca else None
 
 
 # how far before a count, within its line, the words that make it the headline total are looked for

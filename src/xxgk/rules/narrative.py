@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from xxgk.rules import labels
-from xxgk.conventions import is_headline_total, trim_category
+from xxgk.conventions import channel_category, clause_break, inside_positions, is_headline_total, trim_category
 from xxgk.spans import Label, Span
 from xxgk.text import Text
 
@@ -20,6 +20,7 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
     out: list[Span] = []
     src = t.match
     total_seen = False
+    prev_end = start  # end of the previous count: a category never reaches back past it
     for m in labels.COUNT.finditer(src, start, end):
         a = m.start("num")
         b = m.end()
@@ -35,7 +36,9 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
         if m.group("approx2"):
             b = m.end()
         label: Label = "COUNT"
-        cat = _rule_category(t, line_a, a)
+        cat = _rule_category(t, max(_wrapped_start(src, line_a, a), prev_end), a) \
+            or _category_after(t, b, _wrapped_end(src, line_b, b))
+        prev_end = b
         if not total_seen and cat and is_headline_total(src, a, b):
             label = "TOTAL"
             total_seen = True
@@ -68,18 +71,71 @@ def _in_table_row(src: str, line_a: int, line_b: int, a: int, b: int) -> bool:
     return "\t" in seg or seg.count("|") >= 2
 
 
-def _rule_category(t: Text, line_a: int, a: int) -> tuple[int, int] | None:
-    """The noun phrase before a number: back to the clause boundary or the verb."""
+def _wrapped_start(src: str, line_a: int, a: int) -> int:
+    """The start of the line around a number, earlier lines joined when the break between is a hard wrap
+    inside a sentence (conventions.clause_break), as far as CATEGORY_WINDOW reaches."""
+    while line_a > 1 and a - line_a < CATEGORY_WINDOW and src[line_a - 1] == "\n" \
+            and not clause_break(src[line_a - 2:line_a + 1]):
+        line_a = src.rfind("\n", 0, line_a - 1) + 1
+    return line_a
+
+
+def _wrapped_end(src: str, line_b: int, b: int) -> int:
+    """The end of the line after a count, the next line joined across a hard wrap."""
+    if line_b < len(src) - 1 and src[line_b] == "\n" and line_b - b < AFTER_MAX_CHARS \
+            and not clause_break(src[line_b - 1:line_b + 2]):
+        nxt = src.find("\n", line_b + 1)
+        return len(src) if nxt < 0 else nxt
+    return line_b
+
+
+# how far back from a number its category is looked for, and the longest category kept (the lists of
+# the 2019 template, 环境保护、公共卫生、安全生产、食品药品、产品质量的监督检查情况, run to 31 characters)
+CATEGORY_WINDOW = 60
+CATEGORY_MAX_CHARS = 40
+
+
+def _rule_category(t: Text, lo: int, a: int) -> tuple[int, int] | None:
+    """The noun phrase before a number: back to the clause boundary or the verb (a boundary word counts
+    only as a whole word: 对 in 对外, 在 in 存在, 处理 in 不予处理 do not cut), trimmed and on whole words
+    (conventions.trim_category); a generic 信息 takes the channel its clause names
+    (conventions.channel_category)."""
     src = t.match
-    lo = max(line_a, a - 30)
-    window = src[lo:a]
-    cut = 0
-    for m in labels.CATEGORY_BOUNDARY.finditer(window):
-        cut = m.end()
-    raw_a = lo + cut
-    cat_a, cat_b = trim_category(src, raw_a, a)
+    lo = max(lo, a - CATEGORY_WINDOW)
+    cuts: list[tuple[int, int]] = []  # the boundary words before the number, whole words only
+    inside = inside_positions(src, lo, a)
+    for m in _CUT.finditer(src, lo, a):
+        ca, cb = m.start(1), m.end(1)
+        if src[ca] == "\n" and not clause_break(src[max(0, ca - 1):cb + 1]):
+            continue  # a hard wrap inside a sentence
+        if (not cuts or cb > cuts[-1][1]) and ca not in inside and cb not in inside:
+            cuts.append((ca, cb))
+    cut = cuts[-1][1] if cuts else lo
+    if cut > lo and src[cut - 1] == "”":  # a quoted name (“三公”经费, “政府开放日”活动, “同意公开”3件)
+        q = src.rfind("“", max(lo, cut - QUOTED_MAX_CHARS), cut)
+        if q >= 0 and src[cut:a].strip():
+            cut = q
+        elif q >= 0:
+            return _finish(src, q + 1, cut - 1)
+    head = _GENERIC_HEAD.search(src[cut:a])  # 通过政府网站公开信息: the channel, if one is named
+    if head:
+        ch = channel_category(src, cut + head.start(), cut + head.start() + len(head.group(1)))
+        if ch:
+            return ch
+    got = _finish(src, cut, a)
+    if got is None and cuts and _NAMED_BEFORE_VERB.search(src[cuts[-2][1] if len(cuts) > 1 else lo:cuts[-1][0]]):
+        # 政务信息发布393条, 解读类信息发布21条: the thing is named before the verb
+        got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0])
+    return got
+
+
+def _finish(src: str, a: int, b: int) -> tuple[int, int] | None:
+    """src[a:b] trimmed to a category (conventions.trim_category), or None when nothing is named."""
+    cat_a, cat_b = trim_category(src, a, b)
+    if src.startswith("公开", cat_a) and cat_b - cat_a > 3 and not src.startswith(("公开答复", "公开栏"), cat_a):
+        cat_a, cat_b = trim_category(src, cat_a + 2, cat_b)  # 公开政府常务会议: the verb
     s = src[cat_a:cat_b].strip()
-    if not s or not re.search(r"[\u4e00-\u9fff]", s) or re.search(r"\d", s) or len(s) > 20:
+    if not s or not re.search(r"[\u4e00-\u9fff]", s) or re.search(r"\d", s) or len(s) > CATEGORY_MAX_CHARS:
         return None
     # strip spaces at the edges
     while cat_a < cat_b and src[cat_a].isspace():
@@ -87,3 +143,36 @@ def _rule_category(t: Text, line_a: int, a: int) -> tuple[int, int] | None:
     while cat_b > cat_a and src[cat_b - 1].isspace():
         cat_b -= 1
     return cat_a, cat_b
+
+
+# a phrase before a verb that names a thing (what a count after the verb counts): it ends in 信息, 类 or a column
+_NAMED_BEFORE_VERB = re.compile(r"(?:信息|类|栏目|留言)\s*$")
+# after the unit, the category ends at these (and at the boundary words); at most this long
+_AFTER_END = re.compile(r"[，,。；;：:！!？?、（(）)\n]|的|中|和|及|与|等")
+AFTER_MAX_CHARS = 20
+
+
+def _category_after(t: Text, b: int, line_b: int) -> tuple[int, int] | None:
+    """`N个X` with nothing named before the number (发布999篇公众号信息, 梳理罗列236个重点项目): the phrase
+    right after the unit, to the clause end or the next boundary word, trimmed (annotations/GUIDE.md)."""
+    src = t.match
+    hi = min(line_b, b + AFTER_MAX_CHARS)
+    inside = inside_positions(src, b, hi)
+    ends = [m.start() for m in _AFTER_END.finditer(src, b, hi) if m.start() not in inside and m.end() not in inside]
+    if not ends and hi < line_b:
+        return None  # runs on: not a short noun phrase
+    end = ends[0] if ends else hi
+    for m2 in labels.CATEGORY_BOUNDARY.finditer(src, b, end):
+        if m2.start() not in inside and m2.end() not in inside:
+            end = m2.start()
+            break
+    if end <= b or not re.fullmatch(r"[\u4e00-\u9fff“”]+", src[b:end]):
+        return None
+    return _finish(src, b, end)
+
+
+QUOTED_MAX_CHARS = 12
+# every position where a boundary word or a channel + verb starts (overlapping: a lookahead)
+_CUT = re.compile(f"(?=({labels.CATEGORY_BOUNDARY.pattern}|{labels.CHANNEL_VERB.pattern}))")
+# a generic 信息 at the end of the phrase, before the volume words that may follow it
+_GENERIC_HEAD = re.compile(r"((?:政府|政务)?信息)(?:数量|总数|数|发布量|更新量|条数|共计|累计|共|达|约|近|超过|\s)*$")

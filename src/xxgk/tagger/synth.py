@@ -92,12 +92,30 @@ def _count(doc: Doc, rng: random.Random, label: str = "COUNT", unit: str | None 
     doc.add(n + u + tail, label)
 
 
-def _category(doc: Doc, rng: random.Random, core: str | None = None):
+# what annotations/GUIDE.md calls generic: a count of these through a named channel takes the channel
+GENERIC = ("信息", "政务信息", "政府信息")
+
+
+def _channel(doc: Doc, ch: str, verb: str, label: bool):
+    """`通过政府网站` + verb: the channel's name (without 通过/在 and a leading 各类) is the CATEGORY when
+    `label` (the count names nothing but generic 信息), as annotations/GUIDE.md says."""
+    intro = ""
+    for w in ("通过", "在"):
+        if ch.startswith(w):
+            intro, ch = w, ch[len(w):]
+    if ch.startswith("各类"):
+        intro, ch = intro + "各类", ch[2:]
+    doc.add(intro)
+    doc.add(ch, "CATEGORY" if label and ch else None)
+    doc.add(verb)
+
+
+def _category(doc: Doc, rng: random.Random, core: str | None = None, channel: bool = False):
     core = core or rng.choice(CATS)
     prefix = rng.choice(CAT_PREFIX)
     suffix = "" if core.endswith("信息") else rng.choice(CAT_SUFFIX)
     doc.add(prefix)
-    doc.add(core, "CATEGORY")
+    doc.add(core, None if channel and core in GENERIC else "CATEGORY")
     doc.add(suffix)
 
 
@@ -107,24 +125,30 @@ def _narrative(doc: Doc, rng: random.Random, year: int, total: bool):
     kind = rng.random()
     if total and kind < 0.7:
         doc.add(rng.choice([f"{year}年，", f"{year}年度，", "全年", "本年度，", ""]) + subj)
-        doc.add(rng.choice(CHANNELS) + rng.choice(["", "共", "累计"]) + rng.choice(VERBS))
-        if rng.random() < 0.4:
-            doc.add(GOV_INFO_CAT[0], "CATEGORY")
+        ch = rng.choice(CHANNELS)
+        gov = rng.random() < 0.4
+        core = GOV_INFO_CAT[0] if gov else rng.choice(CATS)
+        _channel(doc, ch, rng.choice(["", "共", "累计"]) + rng.choice(VERBS), label=bool(ch) and core in GENERIC)
+        if gov:
+            doc.add(GOV_INFO_CAT[0], None if ch else "CATEGORY")
             doc.add(GOV_INFO_CAT[1] + rng.choice(["", "总数"]))
         else:
-            _category(doc, rng)
+            _category(doc, rng, core, channel=bool(ch))
         _count(doc, rng, "TOTAL")
         doc.add(rng.choice(["，其中", "。其中，", "，其中：", "，包括", "，"]))
         for i in range(rng.randint(1, 5)):
             if i:
                 doc.add(rng.choice(["，", "；", "、", "，"]))
-            if rng.random() < 0.1:  # a channel and a count, nothing named: no CATEGORY
-                doc.add(rng.choice(["重点领域信息公开栏目", "政务公开专栏", "门户网站", "微信公众号"]) + rng.choice(VERBS))
+            if rng.random() < 0.1:  # a channel and a count, nothing else named: the channel is the CATEGORY
+                doc.add(rng.choice(["重点领域信息公开栏目", "政务公开专栏", "门户网站", "微信公众号"]), "CATEGORY")
+                doc.add(rng.choice(VERBS))
                 _count(doc, rng)
                 continue
-            if rng.random() < 0.2:
-                doc.add(rng.choice(CHANNELS[2:]) + rng.choice(VERBS))
-            _category(doc, rng)
+            core = rng.choice(CATS)
+            ch = rng.choice(CHANNELS[2:]) if rng.random() < 0.2 else ""
+            if ch:
+                _channel(doc, ch, rng.choice(VERBS), label=core in GENERIC)
+            _category(doc, rng, core, channel=bool(ch))
             _count(doc, rng)
         doc.add(rng.choice(["。", "。", "等。"]))
     elif kind < 0.8:
