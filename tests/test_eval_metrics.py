@@ -305,3 +305,15 @@ def test_hand_case_report_shows_category_errors_side_by_side(hand_case):
     doc = html.fromstring(render_html(ev, sealed))
     listed = [tr.xpath("./td")[0].text_content() for tr in doc.xpath("//table[@id='category-errors-rules']//tr[@data-row]")]
     assert listed == ["a", "b"] and "1 row(s) of sealed documents are counted" in doc.text_content()
+
+
+def test_category_boundaries_by_hand():
+    text = "共计95个，发布政务信息12条"
+    a = text.index("计")  # 计 is the second half of 共计: starts inside a word
+    g = text.index("政务")
+    got = M.CategoryBoundaryScores().compute([(text, [(a, a + 1), (g, g + 4), (g, g + 2)])])
+    assert got["categories"] == 3
+    assert got["inside_word"] == 2  # 计 (start inside 共计), 政务 (ends inside 政务信息)
+    assert got["start_inside"] == 1 and got["end_inside"] == 1
+    assert got["share"] == round(2 / 3, 4)
+    assert M.CategoryBoundaryScores().compute([])["share"] is None

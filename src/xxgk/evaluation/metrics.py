@@ -566,6 +566,35 @@ class NarrativeKindScores(Metric):
                 "confusion": {g: dict(sorted(c.items())) for g, c in sorted(confusion.items())}}
 
 
+class CategoryBoundaryScores(Metric):
+    name = "category_boundaries"
+    description = ("Predicted narrative categories that start or end inside a word, by the segmenter the labelling "
+                   "convention names (xxgk.conventions.inside_word: jieba, bundled dictionary, HMM off, plus the "
+                   "convention's domain words): `share` = such categories / categories with offsets (target < 0.01); "
+                   "`examples`: the first few, as text with | at the offending edge.")
+    inputs = "docs: one (text, [(category_start, category_end), ...]) per document"
+    EXAMPLES = 10
+
+    def compute(self, docs: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> dict:
+        from xxgk.conventions import inside_word
+
+        n = bad = bad_start = bad_end = 0
+        examples: list[str] = []
+        for text, cats in docs:
+            for a, b in cats:
+                n += 1
+                sa, sb = inside_word(text, a), inside_word(text, b)
+                bad_start += int(sa)
+                bad_end += int(sb)
+                if sa or sb:
+                    bad += 1
+                    if len(examples) < self.EXAMPLES:
+                        examples.append(text[max(0, a - 4):a] + ("|" if sa else "[") + text[a:b]
+                                        + ("|" if sb else "]") + text[b:b + 4])
+        return {"categories": n, "inside_word": bad, "share": ratio(bad, n), "start_inside": bad_start,
+                "end_inside": bad_end, "examples": examples}
+
+
 # ---------------------------------------------------------------------------------------------
 # reconciliation checks
 # ---------------------------------------------------------------------------------------------
@@ -645,7 +674,8 @@ def field_equal(field: str, e, g) -> bool:
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (SpanScores(), TaggerSpanScores(), SectionScores(), CellScores(),
-                                                   NarrativeScores(), NarrativeKindScores(), CheckScores(),
+                                                   NarrativeScores(), NarrativeKindScores(), CategoryBoundaryScores(),
+                                                   CheckScores(),
                                                    FieldScores(), NarrativeCategoryErrors())}
 
 

@@ -43,6 +43,8 @@ HEADLINE: dict[str, tuple[str, str, str]] = {
     "narrative_f1": ("narrative/value_category/f1", "higher", "narrative counts: F1 on (value, category)"),
     "narrative_kind_accuracy": ("narrative_kind/accuracy", "higher",
                                 "narrative kinds: accuracy on items matched on (value, category) whose gold has a kind"),
+    "category_inside_word": ("category_boundaries/share", "lower",
+                             "narrative categories predicted that start or end inside a word (jieba; target < 0.01)"),
     "inconsistencies_flagged": ("checks/flagged_rate", "higher", "gold inconsistencies flagged FAIL"),
     "false_alarms": ("checks/false_alarms", "lower", "checks FAIL where the gold adds up"),
     "checks_docs_ok": ("checks/documents_ok_rate", "higher", "documents: all inconsistencies flagged, no false alarm"),
@@ -110,6 +112,10 @@ def build_metrics(ev) -> dict:
         s["narrative_category_errors"] = M.NarrativeCategoryErrors().compute(
             [c.gold_narrative for c in nar], [c.pred_narrative for c in nar], doc_ids=[c.doc_id for c in nar],
             texts=[ev.texts.get(c.doc_id) for c in nar])
+        s["category_boundaries"] = M.CategoryBoundaryScores().compute(
+            [(ev.texts.get(g.doc_id, g.text), [(n.category_start, n.category_end) for n in run.records[g.doc_id].narrative
+                                               if n.category_start is not None and n.category_end is not None])
+             for g in golds if g.doc_id in run.records])
         chk = [c for c in cmps if c.inconsistencies is not None]
         s["checks"] = M.CheckScores().compute([(c.inconsistencies, c.checks) for c in chk])
         s["fields"] = M.FieldScores().compute([f for c in cmps for f in c.fields])
@@ -191,7 +197,8 @@ def thresholds_for(thresholds: dict, system: str) -> tuple[str, dict]:
 # ---------------------------------------------------------------------------------------------
 
 TERMINAL_KEYS = ("span_f1", "span_f1_partial", "sections", "section_offset_error", "cells", "cells_valued",
-                 "tables_exact", "docs_cells_exact", "narrative_f1", "narrative_kind_accuracy", "inconsistencies_flagged",
+                 "tables_exact", "docs_cells_exact", "narrative_f1", "narrative_kind_accuracy", "category_inside_word",
+                 "inconsistencies_flagged",
                  "false_alarms", "checks_docs_ok", "fields", "docs_per_s")
 
 
