@@ -229,11 +229,15 @@ class KindModel:
         return e / e.sum(axis=1, keepdims=True)
 
     def predict(self, rows: Sequence[dict[str, str]]) -> list[tuple[str, float]]:
+        """(kind, probability) per row.  The headline TOTAL is `disclosed_total` whatever its category says
+        (annotations/GUIDE.md, "Deciding": a TOTAL span is always disclosed_total; its category may be the
+        channel it was published through), with confidence 1.0; every other row is the classifier's."""
         if not rows:
             return []
         p = self.predict_proba(rows)
         k = p.argmax(axis=1)
-        return [(self.classes[i], float(p[r, i])) for r, i in enumerate(k)]
+        return [("disclosed_total", 1.0) if row.get("total") == "T" and "disclosed_total" in self.classes
+                else (self.classes[i], float(p[r, i])) for r, (i, row) in enumerate(zip(k, rows))]
 
 
 def model_path() -> Path:
