@@ -239,16 +239,16 @@ def channel_category(s: str, a: int, b: int) -> tuple[int, int] | None:
     for m in labels.CHANNEL_INTRO.finditer(s, lo, a):
         if not inside_word(s, m.start()) and not inside_word(s, m.end()):
             start = m.end()
-    m = labels.CHANNEL_LEAD.match(s, start, a)
-    if m:
-        start = m.end()
-    m = labels.CATEGORY_TRIM_LEFT.match(s[start:a])  # 各类公开载体 → 公开载体, as a category is trimmed
-    if m:
-        start += m.end()
+    lead = labels.CHANNEL_LEAD.match(s, start, a)
+    if lead:
+        start = lead.end()
+    trim = labels.CATEGORY_TRIM_LEFT.match(s[start:a])  # 各类公开载体 → 公开载体, as a category is trimmed
+    if trim:
+        start += trim.end()
     end = a
-    m = labels.CHANNEL_TAIL.search(s[start:end])
-    if m:
-        end = start + m.start()
+    tail = labels.CHANNEL_TAIL.search(s[start:end])
+    if tail:
+        end = start + tail.start()
     if not _CHANNEL_END.search(s[start:end]):  # the channel ends with its noun
         return None
     while start < end and s[start].isspace():

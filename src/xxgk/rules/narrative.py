@@ -65,8 +65,8 @@ def _in_table_row(src: str, line_a: int, line_b: int, a: int, b: int) -> bool:
     lo = line_a
     for m in _SENTENCE_END.finditer(src, line_a, a):
         lo = m.end()
-    m = _SENTENCE_END.search(src, b, line_b)
-    hi = m.start() if m else line_b
+    after = _SENTENCE_END.search(src, b, line_b)
+    hi = after.start() if after else line_b
     seg = src[lo:hi]
     return "\t" in seg or seg.count("|") >= 2
 
