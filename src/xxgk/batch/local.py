@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
 from xxgk.errors import Errors, InputError, Warnings, XXGKError
@@ -36,6 +36,7 @@ class Options:
     max_bytes: int = DEFAULT_MAX_BYTES
     timeout: float = DEFAULT_TIMEOUT
     review_file: str | None = None  # extract --review: decisions applied to each record
+    threads: int | None = None  # the tagger runtime's intra-op threads (None: every core; 1 in each worker)
 
     @property
     def effective_system(self) -> System:
@@ -77,9 +78,8 @@ class Summary:
 # one document
 # ---------------------------------------------------------------------------------------------
 
-def load_model(opts: Options, threads: int | None = None):
-    """The tagger, or None with a note saying why (never raises); `threads`: the runtime's intra-op
-    threads (None: every core)."""
+def load_model(opts: Options):
+    """The tagger, or None with a note saying why (never raises)."""
     if not opts.use_model or opts.system == "rules":
         return None, "rules only (--no-model)"
     try:
@@ -87,7 +87,7 @@ def load_model(opts: Options, threads: int | None = None):
     except ImportError as e:
         return None, Warnings.W140.format(detail=f"tagger code unavailable: {e}")
     try:
-        tagger = load_tagger(opts.model_path, threads=threads)
+        tagger = load_tagger(opts.model_path, threads=opts.threads)
     except TaggerUnavailable as e:
         return None, Warnings.W140.format(detail=str(e))
     except Exception as e:  # a damaged model must never stop extraction
@@ -150,7 +150,9 @@ class Extractor:
 
     def __init__(self, opts: Options, threads: int | None = None):
         self.opts = opts
-        self.tagger, self.note = load_model(opts, threads)
+        if threads and opts.threads is None:
+            opts = replace(opts, threads=threads)
+        self.tagger, self.note = load_model(opts)
         if threads and self.tagger is not None and "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(threads)
         self.producer = make_producer(self.tagger, opts)

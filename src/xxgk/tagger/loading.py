@@ -177,10 +177,10 @@ def _onnx_runner(folder: Path, meta: dict, wfile: Path, threads: int | None = No
     path = folder / str(rec["file"])
     if path.name != str(rec["file"]) or not path.is_file():
         return None, f"{rec['file']} missing"
-    from xxgk.tagger.onnx_export import sha256_file
+    from xxgk.tagger.storage import sha256_file
 
-    if rec.get("weights_sha256") != sha256_file(wfile):
-        return None, f"{path.name} was exported from other weights than model.safetensors"
+    if rec.get("weights_sha256") != sha256_file(wfile) or rec.get("config_sha256") != sha256_file(folder / "config.json"):
+        return None, f"{path.name} was exported from other weights or config than the folder holds"
     try:
         from xxgk.tagger.runtime import OnnxRunner
 

@@ -6,15 +6,14 @@ folder saved without it.  The graph is exported from `model.safetensors` as the 
 optimizer fuses attention, embeddings + layer norm and GELU, and dynamic quantisation stores the
 matrices (embeddings included) as int8: about the size of model.safetensors, and about 1.3x the
 speed of torch's dynamic int8 on one core here (docs/benchmarks.md).  tagger.json records the file's
-sha256 and the sha256 of the weights it came from: a graph that no longer matches the weights is
-not used (the loader falls back to torch).
+sha256 and the sha256 of the weights and config.json it came from: a graph that no longer matches
+them is not used (the loader falls back to torch, which checks them).
 
 Exporting needs torch, `onnx` and `onnxruntime` (the `train` extra); running needs onnxruntime only.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from pathlib import Path
@@ -25,14 +24,6 @@ OPSET = 17
 
 class ExportUnavailable(RuntimeError):
     """The packages the export needs are missing."""
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def export_onnx(folder: Path, quantize: bool = True) -> dict:
@@ -49,7 +40,7 @@ def export_onnx(folder: Path, quantize: bool = True) -> dict:
     from safetensors.torch import load_file
 
     from xxgk.tagger.loading import build_network
-    from xxgk.tagger.storage import dequantize_int8
+    from xxgk.tagger.storage import dequantize_int8, sha256_file
 
     folder = Path(folder)
     meta = json.loads((folder / "tagger.json").read_text(encoding="utf-8"))
@@ -99,7 +90,8 @@ def export_onnx(folder: Path, quantize: bool = True) -> dict:
             out.write_bytes(fused.read_bytes())
     out.chmod(0o644)
     record = {"file": ONNX_FILE, "bytes": out.stat().st_size, "sha256": sha256_file(out),
-              "weights_sha256": sha256_file(folder / "model.safetensors"), "opset": OPSET,
+              "weights_sha256": sha256_file(folder / "model.safetensors"),
+              "config_sha256": sha256_file(folder / "config.json"), "opset": OPSET,
               "quantization": "int8 (dynamic)" if quantize else "none", "fused": fused_ops,
               "token_type_ids": reads_types,
               "versions": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__, "torch": torch.__version__}}

@@ -35,3 +35,14 @@ def dequantize_int8(sd: dict) -> dict:
         else:
             out[k] = v.to(torch.float32) if v.dtype.is_floating_point else v
     return out
+
+
+def sha256_file(path) -> str:
+    """The sha256 of a file (hex), read in blocks."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
