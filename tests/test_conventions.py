@@ -125,3 +125,17 @@ def test_synthetic_reports_label_whole_word_categories():
                 n += 1
                 assert not inside_word(ex.text, a) and not inside_word(ex.text, b), ex.text[a:b]
     assert n > 100
+
+
+def test_a_hard_wrap_inside_a_verb_or_a_figure_changes_nothing():
+    from helpers import run_text
+
+    clean = "一、总体情况\n全年通过政府网站发布政策解读20条，编辑出版政府公报9期，在今日头条发布信息1118条。\n"
+    wrapped = "一、总体情况\n全年通过政府网站发布政策解读2\n0条，编辑出版政府公报9期，在今日头条发\n布信息11\n18条。\n"
+    from xxgk.evaluation.metrics import cat_key
+
+    def items(text):
+        return [(x.value, cat_key(x.category)) for x in run_text(text).narrative]
+
+    assert items(clean) == [(20, "政策解读"), (9, "政府公报"), (1118, "今日头条")]
+    assert items(wrapped) == items(clean)

@@ -291,7 +291,7 @@ def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
     s = fold(s)
     m = labels.COUNT.search(s)
     if m:
-        raw = m.group("num").replace(",", "")
+        raw = m.group("num").replace(",", "").replace("\n", "")
         val: float | int = float(raw) if "." in raw else int(raw)
         if m.group("mult"):
             val = val * _MULT[m.group("mult")]

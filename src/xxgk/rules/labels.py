@@ -12,6 +12,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
+def wrap_tolerant(pattern: str) -> str:
+    """`pattern` with an optional line break allowed between two Chinese characters of a word, outside
+    character classes and look-behinds: a hard wrap can fall inside 发布 or 微信公众号, and the words
+    still count."""
+    out: list[str] = []
+    in_class = escaped = False
+    prev_cjk = False
+    groups: list[bool] = []  # per open group: is it a look-behind (which must keep a fixed width)
+    for i, ch in enumerate(pattern):
+        fixed = any(groups)
+        cjk = "\u4e00" <= ch <= "\u9fff" and not in_class and not escaped and not fixed
+        if cjk and prev_cjk:
+            out.append("\n?")
+        out.append(ch)
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            groups.append(pattern.startswith(("(?<=", "(?<!"), i))
+        elif ch == ")" and groups:
+            groups.pop()
+        prev_cjk = cjk
+    return "".join(out)
+
 # ---------------------------------------------------------------------------------------------
 # sections
 # ---------------------------------------------------------------------------------------------
@@ -215,8 +245,9 @@ T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 
 # matched on the match view (simplified): 條/個/萬 are folded already.  No leading optional group, and only
 # bounded whitespace between optional parts, so long runs of spaces or digits cannot make it explode.
+# (a hard wrap may cut a figure in two: 11\n18条 is 1118)
 COUNT = re.compile(
-    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s{0,3}(?P<approx0>余|多)?(?P<mult>万|千|百)?"
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\n\d+)?(?:\.\d+)?)\s{0,3}(?P<approx0>余|多)?(?P<mult>万|千|百)?"
     r"(?P<approx>余|多)?\s{0,3}(?P<unit>人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
     r"(?P<approx2>左右|以上)?"
 )
@@ -344,3 +375,14 @@ def is_foreign_line(line: str) -> bool:
         return False
     share = sum(1 for p in pairs if p in TABLE_BIGRAMS) / len(pairs)
     return share < FOREIGN_LINE_MAX_SHARE
+
+# Words of running text that a hard wrap may cut (`发\n布`): matched with the break allowed inside.
+CATEGORY_BOUNDARY = re.compile(wrap_tolerant(CATEGORY_BOUNDARY.pattern))
+CHANNEL_VERB = re.compile(wrap_tolerant(CHANNEL_VERB.pattern))
+CATEGORY_TRIM_LEFT = re.compile(wrap_tolerant(CATEGORY_TRIM_LEFT.pattern))
+CATEGORY_TRIM_RIGHT = re.compile(wrap_tolerant(CATEGORY_TRIM_RIGHT.pattern))
+CHANNEL_INTRO = re.compile(wrap_tolerant(CHANNEL_INTRO.pattern))
+CHANNEL_LEAD = re.compile(wrap_tolerant(CHANNEL_LEAD.pattern))
+CHANNEL_TAIL = re.compile(wrap_tolerant(CHANNEL_TAIL.pattern))
+CHANNEL_NOUN = re.compile(wrap_tolerant(CHANNEL_NOUN.pattern))
+TOTAL_CUE = re.compile(wrap_tolerant(TOTAL_CUE.pattern))
