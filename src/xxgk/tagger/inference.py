@@ -108,8 +108,7 @@ class Tagger:
         jobs.sort(key=lambda j: chunks[j[0]][3][j[1]][1] - chunks[j[0]][3][j[1]][0])
         results: dict = {}
         total_ids = [i for i, t in enumerate(self.tags) if t in ("B-TOTAL", "I-TOTAL")]
-        for s in range(0, len(jobs), batch_size):
-            group = jobs[s:s + batch_size]
+        for group in _length_groups(jobs, [chunks[c][3][k][1] - chunks[c][3][k][0] for c, k in jobs], batch_size):
             width = max(chunks[c][3][k][1] - chunks[c][3][k][0] for c, k in group) + 2
             ids = np.full((len(group), width), pad_id, dtype=np.int64)
             mask = np.zeros((len(group), width), dtype=np.int64)
@@ -156,3 +155,22 @@ class Tagger:
             out.append([Span(a, b, as_label(lab), round(min(1.0, max(0.0, sc)), 4), Method.MODEL)
                         for a, b, lab, sc in postprocess(text, decoded)])
         return out
+
+
+# a batch holds windows of about one length: padding a 10-token header line to a 250-token window
+# costs what 25 header lines do (a document's windows are mostly short, with a few long ones)
+GROUP_LENGTH_RATIO = 1.3
+GROUP_LENGTH_SLACK = 8
+
+
+def _length_groups(jobs: list, lengths: list[int], batch_size: int) -> list[list]:
+    """`jobs` (sorted by `lengths`, ascending) cut into batches of at most `batch_size` whose longest
+    window is at most GROUP_LENGTH_RATIO times the shortest (plus a few tokens)."""
+    groups: list[list] = []
+    first = 0
+    for job, n in zip(jobs, lengths):
+        if not groups or len(groups[-1]) >= batch_size or n > first * GROUP_LENGTH_RATIO + GROUP_LENGTH_SLACK:
+            groups.append([])
+            first = n
+        groups[-1].append(job)
+    return groups
