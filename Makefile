@@ -24,6 +24,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src/xxgk
 	$(PY) -m pytest -q
 
 test-all: $(STAMP)

@@ -88,7 +88,8 @@ class Tagger:
             raise ValueError("regions and hints must hold one entry per text")
         if self.reads_hints and any(h is None for h in hints):
             raise ValueError("this model reads the rules' spans: pass them as hints (xxgk.rules.hints.rule_spans)")
-        batch_size = int(batch_size or getattr(self.runner, "batch_size", 16))
+        runner_batch: int = getattr(self.runner, "batch_size", None) or 16
+        batch_size = int(batch_size or runner_batch)
         size = int(self.meta["max_length"]) - 2
         stride = int(self.meta.get("stride", 32))
         cls_id, sep_id, pad_id = (int(self.meta[k]) for k in ("cls_id", "sep_id", "pad_id"))
