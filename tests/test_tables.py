@@ -41,11 +41,13 @@ def test_table2_2021(layout):
     ad = cells(rec, "active_disclosure")
     if layout == "glued":
         # 规章1011: of 1,0,11 and 10,1,1 only the first has in force ≥ issued − repealed (derived, warned);
-        # 行政规范性文件82666 stays ambiguous under that bound: left null, warned
+        # 行政规范性文件82666 stays ambiguous under that bound (8,2,666 / 8,26,66 / 8,266,6): warned, and
+        # only the 8 that every allowed split shares is read
         assert ad["regulations"] == T2_2021["regulations"]
         assert rec.provenance["active_disclosure.regulations.in_force"].method == "derived"
         assert any(w.startswith("W122") and "in force ≥ issued − repealed" in w for w in rec.warnings)
-        assert ad["normative_documents"] == {"issued": None, "repealed": None, "in_force": None}
+        assert ad["normative_documents"] == {"issued": 8, "repealed": None, "in_force": None}
+        assert rec.provenance["active_disclosure.normative_documents.issued"].method == "derived"
         assert any(w.startswith("W123") for w in rec.warnings)
         assert ad["licensing"] == T2_2021["licensing"] and ad["fees"] == T2_2021["fees"]
     else:
@@ -318,3 +320,22 @@ def test_table3_row_cut_by_a_hard_wrap_continues_on_the_next_line():
             "二、上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0\n")
     rec = run_text(rows)
     assert rec.applications.new_received.total == 6 and rec.applications.carried_over.total == 0
+
+
+def test_glued_minus_is_the_sign_of_the_change_column():
+    base = ("二、主动公开政府信息情况 第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可{}"
+            "其他对外管理服务事项000第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费{} 三、收到和处理政府信息公开申请情况")
+    text = base.format("1-10", "15-15")
+    rec = run_text(text)
+    ad = rec.active_disclosure
+    assert (ad.licensing.prior_items, ad.licensing.change, ad.licensing.decisions) == (1, -1, 0)
+    assert (ad.fees.prior_items, ad.fees.change) == (15, -15)
+    p = rec.provenance["active_disclosure.fees.change"]
+    assert text[p.start:p.end] == "-15"
+    # 88-720 is 88,-7,20 or 88,-72,0: the change and the decisions stay null, the 88 both share is read
+    text = base.format("88-720", "0 0")
+    rec = run_text(text)
+    ad = rec.active_disclosure
+    assert (ad.licensing.prior_items, ad.licensing.change, ad.licensing.decisions) == (88, None, None)
+    assert rec.provenance["active_disclosure.licensing.prior_items"].method == "derived"
+    assert any(w.startswith("W123") for w in rec.warnings)

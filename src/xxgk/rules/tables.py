@@ -395,8 +395,9 @@ def _values_after(t: Text, an: Anchor, toks, anchors) -> list[Tok]:
             continue
         if nxt is not None and tk.start >= nxt:
             break
-        if _has_text(t, prev_end, tk.start, ()):
-            break
+        glued_minus = bool(out) and out[-1].kind == "num" and t.match[prev_end:tk.start] in ("-", "−")
+        if not glued_minus and _has_text(t, prev_end, tk.start, ()):
+            break  # (a minus glued between two figures, `1-10`, is a sign: see _glued_signs)
         out.append(tk)
         prev_end = tk.end
     while out and out[-1].kind == "blank":
@@ -422,6 +423,8 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
     n = len(cols)
     floats = spec.is_float or (False,) * n
     out: list[tuple] = []
+    if "change" in cols:
+        values = _glued_signs(t, values)
     nums = [tk for tk in values if tk.kind == "num"]
     # an amount column may end the row with a decimal part: `1973601627.4` is 197 items and
     # 3601627.4 yuan, so the fraction stays with the last cell and only the integer digits are split
@@ -432,10 +435,15 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
             and values[-1].kind == "num" and ("." not in values[-1].raw or frac) \
             and sum(len(tk.raw.lstrip("+-")) for tk in values) - (len(frac) + 1 if frac else 0) >= n:
         # glued digits: split, then disambiguate by numbers the prose repeats
-        runs = [(tk.start, tk.raw) for tk in values]
+        # a run glued after a figure with a minus (`1-10`) starts with a negative cell, which can only
+        # be the change column (本年增/减)
+        negative = [tk.raw[0] in "-−" for tk in values]
+        runs = [(tk.start + 1, tk.raw[1:]) if neg else (tk.start, tk.raw) for tk, neg in zip(values, negative)]
         if frac:
             runs[-1] = (runs[-1][0], runs[-1][1][:-len(frac) - 1])
         splits, complete = glued.split_candidates([r for _, r in runs], n)
+        if any(negative):
+            splits = [c for c in (_signed(c, runs, negative, cols) for c in splits) if c is not None]
         cands: list[list[int | float]] = [[*c] for c in splits]
         if frac:
             cands = [[*c[:-1], float(f"{c[-1]}.{frac}")] for c in cands]
@@ -453,8 +461,24 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
         digits = "".join(tk.raw for tk in values)
         if chosen is None:
             res.warnings.append(Warnings.W123.format(table="table 二", digits=digits, n=len(cands)))
-            return [(None, None)] * n
-        offs = glued.cell_offsets(runs, [int(v) for v in chosen])
+            if not (complete and kept):
+                return [(None, None)] * n
+            # a cell on which every allowed split agrees is read all the same (`88-720`: 88 either way)
+            offs_k = [glued.cell_offsets(runs, [abs(int(v)) for v in c]) for c in kept]
+            for k in range(n):
+                same = {c[k] for c in kept}
+                spans = {o[k] for o in offs_k}
+                if len(same) == 1 and len(spans) == 1:
+                    (x, y), v = spans.pop(), kept[0][k]
+                    if isinstance(v, int) and v < 0:
+                        x -= 1
+                    out.append((float(v) if floats[k] else v,
+                                _prov(t, x, y, html_spans, "derived", f"the same in every split of glued '{digits}'")))
+                else:
+                    out.append((None, None))
+            return out
+        offs = glued.cell_offsets(runs, [abs(int(v)) for v in chosen])
+        offs = [(x - 1, y) if isinstance(v, int) and v < 0 else (x, y) for v, (x, y) in zip(chosen, offs)]
         if frac:
             offs[-1] = (offs[-1][0], offs[-1][1] + len(frac) + 1)
         if how:
@@ -485,6 +509,36 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
             out.append((v, _prov(t, tk.start, tk.end, html_spans)))
         else:
             out.append((None, None))
+    return out
+
+
+def _glued_signs(t: Text, values: list[Tok]) -> list[Tok]:
+    """`1-10`: a minus glued between two figures is the sign of the second (a change column's negative
+    value), not a separator."""
+    out: list[Tok] = []
+    for tk in values:
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == "num" and tk.kind == "num" and tk.raw[0].isdigit() \
+                and t.match[prev.end:tk.start] in ("-", "−"):
+            tk = Tok("num", tk.start - 1, tk.end, tk.line, "-" + tk.raw)
+        out.append(tk)
+    return out
+
+
+def _signed(cand: list[int], runs: list[tuple[int, str]], negative: list[bool], cols) -> list[int] | None:
+    """A split of unsigned runs with each negative run's first cell negated, or None when that cell is
+    not in the change column."""
+    out = list(cand)
+    k = 0
+    for (_, digits), neg in zip(runs, negative):
+        if neg:
+            if cols[k] != "change":
+                return None
+            out[k] = -out[k]
+        used = 0
+        while used < len(digits) and k < len(out):
+            used += len(str(out[k]))
+            k += 1
     return out
 
 
