@@ -187,8 +187,10 @@ def find_published(t: Text, title: "TitleMatch | None" = None) -> str | None:
             if len(line.strip()) > 80:
                 # a body on one line: a stamp standing between spaces (or after a colon), as page
                 # chrome prints it, is still a stamp; a date inside a sentence is not
+                if not _standalone(t.match, d.start(), d.end()):
+                    continue
                 a, b = max(0, d.start() - STAMP_CONTEXT_CHARS), min(len(t.match), d.end() + STAMP_CONTEXT_CHARS)
-                line = t.match[a:b] if _standalone(t.match, d.start(), d.end()) else "统计"
+                line = t.match[a:b]
             if not re.search(r"统计|期限|时限|至|到|起", line):
                 iso = _iso(*d.groups())
                 if iso:
