@@ -465,6 +465,8 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
                 return [(None, None)] * n
             # a cell on which every allowed split agrees is read all the same (`88-720`: 88 either way)
             offs_k = [glued.cell_offsets(runs, [abs(int(v)) for v in c]) for c in kept]
+            if frac:  # the decimal part belongs to the last cell's span
+                offs_k = [o[:-1] + [(o[-1][0], o[-1][1] + len(frac) + 1)] for o in offs_k]
             for k in range(n):
                 same = {c[k] for c in kept}
                 spans = {o[k] for o in offs_k}
