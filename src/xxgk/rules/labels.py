@@ -259,29 +259,30 @@ COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分�
 # "公开" alone is not a boundary: it is part of nouns (党务公开, 不予公开, 依申请公开); 、 和 及 与 以及
 # are not either: they join the items of one category (政策、规范性文件类信息; 规章和规范性文件)
 # (a boundary word counts only as a whole word: rules.narrative checks the word boundaries)
-CATEGORY_BOUNDARY = re.compile(r"[，,。；;：:\n（(）)“”\"'《》【】]|其中|包括|包含|分别|共有|共|累计|合计|通过|在|向|对|为|是|了|"
+# (this and the channel/trim/total patterns below are wrap_tolerant: a hard wrap may fall inside their words)
+CATEGORY_BOUNDARY = re.compile(wrap_tolerant(r"[，,。；;：:\n（(）)“”\"'《》【】]|其中|包括|包含|分别|共有|共|累计|合计|通过|在|向|对|为|是|了|"
                                r"发布|(?<!应)主动公开|更新|推送|编发|制作|获取|转载|报送|印发|收到|收|受理|办理|办结|答复|"
                                r"开展|组织|召开|举办|完成|处理|制发|确认|涉及|接到|接收|开设|梳理出?|处置|收集|罗列|新增|"
                                r"解决|入驻|作为|进行|(?<!无法)提供|征求|参加|承办|编辑出版|出版|汇总|接受|结转(?=上)|剩余|另有|另|因|"
-                               r"集中公开|上线|建立|设立|开通|编制|出台|关停|整合|清理|发放|审查|审核|新收")
+                               r"集中公开|上线|建立|设立|开通|编制|出台|关停|整合|清理|发放|审查|审核|新收"))
 # a channel and the verb that publishes through it (张家港市政府门户网站公开|部门文件, 新闻媒体刊发|稿件): the
 # category starts after the verb (conventions.CHANNEL_NOUN)
-CHANNEL_VERB = re.compile(r"(?:网站|网|微信|微博|公众号|公众平台|平台|新?媒体|专栏|栏目|公开栏|客户端|抖音|视频号|号)[”\"」]?"
-                          r"(?:上|中)?(?:主动)?(?:公开|公示|刊发|刊登|发布|推送|更新|登载)")
-CATEGORY_TRIM_LEFT = re.compile(r"^(?:各类|各项|有关|相关|全部|的|了|共|各|、|和|及|与|以及|全年|今年|当年|年内|\s)+")
+CHANNEL_VERB = re.compile(wrap_tolerant(r"(?:网站|网|微信|微博|公众号|公众平台|平台|新?媒体|专栏|栏目|公开栏|客户端|抖音|视频号|号)[”\"」]?"
+                          r"(?:上|中)?(?:主动)?(?:公开|公示|刊发|刊登|发布|推送|更新|登载)"))
+CATEGORY_TRIM_LEFT = re.compile(wrap_tolerant(r"^(?:各类|各项|有关|相关|全部|的|了|共|各|、|和|及|与|以及|全年|今年|当年|年内|\s)+"))
 # (共 after 公 is the word 公共, not "in all")
-CATEGORY_TRIM_RIGHT = re.compile(r"(?:类信息|类|信息数量|信息数|数量|总数|更新量|发布量|信息条数|的|等|共计|累计|(?<!公)共|达|约|近|超过|逾|各类)+$")
+CATEGORY_TRIM_RIGHT = re.compile(wrap_tolerant(r"(?:类信息|类|信息数量|信息数|数量|总数|更新量|发布量|信息条数|的|等|共计|累计|(?<!公)共|达|约|近|超过|逾|各类)+$"))
 CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 政务信息 are not trimmed
 # the channel of a count of generic 信息 (conventions.channel_category): the word that introduces it,
 # a subject or time word before it, verbs and time words after it, and the noun it must end with
-CHANNEL_INTRO = re.compile(r"通过|依托|利用|借助|在")
-CHANNEL_LEAD = re.compile(r"[\s、]*(?:其中|另|还|并|同时|共|全年|当年|本年度?|今年|年内|\d+年度?|(?<=\d)年度?|[我本全][局委办区县镇市乡厅院]"
-                          r"|本?单位|本机关|各部门|街道|(?:开办|运营|开设|运维)的)*")
-CHANNEL_TAIL = re.compile(r"(?:[上中里内等共了]|共计|累计|全年|当年|本年度?|年内|今年|主动|公开|发布|推送|更新|编发|"
-                          r"刊发|转载|报送|登载|刊登|进行|公示|发送|上传|\s)+$")
-CHANNEL_NOUN = re.compile(r"(?:网站|网|微信|微博|公众号|公众平台|平台|新?媒体|专栏|栏目|公开栏|栏|客户端|抖音|头条|快手|"
-                          r"视频号|号|APP|App|app|报纸?|电视台?|广播|电台|渠道|载体|形式|方式|大厅|屏|公报)[”\"」]?")
-TOTAL_CUE = re.compile(r"主动公开(?:政府)?(?:信息)?|公开(?:政府)?信息(?:总数)?|发布(?:各类)?信息")
+CHANNEL_INTRO = re.compile(wrap_tolerant(r"通过|依托|利用|借助|在"))
+CHANNEL_LEAD = re.compile(wrap_tolerant(r"[\s、]*(?:其中|另|还|并|同时|共|全年|当年|本年度?|今年|年内|\d+年度?|(?<=\d)年度?|[我本全][局委办区县镇市乡厅院]"
+                          r"|本?单位|本机关|各部门|街道|(?:开办|运营|开设|运维)的)*"))
+CHANNEL_TAIL = re.compile(wrap_tolerant(r"(?:[上中里内等共了]|共计|累计|全年|当年|本年度?|年内|今年|主动|公开|发布|推送|更新|编发|"
+                          r"刊发|转载|报送|登载|刊登|进行|公示|发送|上传|\s)+$"))
+CHANNEL_NOUN = re.compile(wrap_tolerant(r"(?:网站|网|微信|微博|公众号|公众平台|平台|新?媒体|专栏|栏目|公开栏|栏|客户端|抖音|头条|快手|"
+                          r"视频号|号|APP|App|app|报纸?|电视台?|广播|电台|渠道|载体|形式|方式|大厅|屏|公报)[”\"」]?"))
+TOTAL_CUE = re.compile(wrap_tolerant(r"主动公开(?:政府)?(?:信息)?|公开(?:政府)?信息(?:总数)?|发布(?:各类)?信息"))
 
 # narrative statements that restate a table figure: (rule, cell path(s), pattern, context).  A
 # pattern that does not itself name 信息公开 counts only when its sentence does (`context`, looked
@@ -375,14 +376,3 @@ def is_foreign_line(line: str) -> bool:
         return False
     share = sum(1 for p in pairs if p in TABLE_BIGRAMS) / len(pairs)
     return share < FOREIGN_LINE_MAX_SHARE
-
-# Words of running text that a hard wrap may cut (`发\n布`): matched with the break allowed inside.
-CATEGORY_BOUNDARY = re.compile(wrap_tolerant(CATEGORY_BOUNDARY.pattern))
-CHANNEL_VERB = re.compile(wrap_tolerant(CHANNEL_VERB.pattern))
-CATEGORY_TRIM_LEFT = re.compile(wrap_tolerant(CATEGORY_TRIM_LEFT.pattern))
-CATEGORY_TRIM_RIGHT = re.compile(wrap_tolerant(CATEGORY_TRIM_RIGHT.pattern))
-CHANNEL_INTRO = re.compile(wrap_tolerant(CHANNEL_INTRO.pattern))
-CHANNEL_LEAD = re.compile(wrap_tolerant(CHANNEL_LEAD.pattern))
-CHANNEL_TAIL = re.compile(wrap_tolerant(CHANNEL_TAIL.pattern))
-CHANNEL_NOUN = re.compile(wrap_tolerant(CHANNEL_NOUN.pattern))
-TOTAL_CUE = re.compile(wrap_tolerant(TOTAL_CUE.pattern))
