@@ -139,3 +139,56 @@ def test_a_hard_wrap_inside_a_verb_or_a_figure_changes_nothing():
 
     assert items(clean) == [(20, "政策解读"), (9, "政府公报"), (1118, "今日头条")]
     assert items(wrapped) == items(clean)
+
+
+# Each pair: a sentence as written, and the same sentence hard-wrapped where the fixtures' wraps fell
+# (after a category, inside a word, after an opening quote, after a space, inside a boundary word).
+# The record must not change, and a category's text carries no line break (its offsets still do).
+@pytest.mark.parametrize("clean,cut_after", [
+    ("全年主动公开政府信息152条，其中行政法规、规章和规范性文件类信息2条；机关职能类信息30条。", "规范性文件"),
+    ("基层政务公开领域信息124条,工作动态34条,预算决算4条。", "工作动态"),
+    ("方便群众了解信息，2020年共发布244篇公众号信息。", "244篇"),
+    ("共发布了40期安全生产信息简报。", "安全生产信息"),
+    ("工作信息30条、财政信息4条、人事信息5条。", "人事信"),
+    ("受理申请5件。“同意公开”3件，“部分公开”0件、“不予公开”2件。", "“"),
+    ("全年在各类公开载体发布信息 1836 条，其中通过政府网站发布信息 1524 条。", "信息 "),
+    ("推进重大决策预公开。公开政策解读信息26条。", "。公"),
+    ("突发公共事件的应急预案5条，其他应主动公开的政府信息53条。", "其他应"),
+    ("所有信息均在20个工作日内公开，共公开各类信息23条。", "20个工"),
+    ("通过政府网站主动公开政府信息86条。", "主动公开政"),
+])
+def test_a_hard_wrap_where_the_fixtures_had_one_changes_nothing(clean, cut_after):
+    from helpers import run_text
+    from xxgk.evaluation.metrics import cat_key
+
+    i = clean.index(cut_after) + len(cut_after)
+    wrapped = clean[:i] + "\n" + clean[i:]
+
+    def items(text):
+        return [(x.value, x.category) for x in run_text("一、总体情况\n" + text + "\n").narrative]
+
+    assert items(clean) and all(c is None or "\n" not in c for _, c in items(wrapped))
+    assert [(v, cat_key(c)) for v, c in items(wrapped)] == [(v, cat_key(c)) for v, c in items(clean)]
+
+
+def test_a_count_right_after_a_comma_is_a_count_and_a_thousands_group_is_not():
+    from helpers import run_text
+
+    got = [(x.value, x.category) for x in run_text("一、总体情况\n整改到位。目前，70个新媒体账号运行良好；发布信息1,234条。\n").narrative]
+    assert [v for v, _ in got] == [70, 1234]
+
+
+def test_a_volume_word_after_the_verb_is_not_the_category():
+    from helpers import run_text
+
+    got = [(x.value, x.category) for x in run_text(
+        "一、总体情况\n全年信息公开目录信息更新量599条，政务信息公开主动公开总数146条。\n").narrative]
+    assert got == [(599, "信息公开目录"), (146, "政务信息")]
+
+
+def test_unwrap_removes_only_layout_line_breaks():
+    from xxgk.conventions import unwrap
+
+    assert unwrap("扶贫、教育、医\n疗") == "扶贫、教育、医疗"
+    assert unwrap("政府 \n 网站") == "政府网站"
+    assert unwrap("APP\nStore") == "APP Store"

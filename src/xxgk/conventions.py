@@ -189,6 +189,9 @@ def trim_category(s: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+_TRAILING_INFO = re.compile(labels.wrap_tolerant("信息") + "$")
+
+
 def _trim(s: str, a: int, b: int) -> tuple[int, int]:
     seg = s[a:b]
     m = labels.CATEGORY_TRIM_LEFT.match(seg)
@@ -203,8 +206,9 @@ def _trim(s: str, a: int, b: int) -> tuple[int, int]:
             break
         m = labels.CATEGORY_TRIM_RIGHT.search(core)
         cut = len(core) - (m.start() if m else len(core))
-        if not cut and core.endswith("信息"):
-            cut = 2
+        if not cut:
+            generic = _TRAILING_INFO.search(core)
+            cut = len(core) - generic.start() if generic else 0
         if not cut or cut >= len(core.strip()):
             break
         right -= cut
@@ -275,12 +279,13 @@ def is_headline_total(s: str, a: int, b: int) -> bool:
 # linking counts to categories
 # ---------------------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[。；;！!？?]|\n\s*\n|(?<![\u4e00-\u9fff\w，,、])\n|\n(?=\s*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]))")
+_SENTENCE_END = re.compile(r"[。；;！!？?]|\n\s*\n|(?<![\u4e00-\u9fff\w，,、“《（( \t])\n|\n(?=\s*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]))")
 
 
 def clause_break(gap: str) -> bool:
     """Whether a gap ends the clause: sentence punctuation, a blank line, or a line break that is not
-    a hard wrap (a wrap joins two characters of one sentence; a break before an enumerator does not)."""
+    a hard wrap (a wrap joins two characters of one sentence, or follows a comma, an opening quote or
+    bracket, or a space; a break before an enumerator does not)."""
     return bool(_SENTENCE_END.search(gap))
 _NUM = re.compile(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?")
 _MULT = {"万": 10000, "千": 1000, "百": 100}
@@ -329,11 +334,24 @@ def link_counts(text: str, spans: Sequence[Span]) -> list[NarrativeCount]:
             approx = True
         cat = _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_starts)
         items.append(NarrativeCount(
-            category=text[cat[0]:cat[1]] if cat else None, value=value, unit=unit, approximate=approx,
+            category=unwrap(text[cat[0]:cat[1]]) if cat else None, value=value, unit=unit, approximate=approx,
             start=a, end=b, method=span_method.value, confidence=round(float(score), 4),
             category_start=cat[0] if cat else None, category_end=cat[1] if cat else None,
             total=label == "TOTAL"))
     return items
+
+
+_WRAP = re.compile(r"[ \t\u3000]*\r?\n[ \t\u3000]*")
+
+
+def unwrap(s: str) -> str:
+    """A phrase as written, without the line breaks a hard wrap put inside it (`医\\n疗` is 医疗; two
+    Latin words keep a space between them). Offsets still point at the text as it stands."""
+    return _WRAP.sub(lambda m: " " if _latin_pair(s, m.start(), m.end()) else "", s)
+
+
+def _latin_pair(s: str, a: int, b: int) -> bool:
+    return 0 < a and b < len(s) and s[a - 1].isascii() and s[a - 1].isalnum() and s[b].isascii() and s[b].isalnum()
 
 
 def _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_starts):
@@ -344,7 +362,9 @@ def _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_s
         # no other count between the category and this count
         j = bisect.bisect_left(count_starts, c[1])
         between = j < len(count_starts) and count_starts[j] < a
-        if not between and len(gap) <= 40 and not clause_break(gap):
+        # the gap is judged with the category's last character before it: a line break right after
+        # the category is a hard wrap when it falls between two characters of one sentence
+        if not between and len(gap) <= 40 and not clause_break(text[max(0, c[1] - 1):a]):
             return c[0], c[1]
     k = bisect.bisect_left(cat_starts, b)  # "8个领域": the category right after the unit
     if k < len(cats_by_start):

@@ -247,7 +247,7 @@ T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 # bounded whitespace between optional parts, so long runs of spaces or digits cannot make it explode.
 # (a hard wrap may cut a figure in two: 11\n18条 is 1118)
 COUNT = re.compile(
-    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\n\d+)?(?:\.\d+)?)\s{0,3}(?P<approx0>余|多)?(?P<mult>万|千|百)?"
+    r"(?<!\d)(?<!\d[.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\n\d+)?(?:\.\d+)?)\s{0,3}(?P<approx0>余|多)?(?P<mult>万|千|百)?"
     r"(?P<approx>余|多)?\s{0,3}(?P<unit>人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
     r"(?P<approx2>左右|以上)?"
 )
@@ -261,7 +261,7 @@ COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分�
 # (a boundary word counts only as a whole word: rules.narrative checks the word boundaries)
 # (this and the channel/trim/total patterns below are wrap_tolerant: a hard wrap may fall inside their words)
 CATEGORY_BOUNDARY = re.compile(wrap_tolerant(r"[，,。；;：:\n（(）)“”\"'《》【】]|其中|包括|包含|分别|共有|共|累计|合计|通过|在|向|对|为|是|了|"
-                               r"发布|(?<!应)主动公开|更新|推送|编发|制作|获取|转载|报送|印发|收到|收|受理|办理|办结|答复|"
+                               r"发布|(?<!应)(?<!应\n)主动公开|更新|推送|编发|制作|获取|转载|报送|印发|收到|收|受理|办理|办结|答复|"
                                r"开展|组织|召开|举办|完成|处理|制发|确认|涉及|接到|接收|开设|梳理出?|处置|收集|罗列|新增|"
                                r"解决|入驻|作为|进行|(?<!无法)提供|征求|参加|承办|编辑出版|出版|汇总|接受|结转(?=上)|剩余|另有|另|因|"
                                r"集中公开|上线|建立|设立|开通|编制|出台|关停|整合|清理|发放|审查|审核|新收"))
@@ -273,6 +273,8 @@ CATEGORY_TRIM_LEFT = re.compile(wrap_tolerant(r"^(?:各类|各项|有关|相关|
 # (共 after 公 is the word 公共, not "in all")
 CATEGORY_TRIM_RIGHT = re.compile(wrap_tolerant(r"(?:类信息|类|信息数量|信息数|数量|总数|更新量|发布量|信息条数|的|等|共计|累计|(?<!公)共|达|约|近|超过|逾|各类)+$"))
 CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 政务信息 are not trimmed
+# what is left after a verb when the thing was named before it (信息公开目录信息更新|量|599条): a volume word, not a category
+VOLUME_ONLY = re.compile(r"\s*(?:总?量|总?数|数量|条数|件数)\s*")
 # the channel of a count of generic 信息 (conventions.channel_category): the word that introduces it,
 # a subject or time word before it, verbs and time words after it, and the noun it must end with
 CHANNEL_INTRO = re.compile(wrap_tolerant(r"通过|依托|利用|借助|在"))

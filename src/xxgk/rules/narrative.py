@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from xxgk.rules import labels
-from xxgk.conventions import channel_category, clause_break, inside_positions, is_headline_total, trim_category
+from xxgk.conventions import (channel_category, clause_break, header_lines, inside_positions, is_headline_total,
+                              trim_category)
 from xxgk.spans import Label, Span
 from xxgk.text import Text
 
@@ -27,9 +28,9 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
         line_a, line_b = t.line_bounds(a, 200)
         if _in_table_row(src, line_a, line_b, a, b):
             continue
-        if labels.COUNT_BAD_PREFIX.search(src[max(line_a, a - 3):a]):
+        if labels.COUNT_BAD_PREFIX.search(src[max(_wrapped_start(src, line_a, a), a - 3):a]):
             continue
-        if labels.COUNT_BAD_SUFFIX.match(src[b:b + 3]):
+        if labels.COUNT_BAD_SUFFIX.match(_unwrapped(src, b, b + 4)):
             continue
         if a > 0 and (src[a - 1].isdigit() or src[a - 1] in ".-"):
             continue
@@ -71,12 +72,21 @@ def _in_table_row(src: str, line_a: int, line_b: int, a: int, b: int) -> bool:
     return "\t" in seg or seg.count("|") >= 2
 
 
+# a header line is short (一、总体情况, （一）主动公开情况); a line of prose cut by a hard wrap is longer, even
+# when it starts with an enumerator ((一)主动公开方面。…全年共通过网站主动公开政⏎府信息86条)
+HEADER_MAX_CHARS = 24
+
+
 def _wrapped_start(src: str, line_a: int, a: int) -> int:
     """The start of the line around a number, earlier lines joined when the break between is a hard wrap
-    inside a sentence (conventions.clause_break), as far as CATEGORY_WINDOW reaches."""
+    inside a sentence (conventions.clause_break), as far as CATEGORY_WINDOW reaches; a header line is
+    never joined (一、总体情况⏎全年…: the break after a header has a Chinese character on both sides)."""
     while line_a > 1 and a - line_a < CATEGORY_WINDOW and src[line_a - 1] == "\n" \
             and not clause_break(src[line_a - 2:line_a + 1]):
-        line_a = src.rfind("\n", 0, line_a - 1) + 1
+        prev = src.rfind("\n", 0, line_a - 1) + 1
+        if any(header_lines(src[prev:line_a - 1], HEADER_MAX_CHARS)):
+            break
+        line_a = prev
     return line_a
 
 
@@ -122,18 +132,24 @@ def _rule_category(t: Text, lo: int, a: int) -> tuple[int, int] | None:
         ch = channel_category(src, cut + head.start(), cut + head.start() + len(head.group(1)))
         if ch:
             return ch
-    got = _finish(src, cut, a)
+    got = None if labels.VOLUME_ONLY.fullmatch(src, cut, a) else _finish(src, cut, a)
     if got is None and cuts and _NAMED_BEFORE_VERB.search(src[cuts[-2][1] if len(cuts) > 1 else lo:cuts[-1][0]]):
         # 政务信息发布393条, 解读类信息发布21条: the thing is named before the verb
-        got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0])
+        named_a, named_b = cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0]
+        while named_b > named_a and src[named_b - 1].isspace():
+            named_b -= 1
+        if src.endswith("公开", named_a, named_b):  # 政务信息公开主动公开总数146条: the noun before 公开
+            named_b -= 2
+        got = _finish(src, named_a, named_b)
     return got
 
 
 def _finish(src: str, a: int, b: int) -> tuple[int, int] | None:
     """src[a:b] trimmed to a category (conventions.trim_category), or None when nothing is named."""
     cat_a, cat_b = trim_category(src, a, b)
-    if src.startswith("公开", cat_a) and cat_b - cat_a > 3 and not src.startswith(("公开答复", "公开栏"), cat_a):
-        cat_a, cat_b = trim_category(src, cat_a + 2, cat_b)  # 公开政府常务会议: the verb
+    verb = _LEADING_PUBLISH.match(src, cat_a, cat_b)
+    if verb and cat_b - cat_a > 3 and not _PUBLISH_NOUN.match(src, cat_a, cat_b):
+        cat_a, cat_b = trim_category(src, verb.end(), cat_b)  # 公开政府常务会议: the verb
     s = src[cat_a:cat_b].strip()
     if not s or not re.search(r"[\u4e00-\u9fff]", s) or re.search(r"\d", s) or len(s) > CATEGORY_MAX_CHARS:
         return None
@@ -145,8 +161,12 @@ def _finish(src: str, a: int, b: int) -> tuple[int, int] | None:
     return cat_a, cat_b
 
 
-# a phrase before a verb that names a thing (what a count after the verb counts): it ends in 信息, 类 or a column
-_NAMED_BEFORE_VERB = re.compile(r"(?:信息|类|栏目|留言)\s*$")
+# a leading verb 公开 (a hard wrap may fall inside it), except where it starts a noun
+_LEADING_PUBLISH = re.compile(labels.wrap_tolerant("公开"))
+_PUBLISH_NOUN = re.compile(labels.wrap_tolerant("公开(?:答复|栏)"))
+# a phrase before a verb that names a thing (what a count after the verb counts): it ends in 信息, 类 or a
+# column, perhaps followed by 公开 (政务信息公开|主动公开总数146条)
+_NAMED_BEFORE_VERB = re.compile(r"(?:信息|类|栏目|留言)(?:公开)?\s*$")
 # after the unit, the category ends at these (and at the boundary words); at most this long
 _AFTER_END = re.compile(r"[，,。；;：:！!？?、（(）)\n]|的|中|和|及|与|等")
 AFTER_MAX_CHARS = 20
@@ -158,21 +178,32 @@ def _category_after(t: Text, b: int, line_b: int) -> tuple[int, int] | None:
     src = t.match
     hi = min(line_b, b + AFTER_MAX_CHARS)
     inside = inside_positions(src, b, hi)
-    ends = [m.start() for m in _AFTER_END.finditer(src, b, hi) if m.start() not in inside and m.end() not in inside]
+    ends = [m.start() for m in _AFTER_END.finditer(src, b, hi) if m.start() not in inside and m.end() not in inside
+            and not _hard_wrap_at(src, m.start())]
     if not ends and hi < line_b:
         return None  # runs on: not a short noun phrase
     end = ends[0] if ends else hi
     for m2 in labels.CATEGORY_BOUNDARY.finditer(src, b, end):
-        if m2.start() not in inside and m2.end() not in inside:
+        if m2.start() not in inside and m2.end() not in inside and not _hard_wrap_at(src, m2.start()):
             end = m2.start()
             break
-    if end <= b or not re.fullmatch(r"[\u4e00-\u9fff“”]+", src[b:end]):
+    if end <= b or not re.fullmatch(r"[\u4e00-\u9fff“”]+", src[b:end].replace("\n", "")):
         return None
     return _finish(src, b, end)
+
+
+def _unwrapped(src: str, a: int, b: int) -> str:
+    """src[a:b] without the line breaks a hard wrap put inside a sentence (20个工⏎作日 is 20个工作日)."""
+    return "".join(ch for i, ch in enumerate(src[a:b], a) if not _hard_wrap_at(src, i))
+
+
+def _hard_wrap_at(src: str, i: int) -> bool:
+    """Whether src[i] is a line break a hard wrap put inside a sentence (conventions.clause_break)."""
+    return src[i] == "\n" and not clause_break(src[max(0, i - 1):i + 2])
 
 
 QUOTED_MAX_CHARS = 12
 # every position where a boundary word or a channel + verb starts (overlapping: a lookahead)
 _CUT = re.compile(f"(?=({labels.CATEGORY_BOUNDARY.pattern}|{labels.CHANNEL_VERB.pattern}))")
 # a generic 信息 at the end of the phrase, before the volume words that may follow it
-_GENERIC_HEAD = re.compile(r"((?:政府|政务)?信息)(?:数量|总数|数|发布量|更新量|条数|共计|累计|共|达|约|近|超过|\s)*$")
+_GENERIC_HEAD = re.compile(labels.wrap_tolerant(r"((?:政府|政务)?信息)(?:数量|总数|数|发布量|更新量|条数|共计|累计|共|达|约|近|超过|\s)*$"))
