@@ -192,3 +192,16 @@ def test_unwrap_removes_only_layout_line_breaks():
     assert unwrap("扶贫、教育、医\n疗") == "扶贫、教育、医疗"
     assert unwrap("政府 \n 网站") == "政府网站"
     assert unwrap("APP\nStore") == "APP Store"
+
+
+def test_a_free_form_reports_section_two_is_running_text():
+    """A pre-2019 report's section 二 stands where table 二 would be; no table is read there, so its
+    counts are narrative like section 一's."""
+    from helpers import run_text
+
+    rec = run_text("平潭综合实验区2018年政府信息公开工作年度报告\n一、概述\n2018年，我区认真贯彻落实政府信息公开条例。\n"
+                   "二、主动公开政府信息情况\n（一）主动公开政府信息的数量\n2018年全区主动公开政府信息2069条。"
+                   "主动公开政府信息的主要类别有：机构职能类信息211条，规划计划类信息15条。\n"
+                   "三、依申请公开政府信息情况\n2018年未收到政府信息公开申请。\n")
+    assert rec.format == "pre2019" and rec.active_disclosure is None
+    assert [(n.value, n.category) for n in rec.narrative] == [(2069, "政府信息"), (211, "机构职能"), (15, "规划计划")]

@@ -97,7 +97,10 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     layouts = {r.name: r.layout for r in results if r.data is not None}
     rec.format = _format(results, meta.year)
 
-    # narrative
+    # narrative: the running text is everything outside the tables actually read (a free-form
+    # report's section 二 is where table 二 would be, and is prose)
+    read = [reg for reg, r in zip([x for x in (t2, t3, t4) if x], results) if r.data is not None and r.cells_found]
+    prose = prose_regions(len(t.text), read)
     rule_narrative = [s for a, b in prose for s in narrative_rule_spans(t, a, b)]
     spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold)
     rec.narrative = link_counts(t.text, spans)
