@@ -205,3 +205,26 @@ def test_a_free_form_reports_section_two_is_running_text():
                    "三、依申请公开政府信息情况\n2018年未收到政府信息公开申请。\n")
     assert rec.format == "pre2019" and rec.active_disclosure is None
     assert [(n.value, n.category) for n in rec.narrative] == [(2069, "政府信息"), (211, "机构职能"), (15, "规划计划")]
+
+
+@pytest.mark.parametrize("layout", ["tab", "pipe", "cells"])
+def test_sentences_before_a_table_in_its_section_are_running_text(layout):
+    """Section 二 may open with sentences before table 二 (the 2019 template's free-form habit kept in a
+    2021 report); they are narrative, and the table's own cells are not."""
+    from helpers import run_text
+    from layouts import T2_2021, report
+
+    text = report(layout=layout).replace(
+        "二、主动公开政府信息情况", "二、主动公开政府信息情况（一）主动公开政府信息的数量2022年制作、获取政府信息总数510条。", 1)
+    rec = run_text(text)
+    assert rec.active_disclosure is not None
+    assert rec.active_disclosure.normative_documents.in_force == T2_2021["normative_documents"]["in_force"]
+    assert [(n.value, n.category) for n in rec.narrative] == [(185, "政府信息"), (90, "工作动态"), (510, "政府信息")]
+
+
+def test_a_quantity_adverb_does_not_hide_the_thing_named_before_it():
+    from helpers import run_text
+
+    got = [(x.value, x.category) for x in run_text(
+        "一、总体情况\n其中：财政预算、决算报告共3条；专项资金使用情况公开共62条；其他文件累计2条。\n").narrative]
+    assert got == [(3, "财政预算、决算报告"), (62, "专项资金使用情况公开"), (2, "其他文件")]

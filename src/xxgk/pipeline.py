@@ -97,10 +97,10 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     layouts = {r.name: r.layout for r in results if r.data is not None}
     rec.format = _format(results, meta.year)
 
-    # narrative: the running text is everything outside the tables actually read (a free-form
-    # report's section 二 is where table 二 would be, and is prose)
-    read = [reg for reg, r in zip([x for x in (t2, t3, t4) if x], results) if r.data is not None and r.cells_found]
-    prose = prose_regions(len(t.text), read)
+    # narrative: the running text is everything outside the tables actually read, from a table's first
+    # cell to its last (a free-form report's section 二 stands where table 二 would be and is prose; the
+    # sentences a section opens with before its table are prose too)
+    prose = prose_regions(len(t.text), [_cells_extent(r) for r in results])
     rule_narrative = [s for a, b in prose for s in narrative_rule_spans(t, a, b)]
     spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold)
     rec.narrative = link_counts(t.text, spans)
@@ -207,6 +207,14 @@ def _report_score(t: Text, title, sections, results) -> int:
     if "主动公开" in head and ("依申请" in head or "申请" in head):
         score += 1
     return score
+
+
+def _cells_extent(r: TableResult) -> tuple[int, int] | None:
+    """From the first to the last offset of the cells a table read (None when it read none)."""
+    offs = [(p.start, p.end) for p in r.provenance.values() if p.start is not None and p.end is not None]
+    if r.data is None or not offs:
+        return None
+    return min(a for a, _ in offs), max(b for _, b in offs)
 
 
 def _missing(rec: Record, results: list[TableResult]) -> list[str]:

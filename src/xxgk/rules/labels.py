@@ -275,6 +275,8 @@ CATEGORY_TRIM_RIGHT = re.compile(wrap_tolerant(r"(?:类信息|类|信息数量|�
 CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 政务信息 are not trimmed
 # what is left after a verb when the thing was named before it (信息公开目录信息更新|量|599条): a volume word, not a category
 VOLUME_ONLY = re.compile(r"\s*(?:总?量|总?数|数量|条数|件数)\s*")
+# the boundary words that say how many, not what was done (X共N条, X累计N条): the thing is named before them
+QUANTITY_WORD = re.compile(r"共有|共计|共|累计|合计")
 # the channel of a count of generic 信息 (conventions.channel_category): the word that introduces it,
 # a subject or time word before it, verbs and time words after it, and the noun it must end with
 CHANNEL_INTRO = re.compile(wrap_tolerant(r"通过|依托|利用|借助|在"))

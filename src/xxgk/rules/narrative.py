@@ -133,6 +133,9 @@ def _rule_category(t: Text, lo: int, a: int) -> tuple[int, int] | None:
         if ch:
             return ch
     got = None if labels.VOLUME_ONLY.fullmatch(src, cut, a) else _finish(src, cut, a)
+    if got is None and cuts and labels.QUANTITY_WORD.fullmatch(src, *cuts[-1]):
+        # 财政预算、决算报告共3条: an adverb of quantity, not a verb, stands between the thing and its count
+        got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0])
     if got is None and cuts and _NAMED_BEFORE_VERB.search(src[cuts[-2][1] if len(cuts) > 1 else lo:cuts[-1][0]]):
         # 政务信息发布393条, 解读类信息发布21条: the thing is named before the verb
         named_a, named_b = cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0]
