@@ -228,3 +228,20 @@ def test_a_quantity_adverb_does_not_hide_the_thing_named_before_it():
     got = [(x.value, x.category) for x in run_text(
         "一、总体情况\n其中：财政预算、决算报告共3条；专项资金使用情况公开共62条；其他文件累计2条。\n").narrative]
     assert got == [(3, "财政预算、决算报告"), (62, "专项资金使用情况公开"), (2, "其他文件")]
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # a channel noun ending a compound (门户网站) still cuts with its verb
+    ("主动在张家港市政府门户网站公开部门文件219件。", [(219, "部门文件")]),
+    ("共在各级各类新闻媒体刊发稿件1592篇。", [(1592, "稿件")]),
+    ("向社会各界公布自然资源政府信息累计131条。", [(131, "自然资源政府信息")]),
+    # 信息数 is 信息 (then its channel, when the clause names one)
+    ("全年主动公开信息数160条，其中机关职能类信息20条。", [(160, "信息"), (20, "机关职能")]),
+    # outcome nouns that are also boundary verbs
+    ("所有办结的信息公开申请中同意公开答复 9 件，不予处理 0 件，其他处理 14 件。",
+     [(9, "同意公开答复"), (0, "不予处理"), (14, "其他处理")]),
+])
+def test_categories_around_verbs(sentence, expected):
+    from helpers import run_text
+
+    assert [(x.value, x.category) for x in run_text("一、总体情况\n" + sentence + "\n").narrative] == expected

@@ -190,6 +190,7 @@ def trim_category(s: str, a: int, b: int) -> tuple[int, int]:
 
 
 _TRAILING_INFO = re.compile(labels.wrap_tolerant("信息") + "$")
+_INFO_VOLUME = re.compile("(" + labels.wrap_tolerant("信息") + ")" + labels.wrap_tolerant("(?:数量|条数|总数|总量|数)"))
 
 
 def _trim(s: str, a: int, b: int) -> tuple[int, int]:
@@ -209,6 +210,9 @@ def _trim(s: str, a: int, b: int) -> tuple[int, int]:
         if not cut:
             generic = _TRAILING_INFO.search(core)
             cut = len(core) - generic.start() if generic else 0
+        info_volume = _INFO_VOLUME.fullmatch(core) if cut and cut >= len(core.strip()) else None
+        if info_volume:
+            cut = len(core) - info_volume.end(1)  # 信息数 is 信息: the volume word goes
         if not cut or cut >= len(core.strip()):
             break
         right -= cut

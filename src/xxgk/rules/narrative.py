@@ -118,7 +118,10 @@ def _rule_category(t: Text, lo: int, a: int) -> tuple[int, int] | None:
         ca, cb = m.start(1), m.end(1)
         if src[ca] == "\n" and not clause_break(src[max(0, ca - 1):cb + 1]):
             continue  # a hard wrap inside a sentence
-        if (not cuts or cb > cuts[-1][1]) and ca not in inside and cb not in inside:
+        # a channel noun may end a compound (门户网站公开…): for a channel + verb only the cut's end must be
+        # a word boundary
+        channel = labels.CHANNEL_VERB.match(src, ca)
+        if (not cuts or cb > cuts[-1][1]) and cb not in inside and (ca not in inside or (channel and channel.end() == cb)):
             cuts.append((ca, cb))
     cut = cuts[-1][1] if cuts else lo
     if cut > lo and src[cut - 1] == "”":  # a quoted name (“三公”经费, “政府开放日”活动, “同意公开”3件)
@@ -133,6 +136,8 @@ def _rule_category(t: Text, lo: int, a: int) -> tuple[int, int] | None:
         if ch:
             return ch
     got = None if labels.VOLUME_ONLY.fullmatch(src, cut, a) else _finish(src, cut, a)
+    if got is None and cuts and labels.NOUN_VERB.fullmatch(src, *cuts[-1]) and not src[cut:a].strip():
+        got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][1])
     if got is None and cuts and labels.QUANTITY_WORD.fullmatch(src, *cuts[-1]):
         # 财政预算、决算报告共3条: an adverb of quantity, not a verb, stands between the thing and its count
         got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0])
