@@ -245,3 +245,14 @@ def test_categories_around_verbs(sentence, expected):
     from helpers import run_text
 
     assert [(x.value, x.category) for x in run_text("一、总体情况\n" + sentence + "\n").narrative] == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("2018年政府信息公开专栏访问量达108932人次。", [(108932, "政府信息公开专栏访问量")]),  # a year before the thing
+    ("2020年度和平街道发生依申请公开1次。", [(1, "依申请公开")]),
+    ("本年度受理申请总数为15件。", [(15, "申请")]),  # a copula links the thing to its count
+])
+def test_years_verbs_and_copulas_before_a_count(sentence, expected):
+    from helpers import run_text
+
+    assert [(x.value, x.category) for x in run_text("一、总体情况\n" + sentence + "\n").narrative] == expected

@@ -138,8 +138,8 @@ def _rule_category(t: Text, lo: int, a: int) -> tuple[int, int] | None:
     got = None if labels.VOLUME_ONLY.fullmatch(src, cut, a) else _finish(src, cut, a)
     if got is None and cuts and labels.NOUN_VERB.fullmatch(src, *cuts[-1]) and not src[cut:a].strip():
         got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][1])
-    if got is None and cuts and labels.QUANTITY_WORD.fullmatch(src, *cuts[-1]):
-        # 财政预算、决算报告共3条: an adverb of quantity, not a verb, stands between the thing and its count
+    if got is None and cuts and labels.COUNT_LINK.fullmatch(src, *cuts[-1]):
+        # 财政预算、决算报告共3条, 行政诉讼数为0件: a link word, not a verb, stands between the thing and its count
         got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0])
     if got is None and cuts and _NAMED_BEFORE_VERB.search(src[cuts[-2][1] if len(cuts) > 1 else lo:cuts[-1][0]]):
         # 政务信息发布393条, 解读类信息发布21条: the thing is named before the verb
