@@ -251,6 +251,8 @@ def test_categories_around_verbs(sentence, expected):
     ("2018年政府信息公开专栏访问量达108932人次。", [(108932, "政府信息公开专栏访问量")]),  # a year before the thing
     ("2020年度和平街道发生依申请公开1次。", [(1, "依申请公开")]),
     ("本年度受理申请总数为15件。", [(15, "申请")]),  # a copula links the thing to its count
+    ("2024 年市科委有 1 件涉及政府信息公开工作的行政复议。", [(1, None)]),  # 有 is a verb, not part of a name
+    ("所有信息20条。", [(20, "信息")]),
 ])
 def test_years_verbs_and_copulas_before_a_count(sentence, expected):
     from helpers import run_text

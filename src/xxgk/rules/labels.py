@@ -261,7 +261,7 @@ COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分�
 # (a boundary word counts only as a whole word: rules.narrative checks the word boundaries)
 # (this and the channel/trim/total patterns below are wrap_tolerant: a hard wrap may fall inside their words)
 CATEGORY_BOUNDARY = re.compile(wrap_tolerant(r"[，,。；;：:\n（(）)“”\"'《》【】]|其中|包括|包含|分别|共有|共|累计|合计|通过|在|向|对|为|是|了|"
-                               r"(?<!其)中|发布|公布|刊发|刊登|发生|(?<!应)(?<!应\n)主动公开|更新|推送|编发|制作|获取|转载|报送|印发|收到|收|受理|办理|办结|答复|"
+                               r"(?<!其)中|有|发布|公布|刊发|刊登|发生|(?<!应)(?<!应\n)主动公开|更新|推送|编发|制作|获取|转载|报送|印发|收到|收|受理|办理|办结|答复|"
                                r"开展|组织|召开|举办|完成|处理|制发|确认|涉及|接到|接收|开设|梳理出?|处置|收集|罗列|新增|"
                                r"解决|入驻|作为|进行|(?<!无法)提供|征求|参加|承办|编辑出版|出版|汇总|接受|结转(?=上)|剩余|另有|另|因|"
                                r"集中公开|上线|建立|设立|开通|编制|出台|关停|整合|清理|发放|审查|审核|新收"))
@@ -269,7 +269,7 @@ CATEGORY_BOUNDARY = re.compile(wrap_tolerant(r"[，,。；;：:\n（(）)“”\
 # category starts after the verb (conventions.CHANNEL_NOUN)
 CHANNEL_VERB = re.compile(wrap_tolerant(r"(?:网站|网|微信|微博|公众号|公众平台|平台|新?媒体|专栏|栏目|公开栏|客户端|抖音|视频号|号)[”\"」]?"
                           r"(?:上|中)?(?:主动)?(?:公开|公示|刊发|刊登|发布|推送|更新|登载)"))
-CATEGORY_TRIM_LEFT = re.compile(wrap_tolerant(r"^(?:各类|各项|有关|相关|全部|的|了|共|各|、|和|及|与|以及|全年|今年|当年|年内|\d{4}\s*年度?|\s)+"))
+CATEGORY_TRIM_LEFT = re.compile(wrap_tolerant(r"^(?:各类|各项|有关|相关|全部|所有|的|了|共|各|、|和|及|与|以及|全年|今年|当年|年内|\d{4}\s*年度?|\s)+"))
 # (共 after 公 is the word 公共, not "in all")
 CATEGORY_TRIM_RIGHT = re.compile(wrap_tolerant(r"(?:类信息|类|信息数量|信息数|数量|总数|更新量|发布量|信息条数|的|等|共计|累计|(?<!公)共|达|约|近|超过|逾|各类)+$"))
 CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 政务信息 are not trimmed
