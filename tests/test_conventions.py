@@ -253,6 +253,11 @@ def test_categories_around_verbs(sentence, expected):
     ("本年度受理申请总数为15件。", [(15, "申请")]),  # a copula links the thing to its count
     ("2024 年市科委有 1 件涉及政府信息公开工作的行政复议。", [(1, None)]),  # 有 is a verb, not part of a name
     ("所有信息20条。", [(20, "信息")]),
+    # a classifier, a list closed by 等, or a modifier before the count: the noun after the unit is counted
+    ("新增社保等8个便民主题，涉及21个领域68项内容。", [(8, "便民主题"), (21, "领域"), (68, "内容")]),
+    ("对全区现存的33个政务新媒体，全面检查。", [(33, "政务新媒体")]),
+    ("微信公众号41个，共发布信息3404条。", [(41, "微信公众号"), (3404, "信息")]),  # 号 of an account is no doc number
+    ("政务动态信息1297条，公开目录信息580条。", [(1297, "政务动态"), (580, "公开目录")]),
 ])
 def test_years_verbs_and_copulas_before_a_count(sentence, expected):
     from helpers import run_text

@@ -336,7 +336,7 @@ def link_counts(text: str, spans: Sequence[Span]) -> list[NarrativeCount]:
             continue
         if labels.APPROX_BEFORE.search(fold(text[max(0, a - 4):a])):
             approx = True
-        cat = _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_starts)
+        cat = _category_for(text, a, b, unit, cats, cat_ends, cats_by_start, cat_starts, count_starts)
         items.append(NarrativeCount(
             category=unwrap(text[cat[0]:cat[1]]) if cat else None, value=value, unit=unit, approximate=approx,
             start=a, end=b, method=span_method.value, confidence=round(float(score), 4),
@@ -358,7 +358,22 @@ def _latin_pair(s: str, a: int, b: int) -> bool:
     return 0 < a and b < len(s) and s[a - 1].isascii() and s[a - 1].isalnum() and s[b].isascii() and s[b].isalnum()
 
 
-def _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_starts):
+def counts_what_follows(text: str, a: int, unit: str | None) -> bool:
+    """Whether a count names what it counts right after its unit, even with a phrase before it (GUIDE:
+    CATEGORY): a classifier that introduces its noun (完成区直单位26个试点领域, 涉及21个领域68项内容) or a
+    list closed by 等 (社保等8个便民主题)."""
+    return unit in labels.CLASSIFIER_UNITS or text[a - 1:a] == "等"
+
+
+def _category_for(text, a, b, unit, cats, cat_ends, cats_by_start, cat_starts, count_starts):
+    after = None
+    k = bisect.bisect_left(cat_starts, b)  # "8个领域": the category right after the unit
+    if k < len(cats_by_start):
+        c = cats_by_start[k]
+        if c[0] <= b + 1 and not text[b:c[0]].strip():
+            after = c[0], c[1]
+    if after and counts_what_follows(text, a, unit):
+        return after
     k = bisect.bisect_right(cat_ends, a) - 1  # the category ending last before the count
     if k >= 0:
         c = cats[k]
@@ -370,9 +385,4 @@ def _category_for(text, a, b, cats, cat_ends, cats_by_start, cat_starts, count_s
         # the category is a hard wrap when it falls between two characters of one sentence
         if not between and len(gap) <= 40 and not clause_break(text[max(0, c[1] - 1):a]):
             return c[0], c[1]
-    k = bisect.bisect_left(cat_starts, b)  # "8个领域": the category right after the unit
-    if k < len(cats_by_start):
-        c = cats_by_start[k]
-        if c[0] <= b + 1 and not text[b:c[0]].strip():
-            return c[0], c[1]
-    return None
+    return after

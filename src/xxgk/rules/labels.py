@@ -251,9 +251,11 @@ COUNT = re.compile(
     r"(?P<approx>余|多)?\s{0,3}(?P<unit>人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
     r"(?P<approx2>左右|以上)?"
 )
+# units that introduce the noun they count (26个试点领域, 68项内容): what follows them is the category
+CLASSIFIER_UNITS = frozenset({"个", "项"})
 APPROX_BEFORE = re.compile(r"(?:约|近|超过|超|逾|大约|将近)\s*$")
 # what must not precede a count (ordinal 第N, dates, phone numbers, document numbers)
-COUNT_BAD_PREFIX = re.compile(r"(?:第|〔|\[|号|No\.?|-|—|/|:|\.)\s*$")
+COUNT_BAD_PREFIX = re.compile(r"(?:第|〔|\[|(?<!公众)(?<!头条)(?<!视频)号|No\.?|-|—|/|:|\.)\s*$")  # 公众号41个 is a count
 COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分钟|秒|%|％|元|万元|亿元|岁|号|层)")
 # the clause boundary when looking back for a category
 # "公开" alone is not a boundary: it is part of nouns (党务公开, 不予公开, 依申请公开); 、 和 及 与 以及

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from xxgk.rules import labels
-from xxgk.conventions import (channel_category, clause_break, header_lines, inside_positions, is_headline_total,
-                              trim_category)
+from xxgk.conventions import (channel_category, clause_break, counts_what_follows, header_lines, inside_positions,
+                              is_headline_total, trim_category)
 from xxgk.spans import Label, Span
 from xxgk.text import Text
 
@@ -37,8 +37,9 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
         if m.group("approx2"):
             b = m.end()
         label: Label = "COUNT"
-        cat = _rule_category(t, max(_wrapped_start(src, line_a, a), prev_end), a) \
-            or _category_after(t, b, _wrapped_end(src, line_b, b))
+        before = _rule_category(t, max(_wrapped_start(src, line_a, a), prev_end), a)
+        after = _category_after(t, b, _wrapped_end(src, line_b, b))
+        cat = after if after and (not before or counts_what_follows(src, a, m.group("unit"))) else before
         prev_end = b
         if not total_seen and cat and is_headline_total(src, a, b):
             label = "TOTAL"
@@ -171,12 +172,12 @@ def _finish(src: str, a: int, b: int) -> tuple[int, int] | None:
 
 # a leading verb 公开 (a hard wrap may fall inside it), except where it starts a noun
 _LEADING_PUBLISH = re.compile(labels.wrap_tolerant("公开"))
-_PUBLISH_NOUN = re.compile(labels.wrap_tolerant("公开(?:答复|栏)"))
+_PUBLISH_NOUN = re.compile(labels.wrap_tolerant("公开(?:答复|栏|目录|指南|专栏|平台)"))
 # a phrase before a verb that names a thing (what a count after the verb counts): it ends in 信息, 类 or a
 # column, perhaps followed by 公开 (政务信息公开|主动公开总数146条)
 _NAMED_BEFORE_VERB = re.compile(r"(?:信息|类|栏目|留言)(?:公开)?\s*$")
-# after the unit, the category ends at these (and at the boundary words); at most this long
-_AFTER_END = re.compile(r"[，,。；;：:！!？?、（(）)\n]|的|中|和|及|与|等")
+# after the unit, the category ends at these (and at the boundary words; at a figure: 21个领域68项); at most this long
+_AFTER_END = re.compile(r"[，,。；;：:！!？?、（(）)\n\d]|的|中|和|及|与|等")
 AFTER_MAX_CHARS = 20
 
 
@@ -186,8 +187,8 @@ def _category_after(t: Text, b: int, line_b: int) -> tuple[int, int] | None:
     src = t.match
     hi = min(line_b, b + AFTER_MAX_CHARS)
     inside = inside_positions(src, b, hi)
-    ends = [m.start() for m in _AFTER_END.finditer(src, b, hi) if m.start() not in inside and m.end() not in inside
-            and not _hard_wrap_at(src, m.start())]
+    ends = [m.start() for m in _AFTER_END.finditer(src, b, hi)
+            if m.group().isdigit() or (m.start() not in inside and m.end() not in inside and not _hard_wrap_at(src, m.start()))]
     if not ends and hi < line_b:
         return None  # runs on: not a short noun phrase
     end = ends[0] if ends else hi
