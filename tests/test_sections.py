@@ -101,3 +101,13 @@ def test_publication_date_read_whether_or_not_the_body_kept_its_line_breaks(sep)
     unsigned = sep.join(["某某镇人民政府2023年政府信息公开工作年度报告", "一、总体情况",
                          "统计期限为2023年1月1日至2023年12月31日。", "六、其他需要报告的事项", "无。"])
     assert run_text(unsigned).meta.published is None
+
+
+def test_the_2008_template_headers_of_a_free_form_report():
+    """Reports before 2019 followed the 2008 regulation's outline: 概述, 主动公开, 依申请公开, 收费及减免,
+    行政复议和行政诉讼, 问题和改进, 其他. They map onto the six sections by meaning (annotations/GUIDE.md)."""
+    text = ("某区2016年政府信息公开工作年度报告\n一、概述\n正文。\n二、主动公开政府信息情况\n正文。\n"
+            "三、政府信息依申请公开工作情况\n2016年未收到申请。\n四、政府信息公开的收费及减免情况\n暂不收费。\n"
+            "五、因政府信息公开申请行政复议、提起行政诉讼的情况\n未收到。\n六、政府信息公开工作存在的主要问题和改进措施\n不足。\n"
+            "七、其他需说明事项\n无。\n")
+    assert numbers(text) == [1, 2, 3, 4, 5, 6]
