@@ -277,6 +277,9 @@ CATEGORY_TRIM_RIGHT = re.compile(wrap_tolerant(r"(?:类信息|类|信息数量|�
 CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 政务信息 are not trimmed
 # what is left after a verb when the thing was named before it (信息公开目录信息更新|量|599条): a volume word, not a category
 VOLUME_ONLY = re.compile(r"\s*(?:总?量|总?数|数量|条数|件数)\s*")
+# a category's leading verb 公开 (公开政府常务会议), except where 公开 starts a noun (公开答复, 公开目录)
+LEADING_PUBLISH = re.compile(wrap_tolerant("公开"))
+PUBLISH_NOUN = re.compile(wrap_tolerant("公开(?:答复|栏|目录|指南|专栏|平台)"))
 # the boundary words that link a thing to its count without saying what was done, adverbs of quantity and
 # copulas (X共N条, X累计N条, 行政诉讼数为0件): the thing is named before them
 COUNT_LINK = re.compile(r"共有|共计|共|累计|合计|为|是")

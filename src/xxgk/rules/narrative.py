@@ -156,8 +156,8 @@ def _rule_category(t: Text, lo: int, a: int) -> tuple[int, int] | None:
 def _finish(src: str, a: int, b: int) -> tuple[int, int] | None:
     """src[a:b] trimmed to a category (conventions.trim_category), or None when nothing is named."""
     cat_a, cat_b = trim_category(src, a, b)
-    verb = _LEADING_PUBLISH.match(src, cat_a, cat_b)
-    if verb and cat_b - cat_a > 3 and not _PUBLISH_NOUN.match(src, cat_a, cat_b):
+    verb = labels.LEADING_PUBLISH.match(src, cat_a, cat_b)
+    if verb and cat_b - cat_a > 3 and not labels.PUBLISH_NOUN.match(src, cat_a, cat_b):
         cat_a, cat_b = trim_category(src, verb.end(), cat_b)  # 公开政府常务会议: the verb
     s = src[cat_a:cat_b].strip()
     if not s or not re.search(r"[\u4e00-\u9fff]", s) or re.search(r"\d", s) or len(s) > CATEGORY_MAX_CHARS:
@@ -170,9 +170,6 @@ def _finish(src: str, a: int, b: int) -> tuple[int, int] | None:
     return cat_a, cat_b
 
 
-# a leading verb 公开 (a hard wrap may fall inside it), except where it starts a noun
-_LEADING_PUBLISH = re.compile(labels.wrap_tolerant("公开"))
-_PUBLISH_NOUN = re.compile(labels.wrap_tolerant("公开(?:答复|栏|目录|指南|专栏|平台)"))
 # a phrase before a verb that names a thing (what a count after the verb counts): it ends in 信息, 类 or a
 # column, perhaps followed by 公开 (政务信息公开|主动公开总数146条)
 _NAMED_BEFORE_VERB = re.compile(r"(?:信息|类|栏目|留言)(?:公开)?\s*$")
