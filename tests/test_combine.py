@@ -1,8 +1,11 @@
 """The combination policy (xxgk.combine), directly and through the pipeline with a stand-in tagger.
 
-Each rule of the policy has a test that fails when the rule is switched off: the TOTAL relabelling
-(`combine_spans`), the threshold a model header must reach to compete with the rules
-(`header_candidates`), and the rules filling in where the model is unsure.
+Each rule of the policy has a test that fails when the rule is switched off. Narrative
+(`combine_spans`): the rules' spans stand against any model span; a model count fills a gap the
+rules leave, and becomes a COUNT when the rules name the TOTAL; a model category extends a rule
+category to the left only; a model category is added only for counts that have none, never taking a
+count from a rule category; model spans below the threshold are not used. Headers
+(`header_candidates`): the threshold a model header must reach to compete with the rules.
 """
 
 import pytest
@@ -23,26 +26,90 @@ def _r(a, b, label, score=0.9):
     return Span(a, b, label, score, Method.RULE)
 
 
-def test_the_rules_decide_which_count_is_the_total():
-    """A kept model count takes the rules' label for the same number; a model TOTAL the rules do not
-    confirm becomes a COUNT."""
-    model = [_m(0, 4, "CATEGORY"), _m(4, 8, "TOTAL"), _m(10, 13, "COUNT")]
-    rules = [_r(4, 8, "COUNT"), _r(10, 13, "TOTAL"), _r(20, 23, "COUNT")]
-    got = [(s.start, s.label, s.method.value) for s in combine_spans(model, rules, 0.5)]
-    assert got == [(0, "CATEGORY", "model"), (4, "COUNT", "model"), (10, "TOTAL", "model"), (20, "COUNT", "rule")]
+def _at(text, s, after=0):
+    a = text.index(s, after)
+    return a, a + len(s)
 
 
-def test_without_a_rule_total_the_model_labels_stand():
-    model = [_m(4, 8, "TOTAL"), _m(10, 13, "COUNT")]
-    rules = [_r(4, 8, "COUNT")]
-    assert [s.label for s in combine_spans(model, rules, 0.5)] == ["TOTAL", "COUNT"]
+def _got(spans):
+    return [(s.start, s.end, s.label, s.method.value) for s in spans]
 
 
-def test_unsure_model_spans_leave_the_rules_in_place():
-    model = [_m(4, 8, "COUNT", 0.4), _m(10, 13, "COUNT", 0.8)]
-    rules = [_r(3, 8, "COUNT"), _r(10, 12, "COUNT")]
-    got = [(s.start, s.end, s.method.value) for s in combine_spans(model, rules, 0.6)]
-    assert got == [(3, 8, "rule"), (10, 13, "model")]
+# 120条 TOTAL with 政府信息; 30条 with 工作动态; 3条 with 组织机构 (the rules say 机构); 8件 with nothing
+TEXT = "全年主动公开政府信息120条，其中工作动态30条，组织机构信息3条。本年度办结8件。"
+
+
+def _rules(text=TEXT):
+    return [_r(*_at(text, "政府信息"), "CATEGORY"), _r(*_at(text, "120条"), "TOTAL"),
+            _r(*_at(text, "工作动态"), "CATEGORY"), _r(*_at(text, "30条"), "COUNT"),
+            _r(*_at(text, "机构"), "CATEGORY"), _r(*_at(text, "3条"), "COUNT"), _r(*_at(text, "8件"), "COUNT")]
+
+
+def test_the_rules_spans_stand_against_confident_model_spans():
+    """A model count or category that overlaps a rule span is dropped, however sure the model is
+    (the policy before let it replace the rule's span)."""
+    model = [_m(*_at(TEXT, "信息120条"), "COUNT", 0.99), _m(*_at(TEXT, "动态"), "CATEGORY", 0.99),
+             _m(*_at(TEXT, "工作动态30"), "CATEGORY", 0.99)]
+    assert _got(combine_spans(model[:2], _rules(), 0.6, TEXT)) == _got(sorted(_rules(), key=lambda s: s.start))
+    assert _got(combine_spans(model[2:], _rules(), 0.6, TEXT)) == _got(sorted(_rules(), key=lambda s: s.start))
+
+
+def test_a_count_the_rules_missed_is_added_and_an_unsure_one_is_not():
+    text = "全年主动公开政府信息120条，微博12条，本年度办结8件。"
+    rules = [_r(*_at(text, "政府信息"), "CATEGORY"), _r(*_at(text, "120条"), "COUNT")]
+    for score, added in ((0.9, True), (0.59, False)):
+        got = _got(combine_spans([_m(*_at(text, "12条", text.index("微博")), "COUNT", score)], rules, 0.6, text))
+        assert ((*_at(text, "12条", text.index("微博")), "COUNT", "model") in got) is added
+        assert [g for g in got if g[3] == "rule"] == _got(rules)
+
+
+def test_an_added_model_total_is_a_count_when_the_rules_name_the_total():
+    text = "全年主动公开政府信息120条，微博12条。"
+    model = [_m(*_at(text, "12条", text.index("微博")), "TOTAL")]
+    with_total = [_r(*_at(text, "120条"), "TOTAL")]
+    without = [_r(*_at(text, "120条"), "COUNT")]
+    assert [s.label for s in combine_spans(model, with_total, 0.6, text)] == ["TOTAL", "COUNT"]
+    assert [s.label for s in combine_spans(model, without, 0.6, text)] == ["COUNT", "TOTAL"]
+
+
+def test_a_model_category_extends_a_rule_category_to_the_left_only():
+    """组织机构 (model) replaces 机构 (rules): same end, earlier start.  A model category that ends later
+    (机构信息) or that would run into another span is not taken."""
+    rules = _rules()
+    left = _m(*_at(TEXT, "组织机构"), "CATEGORY")
+    got = _got(combine_spans([left], rules, 0.6, TEXT))
+    assert (*_at(TEXT, "组织机构"), "CATEGORY", "model") in got
+    assert (*_at(TEXT, "机构"), "CATEGORY", "rule") not in got
+    right = _m(*_at(TEXT, "机构信息"), "CATEGORY")
+    assert _got(combine_spans([right], rules, 0.6, TEXT)) == _got(sorted(rules, key=lambda s: s.start))
+    a, b = _at(TEXT, "机构")
+    into_count = _m(TEXT.index("30条") + 2, b, "CATEGORY")  # 条，组织机构: starts inside the 30条 count
+    assert _got(combine_spans([into_count], rules, 0.6, TEXT)) == _got(sorted(rules, key=lambda s: s.start))
+    assert _got(combine_spans([_m(*_at(TEXT, "组织机构"), "CATEGORY", 0.5)], rules, 0.6, TEXT)) == \
+        _got(sorted(rules, key=lambda s: s.start))
+
+
+def test_a_model_category_is_added_for_a_count_that_has_none():
+    """办结 names the 8件 (the rules gave it no category): the model's category is added."""
+    got = combine_spans([_m(*_at(TEXT, "办结"), "CATEGORY")], _rules(), 0.6, TEXT)
+    assert (*_at(TEXT, "办结"), "CATEGORY", "model") in _got(got)
+
+
+def test_a_model_category_never_takes_a_count_from_a_rule_category():
+    """其中工作动态30条 is paired by the rules; a model category between 工作动态 and 30条 (here 动态,
+    say the rules had 工作 only) would become that count's category: it is not added."""
+    text = "其中工作动态30条。"
+    rules = [_r(*_at(text, "工作"), "CATEGORY"), _r(*_at(text, "30条"), "COUNT")]
+    got = _got(combine_spans([_m(*_at(text, "动态"), "CATEGORY")], rules, 0.6, text))
+    assert got == _got(rules)
+
+
+def test_headers_passed_to_combine_spans_follow_the_confident_model():
+    """`evaluation.tagging` passes SECTION spans too: a model header at or above the threshold wins."""
+    text = "一、总体情况\n正文。"
+    rule = [_r(0, 6, "SECTION")]
+    assert _got(combine_spans([_m(0, 7, "SECTION")], rule, 0.6, text)) == [(0, 7, "SECTION", "model")]
+    assert _got(combine_spans([_m(0, 7, "SECTION", 0.3)], rule, 0.6, text)) == [(0, 6, "SECTION", "rule")]
 
 
 class StandInTagger:
@@ -87,14 +154,18 @@ def test_header_candidates_apply_the_threshold():
         assert all(c.confidence == score and c.rank == pytest.approx(2 + 2 * score) for c in model)
 
 
-def test_the_pipeline_relabels_model_counts_by_the_rules_total():
-    """Through extract: the model calls the second count the TOTAL, the rules the first; the record
-    follows the rules."""
-    a = REPORT.index("120条")
-    b = REPORT.index("30条")
-    tagger = StandInTagger([_m(a, a + 4, "COUNT"), _m(b, b + 3, "TOTAL")])
-    rec = extract(Decoded(text=REPORT, sha256="t"), "d", "d", tagger=tagger, system="combined")
-    totals = {n.value: n.total for n in rec.narrative if n.method == "model"}
-    assert totals == {120: True, 30: False}
-    rec = extract(Decoded(text=REPORT, sha256="t"), "d", "d", tagger=tagger, system="model")
+def test_through_the_pipeline_the_rules_counts_stand_and_the_model_extends_a_category():
+    """Through extract: the model calls the second count the TOTAL and the first a COUNT; the record keeps
+    the rules' counts and labels.  The rules read 组织机构信息3条 as 机构; the model's 组织机构 extends it."""
+    text = REPORT.replace("工作动态30条。", "工作动态30条，组织机构信息3条。")
+    a, b = text.index("120条"), text.index("30条")
+    c = text.index("组织机构")
+    tagger = StandInTagger([_m(a, a + 4, "COUNT"), _m(b, b + 3, "TOTAL"), _m(c, c + 4, "CATEGORY")])
+    rules = extract(Decoded(text=text, sha256="t"), "d", "d", system="rules")
+    assert {n.value: n.category for n in rules.narrative}[3] == "机构"
+    rec = extract(Decoded(text=text, sha256="t"), "d", "d", tagger=tagger, system="combined")
+    assert {n.value: (n.total, n.method) for n in rec.narrative if n.value in (120, 30)} == {
+        120: (True, "rule"), 30: (False, "rule")}
+    assert {n.value: n.category for n in rec.narrative}[3] == "组织机构"
+    rec = extract(Decoded(text=text, sha256="t"), "d", "d", tagger=tagger, system="model")
     assert {n.value: n.total for n in rec.narrative} == {120: False, 30: True}

@@ -83,7 +83,51 @@ def test_numpy_prediction_equals_sklearn_predict_proba():
     X = T.transform(vecs, probe)
     assert np.allclose(model.transform(probe), X.toarray(), atol=1e-9)
     assert np.allclose(model.predict_proba(probe), clf.predict_proba(X), atol=1e-6)
-    assert [k for k, _ in model.predict(probe)] == list(clf.predict(X))
+    # the regression's answer wherever the guide decides nothing (here: all but the TOTAL)
+    expected = [K.guide_kind(r) or k for r, k in zip(probe, clf.predict(X))]
+    assert [k for k, _ in model.predict(probe)] == expected
+    assert expected[0] == "disclosed_total" and "disclosed_total" not in clf.classes_  # not fitted on
+
+
+def test_the_guide_decides_the_total_and_outlets_counted_with_ge():
+    """GUIDE "Deciding": a TOTAL is disclosed_total; 个 of outlets (政务新媒体33个, 2个政府网站, 8个栏目)
+    is platforms, with confidence 1.0, whatever the regression says; other 个 counts are the regression's."""
+    text = "全区现存政务新媒体33个，对全区2个政府网站、5个栏目开展检查，共有12个单位。全年主动公开政府信息171条。"
+    cases = [("政务新媒体", "33个", "platforms"), ("", "2个", "platforms"), ("栏目", "5个", "platforms"),
+             ("单位", "12个", None)]
+    for cat, num, kind in cases:
+        a = text.index(num)
+        assert K.guide_kind(K.features(text, a, a + len(num), cat, "个", False)) == kind, num
+    a = text.index("171条")
+    row = K.features(text, a, a + 4, "政府信息", "条", True)
+    assert K.guide_kind(row) == "disclosed_total"
+    rows, labels = _rows()
+    from xxgk import kinds_train as T
+
+    model = K.KindModel(T.export(*T.fit(rows, labels)))
+    a = text.index("33个")
+    assert model.predict([K.features(text, a, a + 3, "政务新媒体", "个", False), row]) == [
+        ("platforms", 1.0), ("disclosed_total", 1.0)]
+
+
+def test_context_features_sentence_heading_and_conjunctions():
+    text = ("（三）行政复议情况\n全年共收到政府信息公开行政复议351件，其中结果\n维持72件。\n"
+            "（四）平台建设\n通过官方网站发布政务类信息34条，通过微信公众号发布信息12条。")
+    a = text.index("72件")
+    f = K.features(text, a, a + 3, "结果维持", "件", False)
+    assert f["before"] == "维持"  # the clause before the number stops at the line break
+    assert f["sentence"].endswith("全年共收到政府信息公开行政复议351件,其中结果维持")  # the sentence does not
+    assert f["heading"] == "行政复议情况"
+    assert "x:review+outcome" in f["cues"].split() and "s:review" in f["cues"].split()
+    assert "c:outcome&x:review+outcome" in f["pairs"].split() and f["conj"] == "x:review+outcome"
+    a = text.index("34条")
+    f = K.features(text, a, a + 3, "政务", "条", False)
+    assert f["heading"] == "平台建设"
+    assert "x:named+channel" in f["cues"].split()  # a thing named through a channel: not the channel
+    a = text.index("12条")
+    f = K.features(text, a, a + 3, "信息", "条", False)
+    assert "x:generic+channel" in f["cues"].split()
+    assert K.heading_before("正文没有标题。共3条", 9) == ""
 
 
 def test_model_json_is_data_only_and_refuses_foreign_classes():

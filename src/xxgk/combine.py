@@ -1,17 +1,29 @@
 """How the tagger's spans and the rules' spans combine into one answer, per system.
 
 `System.RULES` uses the rules only; `System.MODEL` the tagger only; `System.COMBINED` both.  The
-threshold is chosen on the dev split and stored in the model's tagger.json.
+threshold is chosen on the dev split and stored in the model's tagger.json; a model span below it
+is never used.
 
-Narrative (COUNT / TOTAL / CATEGORY), `combine_spans`:
-  1. a model span whose score is at least the threshold is kept, with method "model";
-  2. a rule span is kept unless it overlaps a kept model span of the same group (SECTION is one
-     group; COUNT/TOTAL/CATEGORY the other);
-  3. model spans below the threshold are dropped, and the rules speak there;
-  4. which count is the headline TOTAL is a document-level convention the rules decide better (on
-     dev): when the rules name a TOTAL, a kept model count takes the rule's COUNT/TOTAL label for the
-     same number, and a model TOTAL the rules do not confirm becomes a COUNT.
-So the model wins where it is confident and the rules fill in everywhere else.
+Narrative (COUNT / TOTAL / CATEGORY), `combine_spans`: **the rules win where they have a span; the
+model only fills the gaps they leave** (chosen on dev and train, issue 14: letting confident model
+spans override the rules' spans, the policy before, scored below the rules alone on held-out test,
+because the rules state the category convention -- channels, whole phrases -- better than the
+tagger learns it, while the tagger finds some categories the rules leave empty):
+  1. every rule span is kept, as the rules gave it (label, offsets, method "rule");
+  2. *counts the rules missed*: a model COUNT/TOTAL overlapping no rule narrative span is added;
+     which count is the headline TOTAL is a document-level convention the rules decide better, so
+     when the rules name a TOTAL, an added model TOTAL becomes a COUNT;
+  3. *a category the rules started too late*: a model CATEGORY that ends where a rule CATEGORY ends
+     and starts before it (机构 → 组织机构, 目录 → 公开目录) replaces it, when it overlaps no other
+     span and every count keeps the pairing it had (only the category's start moves).  Only this
+     one direction: a model category ending after the rule's typically swallows the verb after a
+     channel (政务微信 → 政务微信公开政府信息), and a shorter one drops words of the phrase;
+  4. *a count the rules left without a category*: a model CATEGORY overlapping no kept span is
+     added when it becomes the category (by the guide's linking rule, `conventions.link_counts`) of
+     counts that had none, and of no count that had one (it never takes a count from a rule
+     category).
+Labels outside the narrative (SECTION, when a caller passes them, as `evaluation.tagging` does)
+combine as before: a model span at or above the threshold wins, the rules fill in elsewhere.
 
 Headers, `header_candidates`: the tagger's SECTION spans become section candidates next to the
 rules' candidates, and `sections.choose` picks the best sequence by rank.  A candidate's rank only
@@ -26,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from xxgk.conventions import link_counts
 from xxgk.rules.sections import Candidate, model_candidates
 from xxgk.spans import COUNT_LABELS, NARRATIVE_LABELS, Span, System
 from xxgk.text import Text
@@ -60,34 +73,62 @@ def header_candidates(t: Text, rule_cands: list[Candidate], model_spans: Sequenc
 
 
 def narrative_spans(model_spans: Sequence[Span], rule_spans: Sequence[Span], prose: Sequence[tuple[int, int]],
-                    system: System, threshold: float) -> list[Span]:
-    """COUNT / TOTAL / CATEGORY spans of the running text (`prose`) under `system`; `rule_spans` are
-    the rules' spans of the same text."""
+                    system: System, threshold: float, text: str) -> list[Span]:
+    """COUNT / TOTAL / CATEGORY spans of the running text (`prose`) of `text` under `system`;
+    `rule_spans` are the rules' spans of the same text."""
     if system is System.RULES:
         return list(rule_spans)
     model = [s for s in model_spans if s.label in NARRATIVE_LABELS and any(a <= s.start < b for a, b in prose)]
     if system is System.MODEL:
         return sorted(model, key=lambda s: s.start)
-    return combine_spans(model, rule_spans, threshold)
+    return combine_spans(model, rule_spans, threshold, text)
 
 
-def combine_spans(model_spans: Sequence[Span], rule_spans: Sequence[Span], threshold: float) -> list[Span]:
-    """Model spans at or above `threshold`, rule spans elsewhere (the policy in the module docstring)."""
+Links = dict[int, tuple[int, int] | None]
+
+
+def _links(text: str, spans: Sequence[Span]) -> Links:
+    """Each count's category under the guide's linking rule: count start → (start, end), or None."""
+    return {n.start: (n.category_start, n.category_end)
+            if n.category_start is not None and n.category_end is not None else None
+            for n in link_counts(text, spans)}
+
+
+def combine_spans(model_spans: Sequence[Span], rule_spans: Sequence[Span], threshold: float,
+                  text: str) -> list[Span]:
+    """The rules' spans, and model spans at or above `threshold` where the rules leave a gap (the
+    policy in the module docstring); `text` is what both were found in (for the linking rule)."""
     kept = [s for s in model_spans if s.score >= threshold]
-    rule_counts = {(s.start, s.end): s.label for s in rule_spans if s.label in COUNT_LABELS}
-    if "TOTAL" in rule_counts.values():
-        kept = [replace(s, label=rule_counts.get((s.start, s.end), "COUNT")) if s.label in COUNT_LABELS else s
-                for s in kept]
-    out = list(kept)
-    for r in rule_spans:
-        if any(m.group == r.group and m.overlaps(r) for m in kept):
+    # non-narrative labels: the confident model wins, the rules fill in
+    other = [s for s in kept if s.label not in NARRATIVE_LABELS]
+    other += [r for r in rule_spans if r.label not in NARRATIVE_LABELS and not any(m.overlaps(r) for m in other)]
+    rules = [r for r in rule_spans if r.label in NARRATIVE_LABELS]
+    model = sorted((s for s in kept if s.label in NARRATIVE_LABELS), key=lambda s: (s.start, s.end))
+
+    out = list(rules)  # 1. the rules' spans stand
+    rules_total = any(r.label == "TOTAL" for r in rules)
+    for m in model:  # 2. counts the rules missed
+        if m.label in COUNT_LABELS and not any(r.overlaps(m) for r in rules):
+            out.append(replace(m, label="COUNT") if rules_total and m.label == "TOTAL" else m)
+    links = _links(text, out)
+    cats = [m for m in model if m.label == "CATEGORY"]
+    for m in cats:  # 3. a rule category started too late
+        late = [r for r in out if r.label == "CATEGORY" and r.end == m.end and m.start < r.start]
+        if len(late) != 1:
             continue
-        out.append(r)
-    out.sort(key=lambda s: (s.start, s.end))
-    # no overlaps in the result: the earlier/longer (model first) wins
-    res: list[Span] = []
-    for s in out:
-        if res and s.start < res[-1].end and s.group == res[-1].group:
+        r = late[0]
+        rest = [s for s in out if s is not r]
+        if any(s.overlaps(m) for s in rest):
             continue
-        res.append(s)
-    return res
+        trial = _links(text, rest + [m])
+        if trial == {a: (m.start, m.end) if c == (r.start, r.end) else c for a, c in links.items()}:
+            out, links = rest + [m], trial
+    for m in cats:  # 4. a category for counts that have none
+        if any(s.overlaps(m) for s in out):
+            continue
+        trial = _links(text, out + [m])
+        changed = [a for a, c in trial.items() if c != links.get(a)]
+        if changed and all(links.get(a) is None for a in changed):
+            out.append(m)
+            links = trial
+    return sorted(out + other, key=lambda s: (s.start, s.end))

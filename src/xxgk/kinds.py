@@ -5,10 +5,14 @@ one of a small fixed taxonomy, so that counts can be aggregated across thousands
 taxonomy is defined once, here (`KINDS`); `annotations/GUIDE.md` ("Kinds of narrative counts") and
 `docs/kinds.md` describe it in words, with examples, and a test keeps the three in step.
 
-The classifier is a logistic regression over character n-grams of the category, of the text around
-the number, and of the unit, plus the TOTAL flag (`features`). It is trained by `train_kinds` (in
-`xxgk.kinds_train`, `xxgk train-kinds`) and shipped as plain JSON (`models/kinds.json`: vocabulary,
-idf, coefficients): loading it executes nothing, and prediction is numpy only (`KindModel`).
+The classifier is a logistic regression over character n-grams of the category, of the clause and
+the sentence before the number, of the nearest heading (the part of the report the count is in), of
+the text after the count and of the unit, plus the TOTAL flag and word cues with a few of their
+conjunctions (`features`, `cues`). Two kinds the guide fixes outright are not asked of it
+(`guide_kind`): the headline TOTAL is `disclosed_total`, outlets counted with 个 are `platforms`.
+It is trained by `train_kinds` (in `xxgk.kinds_train`, `xxgk train-kinds`) and shipped as plain
+JSON (`models/kinds.json`: vocabulary, idf, coefficients): loading it executes nothing, and
+prediction is numpy only (`KindModel`).
 """
 
 from __future__ import annotations
@@ -81,11 +85,34 @@ KIND_NAMES: tuple[str, ...] = tuple(k.name for k in KINDS)
 
 CONTEXT_BEFORE = 24  # characters of the clause before the number (the verb, the channel, 其中 …)
 CONTEXT_AFTER = 8  # characters after the count (a following category: "33个政务新媒体")
+SENTENCE_BEFORE = 60  # characters of the sentence before the number, across hard wraps and commas
+HEADING_WINDOW = 600  # how far back the nearest heading (（二）依申请公开 …, 3.拓展载体) is looked for
+HEADING_CHARS = 16  # characters of that heading's title kept
 _CLAUSE = re.compile(r"[。；;！!？?\n]")
+# a sentence ends at sentence punctuation or a paragraph break, not at a hard wrap inside it
+_SENTENCE = re.compile(r"[。；;！!？?]|\n\s*\n|(?<![\u4e00-\u9fff\w，,、])\n")
+# a heading: an enumerator at a line start or right after a sentence end, and its title up to
+# the first punctuation (一、总体情况; （三）政府信息管理; 3.拓展载体。; 二是强化平台建设，)
+_HEADING = re.compile(r"(?:^|(?<=[\n。；;！!？?]))[ \t\u3000#*]*"
+                      r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是]|\d{1,2}[.．、](?!\d))"
+                      r"[ \t\u3000]*(?P<title>[^\n。；;！!？?，,：:]{2,})", re.M)
 
 
 def _squash(s: str) -> str:
     return fold("".join(s.split()))
+
+
+def heading_before(text: str, start: int) -> str:
+    """The title of the nearest heading before `start` (within HEADING_WINDOW characters), squashed,
+    at most HEADING_CHARS characters; "" when there is none."""
+    lo = max(0, start - HEADING_WINDOW)
+    last = None
+    for m in _HEADING.finditer(text, lo, start):
+        if m.start("title") < start:
+            last = m
+    if last is None:
+        return ""
+    return _squash(text[last.start("title"):min(last.end("title"), start)])[:HEADING_CHARS]
 
 
 def features(text: str, start: int, end: int, category: str | None, unit: str | None, total: bool) -> dict[str, str]:
@@ -93,7 +120,10 @@ def features(text: str, start: int, end: int, category: str | None, unit: str | 
 
     `before`: the clause before the number, cut at sentence punctuation or a line break, at most
     CONTEXT_BEFORE characters; `after`: up to CONTEXT_AFTER characters after the count, to the
-    clause end. Whitespace is removed and traditional / full-width forms folded.
+    clause end; `sentence`: the sentence before the number (a hard wrap does not end it), at most
+    SENTENCE_BEFORE characters; `heading`: the title of the nearest heading before the count (the
+    part of the report it is in: 依申请公开, 行政复议, 平台建设, 推进财政资金信息公开 …).  Whitespace is
+    removed and traditional / full-width forms folded.
     """
     lo = max(0, start - CONTEXT_BEFORE * 2)
     before = text[lo:start]
@@ -101,26 +131,37 @@ def features(text: str, start: int, end: int, category: str | None, unit: str | 
     if ends:
         before = before[ends[-1]:]
     before = _squash(before)[-CONTEXT_BEFORE:]
+    lo = max(0, start - SENTENCE_BEFORE * 2)
+    sentence = text[lo:start]
+    ends = [m.end() for m in _SENTENCE.finditer(sentence)]
+    if ends:
+        sentence = sentence[ends[-1]:]
+    sentence = _squash(sentence)[-SENTENCE_BEFORE:]
     after = text[end:end + CONTEXT_AFTER * 2]
     m2 = _CLAUSE.search(after)
     if m2:
         after = after[:m2.start()]
     after = _squash(after)[:CONTEXT_AFTER]
     cat, unit_ = _squash(category or ""), fold(unit or "")
+    head = heading_before(text, start)
     return {"category": cat, "before": before, "after": after, "unit": unit_, "total": "T" if total else "F",
-            "cues": cues(cat, before, unit_)}
+            "sentence": sentence, "heading": head, "cues": (cu := cues(cat, before, unit_, sentence, head, after)),
+            "pairs": pairs(cu), "conj": " ".join(t for t in cu.split() if t.startswith("x:"))}
 
 
-# word cues: hints the regression weighs (not rules), found in the category (c:…) and in the clause
-# before the number (b:…); with few examples of the rarer kinds they carry what n-grams cannot learn
+# word cues: hints the regression weighs (not rules), found in the category (c:…), in the clause
+# before the number (b:…), in the sentence before it (s:…) and in the heading (h:…); with few
+# examples of the rarer kinds they carry what n-grams cannot learn
 CUES: dict[str, re.Pattern] = {name: re.compile(rx) for name, rx in (
     ("review", r"复议|诉讼"),
     ("interp", r"解读|图解|宣讲"),
     ("doc", r"文件|规章|法规|规范性|公文|政策"),
-    ("channel", r"微信|微博|公众号|网站|门户|抖音|头条|媒体|视频号|公开栏|客户端|政务网|平台"),
+    ("channel", r"微信|微博|公众号|网站|门户|抖音|头条|媒体|视频号|公开栏|客户端|政务网|平台|渠道|载体|方式|形式"),
+    ("column", r"栏目|专栏|主题|子站|网站群"),
     ("post", r"文章|稿件|原创|短视频|直播|报道|推送|编发"),
     ("apply", r"申请"),
-    ("outcome", r"予以公开|同意公开|准予公开|部分公开|不予|无法提供|不存在|不属于|告知|撤销|办结|答复|结转下|转下|顺延|剩余"),
+    ("outcome", r"予以公开|同意公开|准予公开|部分公开|不予|无法提供|不存在|不属于|告知|撤销|办结|答复|结转下|转下|顺延|剩余"
+                r"|维持|纠正|审结|结果|^公开$"),
     ("carry", r"上年|结转上"),
     ("views", r"访问|阅读|观看|点赞|浏览|粉丝|关注|人次"),
     ("press", r"发布会|吹风会|采访|通气会"),
@@ -132,23 +173,64 @@ CUES: dict[str, re.Pattern] = {name: re.compile(rx) for name, rx in (
     ("among", r"其中|包括|分别"),
     ("misc", r"领域|单位|制度|通报|检查|部分|问题|举措"),
     ("applicant", r"自然人|企业|法人|组织|科研|法律服务"),
+    ("field", r"信息公开|财政|预决算|重点领域|重大|项目|民生|环境|教育|卫生|安全"),
+    ("classed", r"依申请公开(?:类)?信息|不予公开(?:类)?信息|免予公开"),
 )}
 GENERIC_CATEGORIES = {"", "信息", "政府信息", "政务信息", "各类信息", "工作信息"}
+# units that count outlets or things rather than items published (政务新媒体33个, 8个栏目)
+THING_UNITS = {"个", "家", "所"}
 
 
-def cues(category: str, before: str, unit: str) -> str:
+def cues(category: str, before: str, unit: str, sentence: str = "", heading: str = "", after: str = "") -> str:
     """The cue tokens of one count, space-separated: cues of the category (c:…), of the clause before
-    the number (b:…), `c:generic` for a category that names nothing in particular, and the unit."""
+    the category (b:…; the whole clause before the number when the category is not in it), of the
+    sentence before the number (s:…) and of its heading (h:…); `c:generic` for a category that names
+    nothing in particular; the unit; and conjunctions a linear model cannot form itself (x:…):
+    `generic+channel` / `generic+nochannel` (generic 信息 through an outlet, or a field's figure),
+    `classed` (information classed 依申请公开 / 不予公开, a pre-2019 statistic), `named+channel` (a count that names a thing, in a clause that also names the outlet: the thing,
+    not the channel), `outlets` (a thing unit, 个, with a channel or column named: the outlets
+    themselves, not their posts), `review+outcome` / `apply+outcome` (an outcome in a sentence about
+    行政复议/诉讼, or about applications)."""
+    k = before.rfind(category) if category else -1
+    context = before[:k] if k >= 0 else before
     out = [f"c:{k}" for k, rx in CUES.items() if rx.search(category)]
-    out += [f"b:{k}" for k, rx in CUES.items() if rx.search(before)]
+    out += [f"b:{k}" for k, rx in CUES.items() if rx.search(context)]
+    out += [f"s:{k}" for k, rx in CUES.items() if rx.search(sentence)]
+    out += [f"h:{k}" for k, rx in CUES.items() if rx.search(heading)]
+
+    def outlet(s: str) -> bool:
+        return bool(CUES["channel"].search(s) or CUES["column"].search(s))
+
     if category in GENERIC_CATEGORIES:
-        out.append("c:generic")
+        out += ["c:generic", "x:generic+channel" if outlet(context) else "x:generic+nochannel"]
+    elif not outlet(category) and outlet(context):
+        out.append("x:named+channel")
+    if CUES["classed"].search(before):
+        out.append("x:classed")
+    if unit in THING_UNITS and (outlet(category) if category else outlet(after)):
+        out.append("x:outlets")
+    if CUES["outcome"].search(category):
+        if CUES["review"].search(sentence):
+            out.append("x:review+outcome")
+        elif CUES["apply"].search(sentence + heading):
+            out.append("x:apply+outcome")
     out.append(f"u:{unit or '-'}")
     return " ".join(out)
 
 
-FIELDS = ("category", "before", "after", "unit", "total", "cues")
-WORD_FIELDS = ("cues",)  # analysed as space-separated tokens, not character n-grams
+PAIR_PREFIXES = ("c:", "b:", "u:", "x:", "h:")
+
+
+def pairs(cue_tokens: str) -> str:
+    """Every pair of the category, clause, heading, unit and conjunction cues (`c:outcome&b:review`):
+    the interactions a linear model cannot form from single cues (an outcome under 行政复议 is a
+    review case, under 申请 an application handled)."""
+    toks = sorted({t for t in cue_tokens.split() if t.startswith(PAIR_PREFIXES)})
+    return " ".join(f"{a}&{b}" for i, a in enumerate(toks) for b in toks[i + 1:])
+
+
+FIELDS = ("category", "before", "after", "unit", "total", "sentence", "heading", "cues", "pairs", "conj")
+WORD_FIELDS = ("cues", "pairs", "conj")  # analysed as space-separated tokens, not character n-grams
 
 
 def words(s: str) -> list[str]:
@@ -229,15 +311,29 @@ class KindModel:
         return e / e.sum(axis=1, keepdims=True)
 
     def predict(self, rows: Sequence[dict[str, str]]) -> list[tuple[str, float]]:
-        """(kind, probability) per row.  The headline TOTAL is `disclosed_total` whatever its category says
-        (annotations/GUIDE.md, "Deciding": a TOTAL span is always disclosed_total; its category may be the
-        channel it was published through), with confidence 1.0; every other row is the classifier's."""
+        """(kind, probability) per row: the guide's decision (`guide_kind`) with confidence 1.0 where it
+        makes one, the classifier's elsewhere."""
         if not rows:
             return []
         p = self.predict_proba(rows)
         k = p.argmax(axis=1)
-        return [("disclosed_total", 1.0) if row.get("total") == "T" and "disclosed_total" in self.classes
-                else (self.classes[i], float(p[r, i])) for r, (i, row) in enumerate(zip(k, rows))]
+        out = []
+        for r, (i, row) in enumerate(zip(k, rows)):
+            fixed = guide_kind(row)
+            out.append((fixed, 1.0) if fixed else (self.classes[i], float(p[r, i])))
+        return out
+
+
+def guide_kind(row: dict[str, str]) -> str | None:
+    """The kind annotations/GUIDE.md ("Deciding") fixes without weighing anything, or None:
+    a TOTAL span is always `disclosed_total` (its category may be the channel it was published
+    through); `个` of outlets (政务新媒体33个, 2个政府网站, 8个栏目: cue `x:outlets`) is `platforms`.
+    These rows are left out of the classifier's training (`kinds_train.load_examples`)."""
+    if row.get("total") == "T":
+        return "disclosed_total"
+    if "x:outlets" in row.get("cues", "").split():
+        return "platforms"
+    return None
 
 
 def model_path() -> Path:

@@ -102,7 +102,7 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     # sentences a section opens with before its table are prose too)
     prose = prose_regions(len(t.text), [_cells_extent(r) for r in results])
     rule_narrative = [s for a, b in prose for s in narrative_rule_spans(t, a, b)]
-    spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold)
+    spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold, t.text)
     rec.narrative = link_counts(t.text, spans)
     assign_kinds(t.text, rec.narrative)  # kind + kind_confidence of each item (kinds.py); null without a model
     rec.methods["narrative"] = system.value

@@ -84,7 +84,7 @@ def span_report(tagger: Tagger | None, golds: Sequence[Gold], threshold: float |
         mp = [s for s in mp if s.label in labs]
         rows[System.RULES].append((g.text, gold, [s.key() for s in rs]))
         rows[System.MODEL].append((g.text, gold, [s.key() for s in mp if s.score >= thr]))
-        rows[System.COMBINED].append((g.text, gold, [s.key() for s in combine_spans(mp, rs, thr)]))
+        rows[System.COMBINED].append((g.text, gold, [s.key() for s in combine_spans(mp, rs, thr, g.text)]))
     return {k: _span_scores(v) for k, v in rows.items()}, preds
 
 
