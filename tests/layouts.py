@@ -190,6 +190,14 @@ def table3_text(t3: dict, layout: str = "tab", fmt: str = "2021", na: str = "-")
                 lines.extend(list(group[:3]))
             if i == 12:
                 lines.append("- 4 -")
+    elif layout == "pdf-centred":  # a long label's figures on the line above it (a PDF centres them in the row)
+        lines.append(T3_HEAD_TEXT.replace("\n", " "))
+        for key, group, label in spec:
+            v = " ".join(_vals(t3, key, na))
+            if group:
+                lines.append(group)
+            centred = len(label) > 10 and key not in ("new_received", "carried_over", "carried_forward")
+            lines.extend([v, label] if centred else [f"{label} {v}"])
     else:
         raise ValueError(layout)
     return "\n".join(lines)

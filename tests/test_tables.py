@@ -8,7 +8,7 @@ from xxgk.inputs.html import html_to_text
 from xxgk.pipeline import extract
 from xxgk.inputs.reading import Decoded
 
-LAYOUTS = ["tab", "cells", "spaced", "pipe", "pipe-loose", "pdf"]
+LAYOUTS = ["tab", "cells", "spaced", "pipe", "pipe-loose", "pdf", "pdf-centred"]
 
 
 def assert_table3(rec, t3):

@@ -779,6 +779,14 @@ def _cells(t: Text, vals: list[Tok], n: int, html_spans) -> list[tuple]:
     return out
 
 
+# `_align` matches rows of figures to the template's rows in order, as many as it can, and only then
+# lets the labels decide where rows are skipped: a matched row is worth more than every label bonus of
+# the table together. A PDF or markdown conversion prints a multi-line label's figures above or below
+# it, so the label before a row of figures is often not its own; the order of the rows of figures is.
+ANCHOR_BONUS = 2.0  # the label just before a row of figures is this row's
+ANCHOR_BONUS_GAP = 1.5  # ... with other text between the label and the figures
+
+
 def _align(vrows: list[VRow], nrows: int, ncol: int) -> dict[int, int]:
     """Monotone alignment of value rows to template rows (row index -> vrow index)."""
 
@@ -799,6 +807,7 @@ def _align(vrows: list[VRow], nrows: int, ncol: int) -> dict[int, int]:
         return 0.0
 
     m, n = len(vrows), nrows
+    match_reward = ANCHOR_BONUS * n + 1.0
     base = [usable(v) for v in vrows]
     NEG = -1e9
     f = [[0.0] * (n + 1) for _ in range(m + 1)]
@@ -814,9 +823,9 @@ def _align(vrows: list[VRow], nrows: int, ncol: int) -> dict[int, int]:
                 best, arg = f[i][j - 1], 2
             if i > 0 and j > 0 and base[i - 1] > 0:
                 v = vrows[i - 1]
-                s = base[i - 1]
+                s = base[i - 1] + match_reward
                 if v.anchor == j - 1:
-                    s += 2.0 if not v.anchor_gap else 1.5
+                    s += ANCHOR_BONUS if not v.anchor_gap else ANCHOR_BONUS_GAP
                 sc = f[i - 1][j - 1] + s
                 if sc > best:
                     best, arg = sc, 3
