@@ -89,13 +89,16 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
         r4 = parse_table4(t, t4, dec.html_spans)
         results.append(r4)
         rec.review_litigation = r4.data
-    for r in results:
-        warnings.extend(r.warnings)
-        rec.provenance.update(r.provenance)
-
     # format
     layouts = {r.name: r.layout for r in results if r.data is not None}
     rec.format = _format(results, meta.year)
+    for r in results:
+        if rec.format == "pre2019" and not r.cells_found:
+            # a free-form report has no fixed tables to miss: no empty table, no warning about its rows
+            setattr(rec, _TABLE_FIELDS[r.name], None)
+            continue
+        warnings.extend(r.warnings)
+        rec.provenance.update(r.provenance)
 
     # narrative: the running text is everything outside the tables actually read, from a table's first
     # cell to its last (a free-form report's section 二 stands where table 二 would be and is prose; the
@@ -141,6 +144,9 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
                 warnings.append(Warnings.W110.format(number=n, title=labels.SECTIONS[n - 1].title))
     rec.warnings = warnings
     return rec
+
+
+_TABLE_FIELDS = {"table 二": "active_disclosure", "table 三": "applications", "table 四": "review_litigation"}
 
 
 def _format(results: list, year: int | None) -> Format:
@@ -223,8 +229,7 @@ def _missing(rec: Record, results: list[TableResult]) -> list[str]:
         return missing  # free-form reports: the fixed sections and tables do not apply
     have = {s.number for s in rec.sections}
     missing += [f"sections.{n}" for n in range(1, 7) if n not in have]
-    for key, name in (("active_disclosure", "table 二"), ("applications", "table 三"),
-                      ("review_litigation", "table 四")):
+    for name, key in _TABLE_FIELDS.items():
         r = next((x for x in results if x.name == name), None)
         if r is None or r.data is None:
             missing.append(key)
