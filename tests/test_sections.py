@@ -111,3 +111,16 @@ def test_the_2008_template_headers_of_a_free_form_report():
             "五、因政府信息公开申请行政复议、提起行政诉讼的情况\n未收到。\n六、政府信息公开工作存在的主要问题和改进措施\n不足。\n"
             "七、其他需说明事项\n无。\n")
     assert numbers(text) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("chrome", ["注册无障碍浏览", "有效", "政府信息公开年报", "年", "ENGLISH", "正文"])
+def test_page_chrome_glued_onto_the_title_is_not_the_body(chrome):
+    """A page flattened with no separator glues its navigation onto the title line; the body's name is
+    the part the report names again (its signature), and a place name is never cut."""
+    text = (f"首页{chrome}马头铺镇人民政府2022年度政府信息公开工作年度报告一、总体情况2022年，我镇认真落实条例。"
+            "六、其他需要报告的事项无。马头铺镇人民政府2023年1月20日")
+    rec = run_text(text)
+    assert rec.meta.organization == "马头铺镇人民政府"
+    assert rec.meta.title == "马头铺镇人民政府2022年度政府信息公开工作年度报告"
+    rec = run_text("武汉市公安局2024年度政府信息公开工作报告\n一、总体情况\n市公安局认真落实条例。\n")
+    assert rec.meta.organization == "武汉市公安局"

@@ -7,12 +7,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from xxgk.conventions import inside_word
 from xxgk.rules import labels
 from xxgk.record import Meta
 from xxgk.text import Text
 
 _JUNK = re.compile(r"[-_|>»—]|网站|门户|首页|官网|app|APP|http")
-_JUNK_CUT = re.compile(r"[-_|>»—]|网站|门户网|首页|官网")
+_JUNK_CUT = re.compile(r"[-_|>»—]|网站|门户网|首页|官网|正文|无障碍|浏览|登录|注册|打印|关闭")
+# what a body's name starts with when it is one: a prefix cut off a name must not hold these
+_DIVISION = re.compile(r"[省市县区镇乡街村旗州盟]")
+# the shortest name that a repeated suffix may be (太平乡, 某某局)
+MIN_ORG_CHARS = 3
 _HEAD_CHARS = 4000
 # a crawler's metadata block (标题: / 发布时间: …) stands in the first few lines
 _METADATA_CHARS = 600
@@ -82,6 +87,13 @@ def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | Non
         start_c += cut
         org_c = start_c
         org1 = org1[cut:]
+    named = _repeated_suffix(t, org1)
+    if named is not None:  # chrome glued onto the name ("有效张家港市教育局"): the name the text repeats
+        start_c += len(org1) - len(named)
+        org_c = start_c
+        org1 = named
+    if re.fullmatch(r"[A-Za-z]+", org1):  # "ENGLISH2021年…": a language switch, not a body
+        start_c, org1 = m.start("year") + shift, ""
     if labels.INTERPRETATION.search(org1) or _JUNK.search(org1):
         start_c, org1 = m.start("year") + shift, ""
     if labels.GENERIC_ORG.match(org1) or len(org1) < 2:
@@ -114,6 +126,27 @@ def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | Non
         score -= 1.0
     title = re.sub(labels.PINYIN_INJECTION, "", re.sub(r"\s*\n\s*", "", t.text[a:b])).strip()
     return TitleMatch(title=title, organization=org, year=year, start=a, end=b, score=score)
+
+
+def _repeated_suffix(t: Text, org: str) -> str | None:
+    """The longest proper suffix of `org` that the text names again elsewhere, when `org` itself is
+    not repeated and what it would cut off holds no administrative division (a page glued onto the
+    title line leaves chrome before the body's name: 注册无障碍浏览|和平街道办事处, 年|马头铺镇人民政府)."""
+    if len(org) <= MIN_ORG_CHARS or t.match.count(org) > 1:
+        return None
+    for k in range(1, len(org) - MIN_ORG_CHARS + 1):
+        suffix = org[k:]
+        if _DIVISION.search(org[:k]):
+            return None
+        if _DIVISION.match(suffix) or inside_word(org, k):
+            continue  # 武汉|市公安局: a cut inside a place name
+        if t.match.count(suffix) > 1 and not labels.GENERIC_ORG.match(suffix) and suffix not in _GENERIC_NAMES:
+            return suffix
+    return None
+
+
+# suffixes that name no body on their own
+_GENERIC_NAMES = frozenset({"人民政府", "办公室", "管委会", "管理委员会", "办事处", "委员会"})
 
 
 def _last_gap(t: Text, comp, a: int, b: int) -> int | None:
