@@ -44,20 +44,24 @@ OPENING_MAX_CHARS = 4000
 # within those, the tagger reads only what can change the record: a narrative item is a count (a
 # number with a counting unit, `labels.COUNT`) and a category in its clause (conventions.link_counts:
 # at most 40 characters before it, or right after its unit). So each count brings the sentence it
-# stands in, cut to this much before and after it, and each header line this much context. On the
-# corpus that is 43% of the tokens the whole overview took (73,500 of 170,400 with window overlap);
-# the records differ only where the model's own numerical noise does (docs/benchmarks.md).
+# stands in, cut to this much before and after it, and each header line this much context (enough to
+# tell a header from a sub-heading next to it: 100 gave the same records on dev for 12,700 more tokens
+# a corpus pass, 0 lost items). With the candidate windows below, that is 29% of the tokens the whole
+# overview takes on the corpus (45,100 of 157,200 with window overlap; 74,100 with 100 characters of
+# header context and candidate windows of 40 + 160); bench/regions_eval.py compares such choices on a
+# split (docs/benchmarks.md).
 COUNT_CONTEXT_BEFORE = 100
 COUNT_CONTEXT_AFTER = 60
-HEADER_CONTEXT = 100
+HEADER_CONTEXT = 30
 # the default of model_regions(focus=...): False sends the whole overview (the reference path that
 # bench/bench_tagger.py --reference and tests/test_fast_path.py compare the focused one with)
 FOCUS = True
 _SENTENCE_EDGE = re.compile(r"[。；;！!？?]|\n[ \t\u3000]*\n")
 # around each rule header candidate, within its line (a glued page is one long line): enough before
-# it for an enumerator cut off, and after it for the longest standard title with junk inside
-CANDIDATE_BEFORE = 40
-CANDIDATE_AFTER = 160
+# it for an enumerator cut off, and after it for the longest standard title (19 characters) three
+# times over, junk inside (40 + 160 before: the same records on dev, 16,400 more tokens a corpus pass)
+CANDIDATE_BEFORE = 10
+CANDIDATE_AFTER = 60
 
 
 def _first(pattern: re.Pattern, s: str, start: int = 0, end: int | None = None) -> int | None:

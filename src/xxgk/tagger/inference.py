@@ -10,6 +10,7 @@ labels are) through BERT's token-type embedding: callers pass the rules' spans a
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,8 +149,15 @@ class Tagger:
                     tag_ids.append(ts[i - wins[k][0]])
                     tag_p.append(ps[i - wins[k][0]])
                     tot.append(tm[i - wins[k][0]])
+            starts = [x for x, _y in offs]  # non-decreasing (trimmed offsets stay inside their tokens)
             for a, b, lab, score in decode(tag_ids, tag_p, offs, id2tag):
-                mass = [m for m, (x, y) in zip(tot, offs) if a <= x and y <= b and y > x]
+                mass = []
+                i = bisect_left(starts, a)
+                while i < len(offs) and offs[i][0] < b:
+                    x, y = offs[i]
+                    if x < y <= b:
+                        mass.append(tot[i])
+                    i += 1
                 raw[idx].append([a, b, lab, score, sum(mass) / len(mass) if mass else 0.0])
         out = []
         for text, decoded in zip(texts, raw):
