@@ -106,6 +106,10 @@ HEADING_LINE = re.compile(rf"^\s*{_TITLE_WORD}\s*[:：]\s*(.+)$", re.M)
 # words of a sentence that mentions the title ("现公布XX局2023年…报告"): the body's name follows them
 TITLE_VERBS = re.compile(r"公布|发布|编制(?:了|并)?|现将|特此|印发|制定|要求|根据|按照|结合实际|向社会")
 GENERIC_ORG = re.compile(r"^(?:本单位|本机关|本部门|本级|我[局镇乡委办厅市县区街]|我单位|本)$")
+# an administrative division: a name cut off before one is a place name cut in two (meta: 武汉|市公安局)
+DIVISION_CHAR = re.compile(r"[省市县区镇乡街村旗州盟]")
+# the ends of a body's name that name no body on their own
+GENERIC_BODY_NAMES = frozenset({"人民政府", "办公室", "管委会", "管理委员会", "办事处", "委员会"})
 # a heading naming another kind of document (a letter, a notice, a guide, a work summary, a tender):
 # such a page is filed under 年报 on many sites but is not a report
 OTHER_DOCUMENT_HEADING = re.compile(r"的函$|通知$|指南$|公告$|方案$|工作总结|工作要点|分解表|思路$|需求$|意见$|决定$|目录$")

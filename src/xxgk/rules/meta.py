@@ -14,8 +14,6 @@ from xxgk.text import Text
 
 _JUNK = re.compile(r"[-_|>»—]|网站|门户|首页|官网|app|APP|http")
 _JUNK_CUT = re.compile(r"[-_|>»—]|网站|门户网|首页|官网|正文|无障碍|浏览|登录|注册|打印|关闭")
-# what a body's name starts with when it is one: a prefix cut off a name must not hold these
-_DIVISION = re.compile(r"[省市县区镇乡街村旗州盟]")
 # the shortest name that a repeated suffix may be (太平乡, 某某局)
 MIN_ORG_CHARS = 3
 _HEAD_CHARS = 4000
@@ -136,17 +134,13 @@ def _repeated_suffix(t: Text, org: str) -> str | None:
         return None
     for k in range(1, len(org) - MIN_ORG_CHARS + 1):
         suffix = org[k:]
-        if _DIVISION.search(org[:k]):
+        if labels.DIVISION_CHAR.search(org[:k]):
             return None
-        if _DIVISION.match(suffix) or inside_word(org, k):
+        if labels.DIVISION_CHAR.match(suffix) or inside_word(org, k):
             continue  # 武汉|市公安局: a cut inside a place name
-        if t.match.count(suffix) > 1 and not labels.GENERIC_ORG.match(suffix) and suffix not in _GENERIC_NAMES:
+        if t.match.count(suffix) > 1 and not labels.GENERIC_ORG.match(suffix) and suffix not in labels.GENERIC_BODY_NAMES:
             return suffix
     return None
-
-
-# suffixes that name no body on their own
-_GENERIC_NAMES = frozenset({"人民政府", "办公室", "管委会", "管理委员会", "办事处", "委员会"})
 
 
 def _last_gap(t: Text, comp, a: int, b: int) -> int | None:
