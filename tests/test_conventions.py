@@ -259,6 +259,8 @@ def test_categories_around_verbs(sentence, expected):
     ("对全区现存的33个政务新媒体，全面检查。", [(33, "政务新媒体")]),
     ("微信公众号41个，共发布信息3404条。", [(41, "微信公众号"), (3404, "信息")]),  # 号 of an account is no doc number
     ("政务动态信息1297条，公开目录信息580条。", [(1297, "政务动态"), (580, "公开目录")]),
+    ("通过邮寄、网络提交的各类政府信息公开申请21件。因政府信息公开产生行政复议共2件。",
+     [(21, "政府信息公开申请"), (2, "行政复议")]),  # 提交, 产生: verbs
 ])
 def test_years_verbs_and_copulas_before_a_count(sentence, expected):
     from helpers import run_text

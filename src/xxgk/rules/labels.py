@@ -267,7 +267,7 @@ COUNT_BAD_SUFFIX = re.compile(r"^(?:工作日|小时|天|日内|年|月|周|分�
 # (a boundary word counts only as a whole word: rules.narrative checks the word boundaries)
 # (this and the channel/trim/total patterns below are wrap_tolerant: a hard wrap may fall inside their words)
 CATEGORY_BOUNDARY = re.compile(wrap_tolerant(r"[，,。；;：:\n（(）)“”\"'《》【】]|其中|包括|包含|分别|共有|共|累计|合计|通过|在|向|对|为|是|了|"
-                               r"(?<!其)中|有|发布|公布|刊发|刊登|发生|加强|运行|组成|一并|落实|推进|(?<!应)(?<!应\n)主动公开|更新|推送|编发|制作|获取|转载|报送|印发|收到|收|受理|办理|办结|答复|"
+                               r"(?<!其)中|有|发布|公布|刊发|刊登|发生|加强|运行|组成|一并|落实|推进|收集|产生|提交|(?<!应)(?<!应\n)主动公开|更新|推送|编发|制作|获取|转载|报送|印发|收到|收|受理|办理|办结|答复|"
                                r"开展|组织|召开|举办|完成|处理|制发|确认|涉及|接到|接收|开设|梳理出?|处置|收集|罗列|新增|"
                                r"解决|入驻|作为|进行|(?<!无法)提供|征求|参加|承办|编辑出版|出版|汇总|接受|结转(?=上)|剩余|另有|另|因|"
                                r"集中公开|上线|建立|设立|开通|编制|出台|关停|整合|清理|发放|审查|审核|新收"))
