@@ -115,6 +115,16 @@ def heading_before(text: str, start: int) -> str:
     return _squash(text[last.start("title"):min(last.end("title"), start)])[:HEADING_CHARS]
 
 
+def _tail_before(text: str, start: int, chars: int, stop: re.Pattern) -> str:
+    """The text before `start` back to the last match of `stop` (looked for within 2 * chars),
+    squashed, its last `chars` characters."""
+    seg = text[max(0, start - chars * 2):start]
+    ends = [m.end() for m in stop.finditer(seg)]
+    if ends:
+        seg = seg[ends[-1]:]
+    return _squash(seg)[-chars:]
+
+
 def features(text: str, start: int, end: int, category: str | None, unit: str | None, total: bool) -> dict[str, str]:
     """The classifier's inputs for one narrative count, as strings (one per field).
 
@@ -125,18 +135,8 @@ def features(text: str, start: int, end: int, category: str | None, unit: str | 
     part of the report it is in: 依申请公开, 行政复议, 平台建设, 推进财政资金信息公开 …).  Whitespace is
     removed and traditional / full-width forms folded.
     """
-    lo = max(0, start - CONTEXT_BEFORE * 2)
-    before = text[lo:start]
-    ends = [m.end() for m in _CLAUSE.finditer(before)]
-    if ends:
-        before = before[ends[-1]:]
-    before = _squash(before)[-CONTEXT_BEFORE:]
-    lo = max(0, start - SENTENCE_BEFORE * 2)
-    sentence = text[lo:start]
-    ends = [m.end() for m in _SENTENCE.finditer(sentence)]
-    if ends:
-        sentence = sentence[ends[-1]:]
-    sentence = _squash(sentence)[-SENTENCE_BEFORE:]
+    before = _tail_before(text, start, CONTEXT_BEFORE, _CLAUSE)
+    sentence = _tail_before(text, start, SENTENCE_BEFORE, _SENTENCE)
     after = text[end:end + CONTEXT_AFTER * 2]
     m2 = _CLAUSE.search(after)
     if m2:

@@ -137,19 +137,23 @@ def _rule_category(t: Text, lo: int, a: int) -> tuple[int, int] | None:
         if ch:
             return ch
     got = None if labels.VOLUME_ONLY.fullmatch(src, cut, a) else _finish(src, cut, a)
-    if got is None and cuts and labels.NOUN_VERB.fullmatch(src, *cuts[-1]) and not src[cut:a].strip():
-        got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][1])
-    if got is None and cuts and labels.COUNT_LINK.fullmatch(src, *cuts[-1]):
+    if got is not None or not cuts:
+        return got
+    # nothing named after the last boundary word: the phrase before it may be the thing
+    (word_a, word_b), prev = cuts[-1], cuts[-2][1] if len(cuts) > 1 else lo
+    if labels.NOUN_VERB.fullmatch(src, word_a, word_b) and not src[cut:a].strip():
+        got = _finish(src, prev, word_b)  # 同意公开答复9件: the boundary word heads the outcome
+    if got is None and labels.COUNT_LINK.fullmatch(src, word_a, word_b):
         # 财政预算、决算报告共3条, 行政诉讼数为0件: a link word, not a verb, stands between the thing and its count
-        got = _finish(src, cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0])
-    if got is None and cuts and _NAMED_BEFORE_VERB.search(src[cuts[-2][1] if len(cuts) > 1 else lo:cuts[-1][0]]):
+        got = _finish(src, prev, word_a)
+    if got is None and _NAMED_BEFORE_VERB.search(src[prev:word_a]):
         # 政务信息发布393条, 解读类信息发布21条: the thing is named before the verb
-        named_a, named_b = cuts[-2][1] if len(cuts) > 1 else lo, cuts[-1][0]
-        while named_b > named_a and src[named_b - 1].isspace():
+        named_b = word_a
+        while named_b > prev and src[named_b - 1].isspace():
             named_b -= 1
-        if src.endswith("公开", named_a, named_b):  # 政务信息公开主动公开总数146条: the noun before 公开
+        if src.endswith("公开", prev, named_b):  # 政务信息公开主动公开总数146条: the noun before 公开
             named_b -= 2
-        got = _finish(src, named_a, named_b)
+        got = _finish(src, prev, named_b)
     return got
 
 
