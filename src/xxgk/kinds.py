@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -249,7 +250,7 @@ def char_ngrams(s: str, lo: int, hi: int) -> list[str]:
     s = f" {s} "
     out: list[str] = []
     for n in range(lo, hi + 1):
-        out.extend(s[i:i + n] for i in range(len(s) - n + 1))
+        out += [s[i:i + n] for i in range(len(s) - n + 1)]
     return out
 
 
@@ -273,39 +274,62 @@ class KindModel:
         if unknown:
             raise ValueError(f"kind model has classes outside the taxonomy: {unknown}")
         self.blocks = []
+        idf = []
         offset = 0
         for b in data["blocks"]:
-            vocab = {t: i for i, t in enumerate(b["vocabulary"])}
+            vocab = {t: offset + i for i, t in enumerate(b["vocabulary"])}  # token → column of the whole matrix
             lo, hi = b["ngram_range"]
-            self.blocks.append((b["field"], analyzer(b["field"], lo, hi), vocab, np.asarray(b["idf"], dtype=float),
-                                float(b.get("weight", 1.0)), offset))
+            self.blocks.append((b["field"], analyzer(b["field"], lo, hi), vocab, float(b.get("weight", 1.0))))
+            idf.extend(b["idf"])
             offset += len(vocab)
         self.n_features = offset
+        self.idf = np.asarray(idf, dtype=float)  # of every column, the blocks one after another
         self.coef = np.asarray(data["coef"], dtype=float)
         self.intercept = np.asarray(data["intercept"], dtype=float)
+        self._coef_t = np.ascontiguousarray(self.coef.T)  # feature → class weights, rows gathered per item
         if self.coef.shape != (len(self.classes), self.n_features):
             raise ValueError(f"kind model: coef shape {self.coef.shape} != ({len(self.classes)}, {self.n_features})")
 
-    def transform(self, rows: Sequence[dict[str, str]]) -> np.ndarray:
-        """Feature rows → the matrix the regression reads (what `kinds_train.make_vectorizer` computes)."""
-        X = np.zeros((len(rows), self.n_features))
+    def _entries(self, rows: Sequence[dict[str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The non-zero entries of the matrix the regression reads (what `kinds_train.make_vectorizer`
+        computes; a row has a few hundred of the ~17,000 columns): row, column and value arrays, in row
+        order.  Python only counts the tokens; the TF-IDF arithmetic runs once over all rows."""
+        row_of: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        group_of: list[int] = []  # one group per (row, field): each is L2-normalised on its own
+        group_weight: list[float] = []
         for r, row in enumerate(rows):
-            for field, analyse, vocab, idf, weight, offset in self.blocks:
-                counts: dict[int, int] = {}
-                for g in analyse(row.get(field, "")):
-                    j = vocab.get(g)
-                    if j is not None:
-                        counts[j] = counts.get(j, 0) + 1
-                if not counts:
+            for field, analyse, vocab, weight in self.blocks:
+                grams = Counter(analyse(row.get(field, "")))
+                hits = grams.keys() & vocab.keys()
+                if not hits:
                     continue
-                idx = np.fromiter(counts.keys(), dtype=int)
-                vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=float))) * idf[idx]  # sublinear tf
-                vals = vals / np.linalg.norm(vals) * weight
-                X[r, offset + idx] = vals
+                g = len(group_weight)
+                group_weight.append(weight)
+                cols.extend(map(vocab.__getitem__, hits))  # one set, iterated twice in the same order
+                counts.extend(map(grams.__getitem__, hits))
+                row_of.extend([r] * len(hits))
+                group_of.extend([g] * len(hits))
+        col = np.asarray(cols, dtype=np.int64)
+        val = (1.0 + np.log(np.asarray(counts, dtype=float))) * self.idf[col]  # sublinear tf
+        grp = np.asarray(group_of, dtype=np.int64)
+        norm = np.sqrt(np.bincount(grp, weights=val * val, minlength=len(group_weight)))
+        val *= (np.asarray(group_weight) / np.where(norm > 0, norm, 1.0))[grp]
+        return np.asarray(row_of, dtype=np.int64), col, val
+
+    def transform(self, rows: Sequence[dict[str, str]]) -> np.ndarray:
+        """Feature rows → the (dense) matrix the regression reads."""
+        X = np.zeros((len(rows), self.n_features))
+        r, c, v = self._entries(rows)
+        X[r, c] = v
         return X
 
     def predict_proba(self, rows: Sequence[dict[str, str]]) -> np.ndarray:
-        z = self.transform(rows) @ self.coef.T + self.intercept
+        # X·Wᵀ summed over the non-zero entries only (the dense product costs more than the features)
+        r, c, v = self._entries(rows)
+        z = np.tile(self.intercept, (len(rows), 1))
+        np.add.at(z, r, v[:, None] * self._coef_t[c])
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
