@@ -169,3 +169,121 @@ def test_through_the_pipeline_the_rules_counts_stand_and_the_model_extends_a_cat
     assert {n.value: n.category for n in rec.narrative}[3] == "组织机构"
     rec = extract(Decoded(text=text, sha256="t"), "d", "d", tagger=tagger, system="model")
     assert {n.value: n.total for n in rec.narrative} == {120: False, 30: True}
+
+
+# ---------------------------------------------------------------------------------------------
+# what the tagger reads: only the gaps the rules leave (combine.header_gap_regions, tagger_regions)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_header_gaps_are_where_the_missing_sections_would_stand():
+    from xxgk.combine import header_gaps
+    from xxgk.record import Section
+
+    def sec(k, a, b):
+        return Section(number=k, key="overview", title="t", start=a, end=b, method="rule", confidence=1.0)
+
+    # found 1, 3 and 6: 2 lies between 1 and 3, 4 and 5 between 3 and 6
+    assert header_gaps([sec(1, 0, 6), sec(3, 40, 50), sec(6, 80, 88)], 100) == [(6, 40), (50, 80)]
+    assert header_gaps([sec(1, 10, 16)], 100) == [(16, 100)]  # a page cut inside section 一
+    assert header_gaps([], 100) == [(0, 100)]
+    assert header_gaps([sec(k, 10 * k, 10 * k + 5) for k in range(1, 7)], 100) == []
+
+
+def test_a_header_the_rules_found_stands_against_a_confident_model_header():
+    """Combined: a model header for a section the rules found is not a candidate, however sure; one for a
+    section they did not find is."""
+    t = Text(REPORT)
+    rule = find_candidates(t)
+    a = REPORT.index("本年度收到申请")
+    three = _m(a, a + 7, "SECTION", 0.99)  # the model's "section 3" (its number comes from the wording)
+    b = REPORT.index("主动公开政府信息情况")
+    two = _m(b, b + len("主动公开政府信息情况"), "SECTION", 0.99)
+    from xxgk.rules.sections import model_candidates
+
+    assert [c.number for c in model_candidates(t, [two])] == [2]
+    cands = header_candidates(t, rule, [two], System.COMBINED, 0.6)
+    assert [c.number for c in cands if c.tier == "model"] == [2]
+    rec = extract(Decoded(text=REPORT, sha256="t"), "d", "d", tagger=StandInTagger([two, three]), system="combined")
+    assert [(s.number, s.method) for s in rec.sections] == [(1, "rule"), (2, "model"), (3, "rule")]
+    assert rec.sections[1].confidence == 0.99  # the model's score, not the rank that ordered it
+
+
+class ContextFreeTagger:
+    """A SpanTagger whose answer at a place depends on nothing but the text there, and which answers only
+    inside the regions it is given (as the real tagger does): a COUNT on every number with a counting
+    unit, a CATEGORY on the four characters before it when they are Chinese, a SECTION on every header
+    line (`conventions.header_lines` of the whole text) inside a region.  Sending it less text can change a record only if the gating left out a place where its spans
+    would have been used."""
+
+    threshold = 0.6
+    reads_hints = False
+    info = {"name": "context-free"}
+
+    def __init__(self):
+        self.calls: list[list[tuple[int, int]]] = []
+
+    def spans(self, text, regions=None, hints=None):
+        import re
+
+        from xxgk.conventions import header_lines
+        from xxgk.rules.labels import COUNT
+
+        regions = [(0, len(text))] if regions is None else list(regions)
+        self.calls.append(regions)
+        out = []
+        for a, b in regions:
+            for m in COUNT.finditer(text, a, b):
+                if m.end() > b:
+                    continue
+                out.append(_m(m.start("num"), m.end(), "COUNT", 0.9))
+                c = m.start("num")
+                if c - 4 >= a and re.fullmatch(r"[\u4e00-\u9fff]{4}", text[c - 4:c]):
+                    out.append(_m(c - 4, c, "CATEGORY", 0.9))
+            out += [_m(x, y, "SECTION", 0.9) for x, y in header_lines(text) if a <= x and y <= b]
+        return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def _records(text, tagger, monkeypatch, gaps_only):
+    from xxgk import combine
+
+    monkeypatch.setattr(combine, "GAPS_ONLY", gaps_only)
+    rec = extract(Decoded(text=text, sha256="t"), "d", "d", tagger=tagger, system="combined")
+    return ([(s.number, s.start, s.end, s.method) for s in rec.sections],
+            [(n.start, n.end, n.value, n.category, n.total, n.method) for n in rec.narrative])
+
+
+def test_the_tagger_reads_only_the_gaps_and_the_records_are_those_of_reading_everything(monkeypatch):
+    text = REPORT.replace("工作动态30条。", "工作动态30条，组织机构信息3条。本年度办结8件。")
+    gated, whole = ContextFreeTagger(), ContextFreeTagger()
+    assert _records(text, gated, monkeypatch, True) == _records(text, whole, monkeypatch, False)
+
+
+def test_with_all_six_headers_found_the_tagger_reads_no_header(monkeypatch, corpus):
+    """A complete seed report: the rules find the six headers, so the only call is for the narrative,
+    and it holds no header line and nothing of the tables."""
+    from xxgk.inputs.reading import iter_inputs, load_item
+
+    dec = load_item(next(iter_inputs([str(corpus / "seeds" / "000_93c1fd8d0891e013.txt")])))
+    tagger = ContextFreeTagger()
+    rec = extract(dec, "d", "d", tagger=tagger, system="combined")
+    assert [s.method for s in rec.sections] == ["rule"] * 6
+    assert len(tagger.calls) == 1
+    t2 = next(s.start for s in rec.sections if s.number == 2)
+    assert all(b <= t2 for a, b in tagger.calls[0])  # the overview only: no table row is read
+
+
+def test_on_the_corpus_the_gated_tagger_changes_no_record(monkeypatch, corpus):
+    """The gating claim on every corpus document (skipped without ../shared/corpus)."""
+    from xxgk.inputs.reading import iter_inputs, load_item
+
+    n = differ = 0
+    for item in iter_inputs([str(corpus)]):
+        try:
+            text = load_item(item).text
+        except Exception:
+            continue
+        n += 1
+        if _records(text, ContextFreeTagger(), monkeypatch, True) != _records(text, ContextFreeTagger(), monkeypatch, False):
+            differ += 1
+    assert n > 100 and differ == 0

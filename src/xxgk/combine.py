@@ -25,10 +25,21 @@ tagger learns it, while the tagger finds some categories the rules leave empty):
 Labels outside the narrative (SECTION, when a caller passes them, as `evaluation.tagging` does)
 combine as before: a model span at or above the threshold wins, the rules fill in elsewhere.
 
-Headers, `header_candidates`: the tagger's SECTION spans become section candidates next to the
-rules' candidates, and `sections.choose` picks the best sequence by rank.  A candidate's rank only
-orders candidates; its confidence (the model's score, or the rule rank's share of the best rule
-rank) is what a record publishes.
+Headers, `header_candidates`: **the rules' headers stand; the model only proposes the sections
+they did not find**: its SECTION spans of those numbers become candidates next to the rules'
+candidates, and `sections.choose` picks the best sequence by rank (on the corpus the model's other
+headers changed 2 of 135 records, each by moving a header's end a few characters off its title).
+A candidate's rank only orders candidates; its confidence (the model's score, or the rule rank's
+share of the best rule rank) is what a record publishes.  (The tagger alone, `System.MODEL`, keeps
+every header it finds.)
+
+What the tagger reads, `header_regions` and `narrative_regions`: under this policy a model span can
+change a record only in a gap the rules leave, so of the regions the tagger alone reads
+(`xxgk.rules.regions.model_regions`) the combined system sends only those that reach into a gap: for
+headers, where a section the rules did not find would stand; for the narrative, a region with a count
+the rules did not read, a count without a category, or a rule category (which the model may start
+earlier, rule 3).  What it leaves out cannot change the record (`tests/test_combine.py` checks this
+on the corpus with a tagger whose answers depend on nothing but the text they are about).
 
 This module reads both sides and belongs to neither: the tagger never imports it.
 """
@@ -39,13 +50,19 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from xxgk.conventions import link_counts
-from xxgk.rules.sections import Candidate, model_candidates
+from xxgk.record import Section
+from xxgk.rules.labels import COUNT
+from xxgk.rules.regions import Region, merged
+from xxgk.rules.sections import Candidate, choose, model_candidates
 from xxgk.spans import COUNT_LABELS, NARRATIVE_LABELS, Span, System
 from xxgk.text import Text
 
 # --tagger alone: every model header ranks 1 plus its score, so the sequence with the most headers
 # wins and the score only breaks ties between sequences of as many headers
 MODEL_ONLY_RANK_BASE = 1.0
+# False: the combined system sends the tagger all it reads when it answers alone (the reference that
+# tests/test_combine.py compares the gated path with); True: only the gaps (`tagger_regions`)
+GAPS_ONLY = True
 # combined: a model header at or above the threshold ranks in [2 + 2 * threshold, 4], above every
 # weak or fuzzy rule candidate (at most 1 + 0.6 + 0.3 + 0.5 = 2.4 and 3.4) but below a header in the
 # template's own wording at the start of its line with the right numeral (sections.RULE_RANK_MAX, 4.4)
@@ -64,12 +81,57 @@ def header_candidates(t: Text, rule_cands: list[Candidate], model_spans: Sequenc
             c.rank = MODEL_ONLY_RANK_BASE + c.confidence
         return mc
     out = list(rule_cands)
+    gaps = section_gaps([(c.number, c.start, c.end) for c in choose(rule_cands)], len(t.text))
     for c in mc:
-        if c.confidence < threshold:
-            continue  # the model is unsure: the rules answer
+        gap = gaps.get(c.number)
+        if c.confidence < threshold or gap is None or not gap[0] <= c.start < c.end <= gap[1]:
+            continue  # the model is unsure, or the rules found this section, or it would stand out of order
         c.rank = COMBINED_RANK_BASE + COMBINED_RANK_PER_SCORE * c.confidence
         out.append(c)
     return out
+
+
+def section_gaps(found: Sequence[tuple[int, int, int]], n: int) -> dict[int, Region]:
+    """For each section number 1–6 missing from `found` ((number, start, end) of the headers found in a
+    text of length n), where its header would stand: from the end of the last header found before it
+    to the start of the first found after it."""
+    have = {k for k, _, _ in found}
+    return {k: (max((e for j, _, e in found if j < k), default=0), min((s for j, s, _ in found if j > k), default=n))
+            for k in range(1, 7) if k not in have}
+
+
+def header_gaps(sections: Sequence[Section], n: int) -> list[Region]:
+    """`section_gaps` of the sections found, merged."""
+    return merged(list(section_gaps([(s.number, s.start, s.end) for s in sections], n).values()))
+
+
+def header_regions(read: Sequence[Region], rule_sections: Sequence[Section], n: int) -> list[Region]:
+    """Of the regions the tagger alone reads (`read`: `regions.model_regions`), those the combined system
+    sends it for headers: the regions that reach into a gap of the rules' sections, where a section
+    they did not find would stand (none when they found all six).  `n`: the text's length."""
+    gaps = header_gaps(rule_sections, n)
+    return [(a, b) for a, b in read if any(a < y and x < b for x, y in gaps)]
+
+
+def narrative_regions(t: Text, read: Sequence[Region], prose: Sequence[Region], rule_spans: Sequence[Span]) -> list[Region]:
+    """Of the regions the tagger alone reads (`read`), those the combined system sends it for the
+    narrative: the regions where one of its spans can change the record under `combine_spans`, i.e.
+    that hold a count of the running text (`prose`) the rules did not read (rule 2), a rule count
+    without a category (rule 4), or a rule category (rule 3).  `rule_spans`: the rules' narrative spans
+    of the running text.  A region is read whole, so the model sees the context it was selected with
+    (cutting a rule category's region to 20 characters before it and 10 after saved a quarter of these
+    tokens and changed 6 corpus records)."""
+    counts = [s for s in rule_spans if s.label in COUNT_LABELS]
+    uncategorised = {n.start for n in link_counts(t.text, rule_spans) if n.category_start is None}
+    cats = [s.start for s in rule_spans if s.label == "CATEGORY"]
+
+    def missed(a: int, b: int) -> bool:
+        return any(not any(c.start < m.end() and m.start() < c.end for c in counts)
+                   for m in COUNT.finditer(t.match, a, b) if any(x <= m.start() < y for x, y in prose))
+
+    return [(a, b) for a, b in read
+            if any(a <= c < b for c in cats) or any(a <= c.start < b and c.start in uncategorised for c in counts)
+            or missed(a, b)]
 
 
 def narrative_spans(model_spans: Sequence[Span], rule_spans: Sequence[Span], prose: Sequence[tuple[int, int]],

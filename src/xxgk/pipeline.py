@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from xxgk.rules import labels
-from xxgk.combine import header_candidates, narrative_spans
+from xxgk import combine
+from xxgk.combine import header_candidates, header_regions, narrative_regions, narrative_spans
 from xxgk.conventions import link_counts
 from xxgk.errors import Errors, Warnings
 from xxgk.rules.hints import rule_spans_of
@@ -53,22 +54,25 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     if title:
         rec.provenance["meta.title"] = Provenance(method="rule", start=title.start, end=title.end)
 
-    # sections
+    # sections.  The tagger alone reads all it may tag in one call; combined, it reads only what can
+    # change the record (combine.py): here the regions where a header the rules did not find would stand,
+    # and after the tables those where it may add to the narrative.
     rule_cands = find_candidates(t, title.end if title else None)
+    rule_sections = to_sections(t, choose(rule_cands))
     model_spans: list[Span] = []
     threshold = DEFAULT_THRESHOLD
+    alone: list[tuple[int, int]] = []  # what the tagger alone reads
+    read: list[tuple[int, int]] = []  # what it has read
     if tagger is None or not system.uses_model:
         system = System.RULES
     else:
         threshold = tagger.threshold
-        rule_sections = to_sections(t, choose(rule_cands))
-        regions = model_regions(t, rule_cands, rule_sections)
-        hints = rule_spans_of(t, rule_sections) if tagger.reads_hints else None
-        try:
-            model_spans = tagger.spans(t.text, regions=regions, hints=hints)
-        except Exception as e:  # a broken model must not lose the document
-            warnings.append(Warnings.W140.format(detail=f"{type(e).__name__}: {e}"[:120]))
-            system = System.RULES
+        alone = read = model_regions(t, rule_cands, rule_sections)
+        if system is System.COMBINED and combine.GAPS_ONLY:
+            read = header_regions(alone, rule_sections, len(t.text))
+        if read:
+            hints = rule_spans_of(t, rule_sections) if tagger.reads_hints else None
+            model_spans, system = _tag(tagger, t, read, hints, system, warnings)
     sections = to_sections(t, choose(header_candidates(t, rule_cands, model_spans, system, threshold)))
     rec.sections = sections
     rec.methods["sections"] = system.value
@@ -105,6 +109,16 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     # sentences a section opens with before its table are prose too)
     prose = prose_regions(len(t.text), [_cells_extent(r) for r in results])
     rule_narrative = [s for a, b in prose for s in narrative_rule_spans(t, a, b)]
+    if system is System.COMBINED and combine.GAPS_ONLY and tagger is not None:
+        # what the header call read (its narrative spans are in model_spans) is not read again
+        to_tag = [r for r in narrative_regions(t, alone, prose, rule_narrative) if r not in read]
+        if to_tag:
+            hints = None
+            if tagger.reads_hints:  # the rules' spans of the whole text, as rule_spans_of gives them
+                hints = sorted([Span(s.start, s.end, "SECTION", s.confidence, number=s.number) for s in sections]
+                               + rule_narrative, key=lambda s: s.start)
+            more, system = _tag(tagger, t, to_tag, hints, system, warnings)
+            model_spans = model_spans + more
     spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold, t.text)
     rec.narrative = link_counts(t.text, spans)
     assign_kinds(t.text, rec.narrative)  # kind + kind_confidence of each item (kinds.py); null without a model
@@ -144,6 +158,16 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
                 warnings.append(Warnings.W110.format(number=n, title=labels.SECTIONS[n - 1].title))
     rec.warnings = warnings
     return rec
+
+
+def _tag(tagger: SpanTagger, t: Text, regions, hints, system: System, warnings: list[str]) -> tuple[list[Span], System]:
+    """The tagger's spans of `regions`, and the system that answers: the rules when the tagger fails (a
+    broken model must not lose the document; W140 says so)."""
+    try:
+        return tagger.spans(t.text, regions=regions, hints=hints), system
+    except Exception as e:
+        warnings.append(Warnings.W140.format(detail=f"{type(e).__name__}: {e}"[:120]))
+        return [], System.RULES
 
 
 _TABLE_FIELDS = {"table 二": "active_disclosure", "table 三": "applications", "table 四": "review_litigation"}

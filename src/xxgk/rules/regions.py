@@ -140,45 +140,59 @@ def prose_regions(n: int, tables: Sequence[Region | None]) -> list[Region]:
     return out
 
 
-def model_regions(t: Text, cands: Sequence[Candidate], sections: Sequence[Section],
-                  focus: bool | None = None) -> list[Region]:
-    """The text worth tagging: the overview section (or the opening text) and header candidate lines.
-    With `focus` (None: FOCUS, True by default), of the overview only the sentences around its counts
-    and its header lines (`focus_regions`); without, the whole overview (the reference path)."""
-    focus = FOCUS if focus is None else focus
+def overview_region(t: Text, sections: Sequence[Section]) -> Region | None:
+    """Where the narrative counts are: section 一 from a little before its header (a header glued to the
+    title) to OVERVIEW_MAX_CHARS into it; without a section 一 header, the opening of the text."""
     n = len(t.text)
-    regions: list[Region] = []
     b1 = section_bounds(list(sections), 1, n)
-    overview: Region | None = None
     if b1:
         s1 = next(s for s in sections if s.number == 1)
-        overview = (max(0, s1.start - OVERVIEW_BEFORE), min(b1[1], s1.start + OVERVIEW_MAX_CHARS))
-    elif n:
-        overview = (0, min(n, OPENING_MAX_CHARS))
+        return max(0, s1.start - OVERVIEW_BEFORE), min(b1[1], s1.start + OVERVIEW_MAX_CHARS)
+    return (0, min(n, OPENING_MAX_CHARS)) if n else None
+
+
+def header_regions(t: Text, cands: Sequence[Candidate]) -> list[Region]:
+    """The header lines, and around each rule header candidate its line from CANDIDATE_BEFORE before it
+    to CANDIDATE_AFTER after (a glued page is one long line)."""
+    out = list(header_lines(t.match))
+    for c in cands:
+        a, b = t.line_bounds(c.start)
+        out.append((max(a, c.start - CANDIDATE_BEFORE), min(b, c.start + CANDIDATE_AFTER)))
+    return out
+
+
+def merged(regions: Sequence[Region]) -> list[Region]:
+    """Regions sorted, those that overlap or touch merged into one."""
+    out: list[list[int]] = []
+    for a, b in sorted(regions):
+        if out and a <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def model_regions(t: Text, cands: Sequence[Candidate], sections: Sequence[Section],
+                  focus: bool | None = None) -> list[Region]:
+    """All the text the tagger reads when it answers alone: the overview section (or the opening text)
+    and the header candidate lines.  With `focus` (None: FOCUS, True by default), of the overview only
+    the sentences around its counts and its header lines (`focus_regions`); without, the whole
+    overview (the reference path).  The combined system sends less (`xxgk.combine.tagger_regions`)."""
+    focus = FOCUS if focus is None else focus
+    regions: list[Region] = []
+    overview = overview_region(t, sections)
     if overview is not None:
         regions.extend(focus_regions(t, *overview) if focus else [overview])
-    regions.extend(header_lines(t.match))
-    for c in cands:  # around the candidate, within its line (a glued page is one long line)
-        a, b = t.line_bounds(c.start)
-        regions.append((max(a, c.start - CANDIDATE_BEFORE), min(b, c.start + CANDIDATE_AFTER)))
-    regions.sort()
-    merged: list[list[int]] = []
-    for a, b in regions:
-        if merged and a <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    return [(a, b) for a, b in merged]
+    regions.extend(header_regions(t, cands))
+    return merged(regions)
 
 
-def focus_regions(t: Text, a: int, b: int) -> list[Region]:
-    """What the tagger reads of t[a:b] (the overview): around each count (`labels.COUNT` on the folded
-    view) its sentence, cut to COUNT_CONTEXT_BEFORE characters before the count and
-    COUNT_CONTEXT_AFTER after it; around each header line, HEADER_CONTEXT characters each way (a
-    header is told from a sub-heading by what surrounds it). Overlapping regions are merged by the
-    caller."""
+def count_windows(t: Text, a: int, b: int) -> list[tuple[Region, Region]]:
+    """Each count of t[a:b] (`labels.COUNT` on the folded view) with the window the tagger reads for it:
+    its sentence, cut to COUNT_CONTEXT_BEFORE characters before the count and COUNT_CONTEXT_AFTER after
+    it.  (window, count) pairs, in text order."""
     src = t.match
-    out: list[Region] = []
+    out: list[tuple[Region, Region]] = []
     for m in labels.COUNT.finditer(src, a, b):
         lo = max(a, m.start() - COUNT_CONTEXT_BEFORE)
         edges = list(_SENTENCE_EDGE.finditer(src, lo, m.start()))
@@ -188,7 +202,15 @@ def focus_regions(t: Text, a: int, b: int) -> list[Region]:
         edge = _SENTENCE_EDGE.search(src, m.end(), hi)
         if edge:
             hi = edge.end()
-        out.append((lo, hi))
-    for x, y in header_lines(src[a:b]):
+        out.append(((lo, hi), (m.start(), m.end())))
+    return out
+
+
+def focus_regions(t: Text, a: int, b: int) -> list[Region]:
+    """What the tagger reads of t[a:b] (the overview): each count's window (`count_windows`); around
+    each header line, HEADER_CONTEXT characters each way (a header is told from a sub-heading by what
+    surrounds it). Overlapping regions are merged by the caller."""
+    out = [w for w, _ in count_windows(t, a, b)]
+    for x, y in header_lines(t.match[a:b]):
         out.append((max(a, a + x - HEADER_CONTEXT), min(b, a + y + HEADER_CONTEXT)))
     return out
