@@ -17,6 +17,8 @@ from xxgk.rules.sections import find_candidates
 from xxgk.spans import Method, Span, System
 from xxgk.text import Text
 
+from helpers import ContextFreeTagger
+
 
 def _m(a, b, label, score=0.9):
     return Span(a, b, label, score, Method.MODEL)
@@ -207,41 +209,6 @@ def test_a_header_the_rules_found_stands_against_a_confident_model_header():
     rec = extract(Decoded(text=REPORT, sha256="t"), "d", "d", tagger=StandInTagger([two, three]), system="combined")
     assert [(s.number, s.method) for s in rec.sections] == [(1, "rule"), (2, "model"), (3, "rule")]
     assert rec.sections[1].confidence == 0.99  # the model's score, not the rank that ordered it
-
-
-class ContextFreeTagger:
-    """A SpanTagger whose answer at a place depends on nothing but the text there, and which answers only
-    inside the regions it is given (as the real tagger does): a COUNT on every number with a counting
-    unit, a CATEGORY on the four characters before it when they are Chinese, a SECTION on every header
-    line (`conventions.header_lines` of the whole text) inside a region.  Sending it less text can change a record only if the gating left out a place where its spans
-    would have been used."""
-
-    threshold = 0.6
-    reads_hints = False
-    info = {"name": "context-free"}
-
-    def __init__(self):
-        self.calls: list[list[tuple[int, int]]] = []
-
-    def spans(self, text, regions=None, hints=None):
-        import re
-
-        from xxgk.conventions import header_lines
-        from xxgk.rules.labels import COUNT
-
-        regions = [(0, len(text))] if regions is None else list(regions)
-        self.calls.append(regions)
-        out = []
-        for a, b in regions:
-            for m in COUNT.finditer(text, a, b):
-                if m.end() > b:
-                    continue
-                out.append(_m(m.start("num"), m.end(), "COUNT", 0.9))
-                c = m.start("num")
-                if c - 4 >= a and re.fullmatch(r"[\u4e00-\u9fff]{4}", text[c - 4:c]):
-                    out.append(_m(c - 4, c, "CATEGORY", 0.9))
-            out += [_m(x, y, "SECTION", 0.9) for x, y in header_lines(text) if a <= x and y <= b]
-        return sorted(out, key=lambda s: (s.start, s.end))
 
 
 def _records(text, tagger, monkeypatch, gaps_only):

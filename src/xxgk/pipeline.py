@@ -12,6 +12,9 @@ rules' spans as hints; it never reaches into the tagger's internals.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Generator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 
 from xxgk.rules import labels
 from xxgk import combine
@@ -27,7 +30,7 @@ from xxgk.rules.reconcile import check_applications, check_restatements, check_r
 from xxgk.record import Format, Provenance, Record
 from xxgk.rules.regions import model_regions, prose_regions, table_regions
 from xxgk.rules.sections import choose, find_candidates, to_sections
-from xxgk.spans import Span, SpanTagger, System
+from xxgk.spans import BatchSpanTagger, Span, SpanTagger, System
 from xxgk.rules.tables import TableResult, parse_table2, parse_table3, parse_table4, prose_numbers
 from xxgk.text import Text, t2s_available
 
@@ -35,10 +38,95 @@ from xxgk.text import Text, t2s_available
 DEFAULT_THRESHOLD = 0.5
 
 
+@dataclass
+class TagRequest:
+    """What a document's extraction asks of the tagger at one step: its spans of `regions` of `text`
+    (with the rules' spans as `hints` when the tagger reads them)."""
+
+    text: str
+    regions: list[tuple[int, int]]
+    hints: list[Span] | None
+
+
+# what a driver sends back for a TagRequest: the spans, or the exception the tagger raised
+TagAnswer = list[Span] | Exception
+Steps = Generator[TagRequest, TagAnswer, Record]
+
+
 def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagger: SpanTagger | None = None,
             system: System | str = System.COMBINED, with_text: bool = False) -> Record:
     """The record for one decoded document (never raises for document content).  Without a tagger,
     every system runs as the rules."""
+    steps = extract_steps(dec, doc_id, source, url, tagger, system, with_text)
+    try:
+        request = next(steps)
+        while True:
+            assert tagger is not None
+            answer: TagAnswer
+            try:
+                answer = tagger.spans(request.text, regions=request.regions, hints=request.hints)
+            except Exception as e:  # a broken model must not lose the document
+                answer = e
+            request = steps.send(answer)
+    except StopIteration as done:
+        return done.value
+
+
+# extract_many's guard: a context manager around each step of document i (the batch engine's time limit)
+StepGuard = Callable[[int], AbstractContextManager]
+
+
+def extract_many(docs: Sequence[tuple[Decoded, str, str, str | None]], tagger: BatchSpanTagger | None,
+                 system: System | str = System.COMBINED, with_text: bool = False,
+                 guard: StepGuard | None = None) -> list[Record | Exception]:
+    """`extract` for many documents ((decoded, doc_id, source, url) each), in lock-step: at each step the
+    tagger's requests of all of them are answered in one `predict_batch` call, so on a GPU the windows
+    of many documents share forward passes.  Each document's own steps run under `guard(i)`; one whose
+    steps raise gets the exception in its place and the others go on.  Records are those of `extract`
+    wherever the tagger's answer for a region does not depend on what shares its batch (not so for
+    runtime-quantised int8 on CPU, whose activation scales are per batch: the batch engine uses this
+    only for a tagger on a GPU)."""
+    out: list[Record | Exception | None] = [None] * len(docs)
+    steps: dict[int, Steps] = {}
+    pending: dict[int, TagRequest] = {}
+
+    def advance(i: int, answer: TagAnswer | None) -> None:
+        try:
+            with guard(i) if guard is not None else nullcontext():
+                if answer is None:  # created here, so that a document failing at once fails alone
+                    steps[i] = extract_steps(*docs[i], tagger=tagger, system=system, with_text=with_text)
+                    pending[i] = next(steps[i])
+                else:
+                    pending[i] = steps[i].send(answer)
+        except StopIteration as done:
+            out[i] = done.value
+        except Exception as e:  # a bug or a time limit costs this document only
+            out[i] = e
+
+    for i in range(len(docs)):
+        advance(i, None)
+    while pending:
+        ids = sorted(pending)
+        requests = [pending.pop(i) for i in ids]
+        answers: list[TagAnswer]
+        try:
+            assert tagger is not None
+            answers = list(tagger.predict_batch([r.text for r in requests], [r.regions for r in requests],
+                                                [r.hints for r in requests]))
+        except Exception as e:  # a broken model must not lose the documents
+            answers = [e] * len(requests)
+        for i, answer in zip(ids, answers):
+            advance(i, answer)
+    return [r if r is not None else RuntimeError("no record") for r in out]
+
+
+def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None,
+                  tagger: SpanTagger | None = None, system: System | str = System.COMBINED,
+                  with_text: bool = False) -> Steps:
+    """`extract` as a generator: it yields a `TagRequest` wherever it needs the tagger, is sent the
+    answer, and returns the record.  The tagger itself is not called here (only its threshold and
+    `reads_hints` are read), so a driver may answer the requests of many documents in one batch
+    (`extract_many`)."""
     system = System.parse(system)
     t = Text(dec.text)
     warnings = list(dec.warnings)
@@ -71,8 +159,8 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
         if system is System.COMBINED and combine.GAPS_ONLY:
             read = header_regions(alone, rule_sections, len(t.text))
         if read:
-            hints = rule_spans_of(t, rule_sections) if tagger.reads_hints else None
-            model_spans, system = _tag(tagger, t, read, hints, system, warnings)
+            answer = yield TagRequest(t.text, read, rule_spans_of(t, rule_sections) if tagger.reads_hints else None)
+            model_spans, system = _answered(answer, system, warnings)
     sections = to_sections(t, choose(header_candidates(t, rule_cands, model_spans, system, threshold)))
     rec.sections = sections
     rec.methods["sections"] = system.value
@@ -117,7 +205,8 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
             if tagger.reads_hints:  # the rules' spans of the whole text, as rule_spans_of gives them
                 hints = sorted([Span(s.start, s.end, "SECTION", s.confidence, number=s.number) for s in sections]
                                + rule_narrative, key=lambda s: s.start)
-            more, system = _tag(tagger, t, to_tag, hints, system, warnings)
+            answer = yield TagRequest(t.text, to_tag, hints)
+            more, system = _answered(answer, system, warnings)
             model_spans = model_spans + more
     spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold, t.text)
     rec.narrative = link_counts(t.text, spans)
@@ -160,14 +249,13 @@ def extract(dec: Decoded, doc_id: str, source: str, url: str | None = None, tagg
     return rec
 
 
-def _tag(tagger: SpanTagger, t: Text, regions, hints, system: System, warnings: list[str]) -> tuple[list[Span], System]:
-    """The tagger's spans of `regions`, and the system that answers: the rules when the tagger fails (a
-    broken model must not lose the document; W140 says so)."""
-    try:
-        return tagger.spans(t.text, regions=regions, hints=hints), system
-    except Exception as e:
-        warnings.append(Warnings.W140.format(detail=f"{type(e).__name__}: {e}"[:120]))
+def _answered(answer: TagAnswer, system: System, warnings: list[str]) -> tuple[list[Span], System]:
+    """The tagger's spans, and the system that answers: the rules when the tagger failed (a broken model
+    must not lose the document; W140 says so)."""
+    if isinstance(answer, Exception):
+        warnings.append(Warnings.W140.format(detail=f"{type(answer).__name__}: {answer}"[:120]))
         return [], System.RULES
+    return answer, system
 
 
 _TABLE_FIELDS = {"table 二": "active_disclosure", "table 三": "applications", "table 四": "review_litigation"}

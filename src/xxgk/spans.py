@@ -123,3 +123,12 @@ class SpanTagger(SpanSource, Protocol):
     @property
     def info(self) -> dict:
         ...
+
+
+class BatchSpanTagger(SpanTagger, Protocol):
+    """A tagger that also answers for many texts at once (`xxgk.tagger.Tagger` does): one entry of
+    `regions` and of `hints` per text."""
+
+    def predict_batch(self, texts: Sequence[str], regions: Sequence[Regions | None] | None = None,
+                      hints: Sequence[Sequence[Span] | None] | None = None) -> list[list[Span]]:
+        ...

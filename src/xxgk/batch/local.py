@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
@@ -23,6 +24,10 @@ from xxgk.batch.sinks import Sink, open_sink, producer_of, record_key, system_of
 from xxgk.spans import System
 
 DEFAULT_TIMEOUT = 60.0
+# documents extracted together when the tagger runs on a GPU (their windows share forward passes): enough
+# to fill batches of windows (a report sends the tagger a few to a few dozen), few enough that records
+# reach the output steadily
+GPU_BATCH_DOCS = 64
 # characters of the tagger's config hash in a record's producer (enough to tell runs apart)
 TAGGER_HASH_CHARS = 12
 
@@ -107,36 +112,86 @@ def _on_alarm(signum, frame):
 def extract_item(item: InputItem, opts: Options, tagger=None, note: str | None = None) -> Record:
     from xxgk.pipeline import extract
 
-    use_alarm = opts.timeout and hasattr(signal, "setitimer") and _in_main_thread()
-    if use_alarm:
-        old = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, opts.timeout)
     try:
-        dec = load_item(item, opts.max_bytes)
-        system = opts.system if tagger is not None else "rules"
-        rec = extract(dec, item.doc_id, item.source, item.url, tagger=tagger, system=system,
-                      with_text=opts.with_text)
-        if note and tagger is None and opts.use_model and opts.system != "rules":
-            rec.warnings.insert(0, note)
-        return ensure_valid(rec)  # a figure that does not fit its field is nulled with a warning
-    except InputError as e:
-        return failed_record(item.doc_id, item.source, [e.message], url=item.url)
-    except _Timeout:
-        return failed_record(item.doc_id, item.source, [Errors.E014.format(seconds=opts.timeout, source=item.source)],
-                             url=item.url)
-    except MemoryError:
-        return failed_record(item.doc_id, item.source, [Errors.E015.format(detail="out of memory", source=item.source)],
-                             url=item.url)
-    except Exception as e:  # a bug must cost one document, not the batch
-        detail = f"{type(e).__name__}: {e}"[:200]
+        with _time_limit(opts.timeout):
+            dec = load_item(item, opts.max_bytes)
+            system = opts.system if tagger is not None else "rules"
+            rec = extract(dec, item.doc_id, item.source, item.url, tagger=tagger, system=system,
+                          with_text=opts.with_text)
+        return _finished(rec, opts, tagger, note)
+    except Exception as e:  # noqa: BLE001 (every failure becomes a failed record naming the input)
+        return _failed(item, e, opts)
+
+
+def _finished(rec: Record, opts: Options, tagger, note: str | None) -> Record:
+    if note and tagger is None and opts.use_model and opts.system != "rules":
+        rec.warnings.insert(0, note)
+    return ensure_valid(rec)  # a figure that does not fit its field is nulled with a warning
+
+
+def _failed(item: InputItem, e: BaseException, opts: Options) -> Record:
+    """The failed record of an input whose reading or extraction raised `e`, with the catalogue's code."""
+    if isinstance(e, InputError):
+        errors = [e.message]
+    elif isinstance(e, _Timeout):
+        errors = [Errors.E014.format(seconds=opts.timeout, source=item.source)]
+    elif isinstance(e, MemoryError):
+        errors = [Errors.E015.format(detail="out of memory", source=item.source)]
+    else:  # a bug must cost one document, not the batch
         if os.environ.get("XXGK_DEBUG"):
-            traceback.print_exc()
-        return failed_record(item.doc_id, item.source, [Errors.E015.format(detail=detail, source=item.source)],
-                             url=item.url)
+            traceback.print_exception(e)
+        errors = [Errors.E015.format(detail=f"{type(e).__name__}: {e}"[:200], source=item.source)]
+    return failed_record(item.doc_id, item.source, errors, url=item.url)
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise _Timeout in the block after `seconds` (where SIGALRM is available, in the main thread)."""
+    if not seconds or not hasattr(signal, "setitimer") or not _in_main_thread():
+        yield
+        return
+    if seconds <= 0:
+        raise _Timeout()
+    old = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
     finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def extract_items_batched(items: list[InputItem], opts: Options, tagger, note: str | None = None) -> list[Record]:
+    """`extract_item` for many items, the tagger's requests of all of them answered together at each step
+    (`pipeline.extract_many`): what a GPU needs to be busy.  Each document keeps its own time limit
+    (the time of its own steps, not of the shared forward passes) and its own failure."""
+    from xxgk.pipeline import extract_many
+
+    out: list[Record | None] = [None] * len(items)
+    docs, where = [], []
+    for k, item in enumerate(items):
+        try:
+            with _time_limit(opts.timeout):
+                dec = load_item(item, opts.max_bytes)
+            docs.append((dec, item.doc_id, item.source, item.url))
+            where.append(k)
+        except Exception as e:  # noqa: BLE001
+            out[k] = _failed(item, e, opts)
+    spent = [0.0] * len(docs)
+
+    @contextmanager
+    def guard(i: int) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            with _time_limit(opts.timeout - spent[i] if opts.timeout else None):
+                yield
+        finally:
+            spent[i] += time.perf_counter() - t0
+
+    results = extract_many(docs, tagger, system=opts.system, with_text=opts.with_text, guard=guard)
+    for k, res in zip(where, results):
+        out[k] = _finished(res, opts, tagger, note) if isinstance(res, Record) else _failed(items[k], res, opts)
+    return [r for r in out if r is not None]
 
 
 def _in_main_thread() -> bool:
@@ -163,10 +218,19 @@ class Extractor:
 
             self.review = load_review(opts.review_file)
 
+    @property
+    def batched(self) -> bool:
+        """Documents share the tagger's forward passes (`extract_items_batched`) when it runs on a GPU."""
+        return (self.tagger is not None and self.opts.effective_system is not System.RULES
+                and str(getattr(self.tagger, "device", "cpu")).startswith("cuda") and hasattr(self.tagger, "predict_batch"))
+
     def __call__(self, items: list[InputItem]) -> list[Record]:
+        if self.batched and len(items) > 1:
+            recs = extract_items_batched(items, self.opts, self.tagger, self.note)
+        else:
+            recs = [extract_item(item, self.opts, self.tagger, self.note) for item in items]
         out = []
-        for item in items:
-            rec = extract_item(item, self.opts, self.tagger, self.note)
+        for rec in recs:
             rec.producer = self.producer
             out.append(self.review.apply(rec) if self.review is not None else rec)
         return out
@@ -211,6 +275,9 @@ def iter_records(items: Iterable[InputItem], opts: Options, workers: int = 1,
         extractor = Extractor(opts)
         if on_model:
             on_model(extractor.note)
+        if extractor.batched:
+            yield from (rec for chunk in _chunks(items, GPU_BATCH_DOCS) for rec in extractor(chunk))
+            return
         for item in items:
             yield extractor([item])[0]
         return
@@ -220,6 +287,17 @@ def iter_records(items: Iterable[InputItem], opts: Options, workers: int = 1,
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with ctx.Pool(workers, initializer=_worker_init, initargs=(opts,), maxtasksperchild=2000) as pool:
         yield from pool.imap(_worker_run, items, chunksize=4)
+
+
+def _chunks(items: Iterable[InputItem], n: int) -> Iterator[list[InputItem]]:
+    chunk: list[InputItem] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def count_items(specs: list[str], max_bytes: int) -> int:

@@ -43,6 +43,11 @@ def record_key(source: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# reading a lock file its owner is still writing: tries and the pause between them (seconds)
+OWNER_READ_TRIES = 10
+OWNER_READ_PAUSE = 0.02
+
+
 class OutputLock:
     """An exclusive lock file next to (or inside) an output, naming its owner."""
 
@@ -57,6 +62,8 @@ class OutputLock:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode())
             except FileExistsError:
                 owner = self._owner()
+                if owner is None and not self.path.exists():
+                    continue  # released in the meantime: take it
                 if owner is not None and self._stale(owner):
                     self.path.unlink(missing_ok=True)
                     continue
@@ -73,10 +80,15 @@ class OutputLock:
         raise XXGKError(f"cannot take the lock {self.path}: other runs keep taking it")
 
     def _owner(self) -> dict | None:
-        try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # being written by its owner right now: treat as held
+        # a lock just created is written a moment later: wait that moment, so the message can name its owner
+        for _ in range(OWNER_READ_TRIES):
+            try:
+                return json.loads(self.path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                return None
+            except (OSError, ValueError):
+                time.sleep(OWNER_READ_PAUSE)
+        return None  # still being written: treat as held
 
     @staticmethod
     def _stale(owner: dict) -> bool:
