@@ -189,7 +189,8 @@ def print_model(m: dict) -> None:
     for r in m.values():
         g = r.get("gpu")
         if g:
-            print(f"    GPU: {g['gpu']}: {g['docs_per_s']} docs/s, {g['tokens_per_s']} tokens/s ({g['note']})"
+            print(f"    GPU: {g['gpu']}: {g['docs_per_s']} docs/s, {g['tokens_per_s']} tokens/s ({g['note']}); "
+                  f"whole pipeline, documents in lock-step: {g['pipeline_docs_per_s']} docs/s"
                   if g.get("gpu") else f"    GPU: {g['note']}")
 
 
