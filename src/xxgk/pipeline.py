@@ -159,7 +159,7 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
         if system is System.COMBINED and combine.GAPS_ONLY:
             read = header_regions(alone, rule_sections, len(t.text))
         if read:
-            answer = yield TagRequest(t.text, read, rule_spans_of(t, rule_sections) if tagger.reads_hints else None)
+            answer = yield TagRequest(t.simplified, read, rule_spans_of(t, rule_sections) if tagger.reads_hints else None)
             model_spans, system = _answered(answer, system, warnings)
     sections = to_sections(t, choose(header_candidates(t, rule_cands, model_spans, system, threshold)))
     rec.sections = sections
@@ -205,7 +205,7 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
             if tagger.reads_hints:  # the rules' spans of the whole text, as rule_spans_of gives them
                 hints = sorted([Span(s.start, s.end, "SECTION", s.confidence, number=s.number) for s in sections]
                                + rule_narrative, key=lambda s: s.start)
-            answer = yield TagRequest(t.text, to_tag, hints)
+            answer = yield TagRequest(t.simplified, to_tag, hints)
             more, system = _answered(answer, system, warnings)
             model_spans = model_spans + more
     spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold, t.text)

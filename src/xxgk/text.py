@@ -149,6 +149,13 @@ class Text:
         return len(self.text)
 
     @functools.cached_property
+    def simplified(self) -> str:
+        """The text with its traditional characters in simplified form and nothing else changed (same
+        length and offsets): what the tagger reads, having learned from simplified reports.  The text
+        itself when it is not traditional."""
+        return self.text.translate(_t2s_table()) if self.traditional else self.text
+
+    @functools.cached_property
     def wrap_width(self) -> int | None:
         """The width a page was hard-wrapped at (many long lines of exactly one length), else None.
 
