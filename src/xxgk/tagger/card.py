@@ -123,7 +123,8 @@ def write_card(folder: Path, meta: dict) -> None:
                          f"{sp.get('rules+model', {}).get('docs_per_s')} |")
         parts.append("")
     parts += ["`rules`: the rule fallback alone; `model`: the tagger alone (spans at or above the threshold); "
-              "`combined`: the policy (model at or above the threshold, rules elsewhere). `narrative_pairs`: "
+              "`combined`: the policy of `xxgk.combine` (the rules' spans and headers stand; model spans at or "
+              "above the threshold fill the gaps they leave). `narrative_pairs`: "
               "count span + linked category text, linked as the guide says.", "",
               "Reproduce: `xxgk train --config training/tagger.toml --output src/xxgk/models/tagger --force`.", ""]
     (folder / "README.md").write_text("\n".join(parts), encoding="utf-8")
