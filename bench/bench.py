@@ -136,6 +136,46 @@ def bench_batch(corpus: Path, sizes: list[int], workers_list: list[int], tmp: Pa
     return rows
 
 
+# how often the workers' memory is read while a run goes (seconds)
+MEMORY_SAMPLE_EVERY = 0.3
+
+
+def bench_worker_memory(corpus: Path, tmp: Path, n: int, workers: int, model: bool) -> dict | None:
+    """Memory of each worker of `xxgk extract --workers N` (Linux: /proc/PID/smaps_rollup), at its largest
+    while the run goes: RSS counts pages shared with the parent and the other workers in full; PSS
+    splits them among the sharers; private is what each worker adds.  None where /proc is missing."""
+    if not Path("/proc/self/smaps_rollup").exists():
+        return None
+    crawl = tmp / f"crawl-mem-{n}.jsonl"
+    make_crawl(corpus, n, crawl)
+    cmd = [sys.executable, "-m", "xxgk", "extract", str(crawl), "-o", str(tmp / "mem.jsonl"), "--force", "-q",
+           "--workers", str(workers)] + ([] if model else ["--no-model"])
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    peak: dict[int, dict] = {}
+    while proc.poll() is None:
+        try:
+            kids = [int(x) for x in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        except OSError:
+            kids = []
+        for k in kids:
+            try:
+                f = {ln.split()[0][:-1]: int(ln.split()[1]) / 1024
+                     for ln in Path(f"/proc/{k}/smaps_rollup").read_text().splitlines()[1:]}
+            except (OSError, ValueError, IndexError):
+                continue
+            row = {"rss": f.get("Rss", 0), "pss": f.get("Pss", 0),
+                   "private": f.get("Private_Clean", 0) + f.get("Private_Dirty", 0)}
+            if row["pss"] > peak.get(k, {}).get("pss", 0):
+                peak[k] = row
+        time.sleep(MEMORY_SAMPLE_EVERY)
+    crawl.unlink(missing_ok=True)
+    if not peak:
+        return None
+    return {"documents": n, "workers": workers, "model": model,
+            **{f"{k}_mib": round(max(r[k] for r in peak.values()), 1) for k in ("rss", "pss", "private")}}
+
+
 def bench_length(corpus: Path, repeat: int) -> dict:
     from xxgk.pipeline import extract
     from xxgk.inputs.reading import Decoded
@@ -229,6 +269,16 @@ def main() -> None:
     for r in rows:
         print(f"    {r['documents']:6d}  {r['workers']:7d}  {r['seconds']:7.2f}  {r['docs_per_s']:7.1f}  "
               f"{r['docs_per_s_per_worker']:13.1f}  {r['mib_per_s']:5.2f}  {r['peak_rss_mib_per_worker']:8.1f} MiB")
+    with tempfile.TemporaryDirectory() as tmp:
+        mem = [m for m in (bench_worker_memory(corpus, Path(tmp), 200 if a.quick else 600, 2, model)
+                           for model in ((False,) if a.no_model else (False, True))) if m]
+    results["worker_memory"] = mem
+    if mem:
+        print("\n[2b] memory of each of 2 workers (xxgk extract --workers 2; jieba, the kind model and the character"
+              "\n     tables are loaded once in the parent and shared by the forked workers)")
+        for m in mem:
+            print(f"    {'rules + model' if m['model'] else 'rules only':13s}  RSS {m['rss_mib']:6.1f} MiB  "
+                  f"PSS {m['pss_mib']:6.1f} MiB  private {m['private_mib']:6.1f} MiB")
     ln = bench_length(corpus, 1 if a.quick else 3)
     results["length"] = ln
     print(f"\n[3] document length: {ln['chars']} chars {ln['seconds_1x'] * 1000:.1f} ms; 10x longer "

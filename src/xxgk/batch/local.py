@@ -285,6 +285,8 @@ def iter_records(items: Iterable[InputItem], opts: Options, workers: int = 1,
         on_model(f"loaded in each of {workers} workers" if opts.use_model and opts.system != "rules"
                  else "rules only (--no-model)")
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    if ctx.get_start_method() == "fork":
+        _load_shared()  # measured with 2 workers, the model path: private memory per worker 170 -> 92 MiB
     with ctx.Pool(workers, initializer=_worker_init, initargs=(opts,), maxtasksperchild=2000) as pool:
         yield from pool.imap(_worker_run, items, chunksize=4)
 
@@ -298,6 +300,18 @@ def _chunks(items: Iterable[InputItem], n: int) -> Iterator[list[InputItem]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _load_shared() -> None:
+    """Load in the parent what every worker only reads (jieba's dictionary, the kind model, the character
+    tables), so that forked workers share its pages instead of each loading a copy."""
+    from xxgk.conventions import word_bounds
+    from xxgk.kinds import load_model as load_kinds
+    from xxgk.text import Text
+
+    word_bounds("主动公开政府信息", 0, 8)
+    load_kinds()
+    Text("預熱")
 
 
 def count_items(specs: list[str], max_bytes: int) -> int:
