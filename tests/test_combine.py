@@ -174,7 +174,7 @@ def test_through_the_pipeline_the_rules_counts_stand_and_the_model_extends_a_cat
 
 
 # ---------------------------------------------------------------------------------------------
-# what the tagger reads: only the gaps the rules leave (combine.header_gap_regions, tagger_regions)
+# what the tagger reads: only the gaps the rules leave (combine.header_regions, narrative_regions)
 # ---------------------------------------------------------------------------------------------
 
 

@@ -61,7 +61,8 @@ from xxgk.text import Text
 # wins and the score only breaks ties between sequences of as many headers
 MODEL_ONLY_RANK_BASE = 1.0
 # False: the combined system sends the tagger all it reads when it answers alone (the reference that
-# tests/test_combine.py compares the gated path with); True: only the gaps (`tagger_regions`)
+# tests/test_combine.py compares the gated path with); True: only the gaps (`header_regions`,
+# `narrative_regions`)
 GAPS_ONLY = True
 # combined: a model header at or above the threshold ranks in [2 + 2 * threshold, 4], above every
 # weak or fuzzy rule candidate (at most 1 + 0.6 + 0.3 + 0.5 = 2.4 and 3.4) but below a header in the

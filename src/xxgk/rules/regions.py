@@ -151,7 +151,7 @@ def overview_region(t: Text, sections: Sequence[Section]) -> Region | None:
     return (0, min(n, OPENING_MAX_CHARS)) if n else None
 
 
-def header_regions(t: Text, cands: Sequence[Candidate]) -> list[Region]:
+def header_line_regions(t: Text, cands: Sequence[Candidate]) -> list[Region]:
     """The header lines, and around each rule header candidate its line from CANDIDATE_BEFORE before it
     to CANDIDATE_AFTER after (a glued page is one long line)."""
     out = list(header_lines(t.match))
@@ -177,22 +177,25 @@ def model_regions(t: Text, cands: Sequence[Candidate], sections: Sequence[Sectio
     """All the text the tagger reads when it answers alone: the overview section (or the opening text)
     and the header candidate lines.  With `focus` (None: FOCUS, True by default), of the overview only
     the sentences around its counts and its header lines (`focus_regions`); without, the whole
-    overview (the reference path).  The combined system sends less (`xxgk.combine.tagger_regions`)."""
+    overview (the reference path).  The combined system sends only the part of these that can change
+    the record (`xxgk.combine.header_regions`, `narrative_regions`)."""
     focus = FOCUS if focus is None else focus
     regions: list[Region] = []
     overview = overview_region(t, sections)
     if overview is not None:
         regions.extend(focus_regions(t, *overview) if focus else [overview])
-    regions.extend(header_regions(t, cands))
+    regions.extend(header_line_regions(t, cands))
     return merged(regions)
 
 
-def count_windows(t: Text, a: int, b: int) -> list[tuple[Region, Region]]:
-    """Each count of t[a:b] (`labels.COUNT` on the folded view) with the window the tagger reads for it:
-    its sentence, cut to COUNT_CONTEXT_BEFORE characters before the count and COUNT_CONTEXT_AFTER after
-    it.  (window, count) pairs, in text order."""
+def focus_regions(t: Text, a: int, b: int) -> list[Region]:
+    """What the tagger reads of t[a:b] (the overview): around each count (`labels.COUNT` on the folded
+    view) its sentence, cut to COUNT_CONTEXT_BEFORE characters before the count and
+    COUNT_CONTEXT_AFTER after it; around each header line, HEADER_CONTEXT characters each way (a
+    header is told from a sub-heading by what surrounds it). Overlapping regions are merged by the
+    caller."""
     src = t.match
-    out: list[tuple[Region, Region]] = []
+    out: list[Region] = []
     for m in labels.COUNT.finditer(src, a, b):
         lo = max(a, m.start() - COUNT_CONTEXT_BEFORE)
         edges = list(_SENTENCE_EDGE.finditer(src, lo, m.start()))
@@ -202,15 +205,7 @@ def count_windows(t: Text, a: int, b: int) -> list[tuple[Region, Region]]:
         edge = _SENTENCE_EDGE.search(src, m.end(), hi)
         if edge:
             hi = edge.end()
-        out.append(((lo, hi), (m.start(), m.end())))
-    return out
-
-
-def focus_regions(t: Text, a: int, b: int) -> list[Region]:
-    """What the tagger reads of t[a:b] (the overview): each count's window (`count_windows`); around
-    each header line, HEADER_CONTEXT characters each way (a header is told from a sub-heading by what
-    surrounds it). Overlapping regions are merged by the caller."""
-    out = [w for w, _ in count_windows(t, a, b)]
-    for x, y in header_lines(t.match[a:b]):
+        out.append((lo, hi))
+    for x, y in header_lines(src[a:b]):
         out.append((max(a, a + x - HEADER_CONTEXT), min(b, a + y + HEADER_CONTEXT)))
     return out
