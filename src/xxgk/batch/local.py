@@ -309,9 +309,12 @@ def _load_shared() -> None:
     from xxgk.kinds import load_model as load_kinds
     from xxgk.text import Text
 
-    word_bounds("主动公开政府信息", 0, 8)
-    load_kinds()
-    Text("預熱")
+    try:
+        word_bounds("主动公开政府信息", 0, 8)
+        load_kinds()
+        Text("預熱")
+    except Exception:  # noqa: BLE001 (an optimisation: each worker loads what it needs anyway)
+        pass
 
 
 def count_items(specs: list[str], max_bytes: int) -> int:
