@@ -124,3 +124,24 @@ def test_page_chrome_glued_onto_the_title_is_not_the_body(chrome):
     assert rec.meta.title == "马头铺镇人民政府2022年度政府信息公开工作年度报告"
     rec = run_text("武汉市公安局2024年度政府信息公开工作报告\n一、总体情况\n市公安局认真落实条例。\n")
     assert rec.meta.organization == "武汉市公安局"
+
+
+def test_a_hard_wrap_that_starts_a_line_with_a_report_name_does_not_make_it_a_title():
+    """On a page wrapped at a fixed width, a line that fills the width without ending a sentence
+    continues on the next: the sentence 特向社会公布 / 2023年…年度报告。本报告… names no title. A title of
+    its own, wrapped the same way, is still found."""
+    width = 38
+    intro = ("根据《中华人民共和国政府信息公开条例》和《关于印发中华人民共和国政府信息公开工作年度报告格式的通知》"
+             "（国办公开办函〔2021〕30号）要求，特向社会公布2023年政府信息公开工作年度报告。本报告包括总体情况、主动公开政府信息情况等六个部分。"
+             "本报告所列数据统计期限自2023年1月1日起至12月31日止，如有疑问请与本局联系，电话0532-87362451。")
+    body = "一、总体情况\n本年度主动公开政府信息120条，其中政策解读12条，政府网站发布信息108条。\n"
+
+    def wrap(s):
+        return "\n".join(line[i:i + width] for line in s.split("\n") for i in range(0, max(len(line), 1), width))
+
+    text = wrap(intro + "\n" + body * 3)
+    start = text.index("2023年政府信息公开工作年度报告")
+    assert text[start - 1] == "\n"  # the wrap put the report's name at a line start
+    assert run_text(text).meta.title is None
+    titled = wrap("平度市公安局2023年政府信息公开工作年度报告\n" + intro + "\n" + body * 3)
+    assert run_text(titled).meta.title == "平度市公安局2023年政府信息公开工作年度报告"

@@ -39,7 +39,7 @@ def find_title(t: Text) -> TitleMatch | None:
         lines.append((pos, pos + len(raw)))
         pos += len(raw) + 1
     best: TitleMatch | None = None
-    nonempty = [(a, b) for a, b in lines if t.text[a:b].strip()]
+    nonempty = _logical_lines(t, [(a, b) for a, b in lines if t.text[a:b].strip()])
     for idx, (a, b) in enumerate(nonempty[:60]):
         spans = [(a, b, 0.0)]
         if idx + 1 < len(nonempty):  # a title broken over two lines
@@ -55,6 +55,27 @@ def find_title(t: Text) -> TitleMatch | None:
                 if tm and (best is None or tm.score > best.score):
                     best = tm
     return best
+
+
+def _logical_lines(t: Text, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`lines` with those a hard wrap cut mid-sentence joined again: on a page wrapped at a fixed width, a
+    line that fills the width and does not end a sentence continues on the next one (特向社会公布 /
+    2023年政府信息公开工作年度报告。本报告…: the second line is not a title)."""
+    width = t.wrap_width
+    if not width:
+        return lines
+    out: list[tuple[int, int]] = []
+    for a, b in lines:
+        if out and _continues(t.text[out[-1][0]:out[-1][1]].rsplit("\n", 1)[-1], width):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _continues(prev: str, width: int) -> bool:
+    """Whether the line after `prev` continues it: `prev` fills the page's wrap width and stops mid-sentence."""
+    return len(prev) == width and not re.search(r"[。！？；：!?;:]\s*$", prev)
 
 
 def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | None:
