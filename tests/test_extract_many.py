@@ -3,8 +3,6 @@ requests of all of them answered by one `predict_batch` per step, as a GPU needs
 answer at a place depends only on the text there, the records are those of one document at a time; a
 document that fails costs itself only."""
 
-from pathlib import Path
-
 import pytest
 
 from xxgk import pipeline
@@ -92,4 +90,3 @@ def test_the_shipped_tagger_answers_a_batch(pages):
         pytest.skip(str(e))
     out = extract_many(pages[:6], tagger, system="combined")
     assert all(not isinstance(r, Exception) and r.methods["narrative"] == "combined" for r in out)
-    assert Path  # noqa: B018 (keeps the import used when the tagger is missing)
