@@ -23,8 +23,8 @@ class ContextFreeTagger:
     """A SpanTagger whose answer at a place depends on nothing but the text there, and which answers only
     inside the regions it is given (as the real tagger does): a COUNT on every number with a counting
     unit, a CATEGORY on the four characters before it when they are Chinese, a SECTION on every header
-    line (`conventions.header_lines` of the whole text) inside a region.  Sending it less text can change a record only if the gating left out a place where its spans
-    would have been used."""
+    line (`conventions.header_lines` of the whole text) inside a region.  Sending it less text can
+    change a record only if the gating left out a place where its spans would have been used."""
 
     threshold = 0.6
     reads_hints = False
