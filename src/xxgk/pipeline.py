@@ -21,7 +21,7 @@ from xxgk import combine
 from xxgk.combine import header_candidates, header_regions, narrative_regions, narrative_spans
 from xxgk.conventions import link_counts
 from xxgk.errors import Errors, Warnings
-from xxgk.rules.hints import rule_spans_of
+from xxgk.rules.hints import rule_spans_of, with_sections
 from xxgk.kinds import assign_kinds
 from xxgk.rules.meta import extract_meta, is_interpretation, other_document_heading
 from xxgk.rules.narrative import rule_spans as narrative_rule_spans
@@ -201,10 +201,8 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
         # what the header call read (its narrative spans are in model_spans) is not read again
         to_tag = [r for r in narrative_regions(t, alone, prose, rule_narrative) if r not in read]
         if to_tag:
-            hints = None
-            if tagger.reads_hints:  # the rules' spans of the whole text, as rule_spans_of gives them
-                hints = sorted([Span(s.start, s.end, "SECTION", s.confidence, number=s.number) for s in sections]
-                               + rule_narrative, key=lambda s: s.start)
+            # the rules' spans of the whole text, as rule_spans_of gives them, from what is computed here
+            hints = with_sections(sections, rule_narrative) if tagger.reads_hints else None
             answer = yield TagRequest(t.simplified, to_tag, hints)
             more, system = _answered(answer, system, warnings)
             model_spans = model_spans + more

@@ -29,10 +29,15 @@ def rule_spans(text: str) -> list[Span]:
 def rule_spans_of(t: Text, sections: Sequence[Section]) -> list[Span]:
     """The rules' spans given the sections they found (the pipeline has them already): the headers,
     and the counts and categories of the running text outside the tables."""
+    narrative = [s for a, b in prose_regions(len(t.text), table_regions(t, sections))
+                 for s in narrative_rule_spans(t, a, b)]
+    return with_sections(sections, narrative)
+
+
+def with_sections(sections: Sequence[Section], narrative: Sequence[Span]) -> list[Span]:
+    """The rules' spans of a text from its sections and its narrative spans, in text order."""
     spans = [Span(s.start, s.end, "SECTION", s.confidence, number=s.number) for s in sections]
-    for a, b in prose_regions(len(t.text), table_regions(t, sections)):
-        spans.extend(narrative_rule_spans(t, a, b))
-    return sorted(spans, key=lambda s: s.start)
+    return sorted(spans + list(narrative), key=lambda s: s.start)
 
 
 class RuleSpans:
