@@ -78,15 +78,26 @@ def test_text_that_is_not_a_report():
     assert rec.status == "failed" and rec.errors[0].startswith("E012")
 
 
-def test_two_numbering_systems():
-    text = ("2024年上海市科委政府信息公开工作年度报告\n一、总体情况\n正文。\n二、工作机制保障\n正文。\n三、主动公开工作情况\n正文。\n"
-            "四、政府信息公开申请情况\n正文。\n一、主动公开政府信息情况\n第二十条\n二、收到和处理政府信息公开申请情况\n表\n"
-            "三、政府信息公开行政复议、行政诉讼情况\n表\n五、其他需要报告的事项\n无。")
-    rec = run_text(text)
+@pytest.mark.parametrize("sep", ["\n", " "])
+def test_two_numbering_systems(sep):
+    # the tables' sections numbered apart from the report's own, and table captions with the section's
+    # wording and number (表二：主动公开政府信息情况): the caption's numeral is the table's, not the section's,
+    # with or without the line breaks
+    lines = ["2024年上海市科委政府信息公开工作年度报告", "一、总体情况", "正文。", "二、工作机制保障", "正文。", "三、主动公开工作情况",
+             "正文。", "四、政府信息公开申请情况", "正文。", "一、主动公开政府信息情况", "第二十条", "## 表二：主动公开政府信息情况",
+             "| 规章 | 0 | 0 | 0 |", "二、收到和处理政府信息公开申请情况", "表", "三、政府信息公开行政复议、行政诉讼情况", "表",
+             "五、其他需要报告的事项", "无。"]
+    rec = run_text(sep.join(lines))
     assert [(s.number, s.title) for s in rec.sections] == [
         (1, "一、总体情况"), (2, "一、主动公开政府信息情况"), (3, "二、收到和处理政府信息公开申请情况"),
         (4, "三、政府信息公开行政复议、行政诉讼情况"), (6, "五、其他需要报告的事项")]
     assert "sections.5" in rec.missing and rec.status == "partial"
+
+
+def test_a_table_caption_stands_in_for_a_missing_header():
+    text = ("某县2022年政府信息公开工作年度报告\n一、总体情况\n正文。\n表二：主动公开政府信息情况\n第二十条\n"
+            "三、收到和处理政府信息公开申请情况\n表\n")
+    assert [(s.number, s.title) for s in run_text(text).sections][:2] == [(1, "一、总体情况"), (2, "表二：主动公开政府信息情况")]
 
 
 @pytest.mark.parametrize("sep", ["\n", " "])

@@ -49,6 +49,9 @@ def wrap_tolerant(pattern: str) -> str:
 
 # An enumerator before a section title: 一、 / 一. / 一， / (一) / 1. / 1、 / 第一部分 / 第一章
 SECTION_ENUM = r"(?:第?([一二三四五六七])(?:部分|章)?[、.,:;]*|\(([一二三四五六七])\)[、.]*|([1-7])[、.](?!\d))"
+# what makes such a numeral a table's number, not a section's (表二：主动公开政府信息情况, 附表1.): a
+# caption of the template's table, on the compact text right before the enumerator
+TABLE_CAPTION_BEFORE = r"(?:附?表)$"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from xxgk.text import Text
 
 _CN = {c: i + 1 for i, c in enumerate("一二三四五六七")}
 _ENUM_BEFORE = re.compile(labels.SECTION_ENUM + r"$")
+_CAPTION_BEFORE = re.compile(labels.TABLE_CAPTION_BEFORE)
 _STRONG = [re.compile(s.strong) for s in labels.SECTIONS]
 _WEAK = [re.compile(s.weak) for s in labels.SECTIONS]
 _ANY_TITLE = re.compile("|".join(f"(?:{s.strong})|(?:{s.weak})" for s in labels.SECTIONS))
@@ -46,7 +47,7 @@ class Candidate:
     start: int  # text offsets of the whole header (enumerator included)
     end: int
     tier: str  # strong | weak | fuzzy | model
-    enum: str  # cn | paren | digit | none
+    enum: str  # cn | paren | digit | caption (a table's number: 表二：…) | none
     numeral: int | None
     rank: float = 0.0  # how header-like (what `choose` adds up); 0 = rejected
     confidence: float = 0.0  # in [0, 1]: what the record's section publishes
@@ -125,7 +126,11 @@ def _make(t: Text, comp, num: int, ca: int, cb: int, tier: str) -> Candidate | N
     before = comp.s[max(0, ca - 8):ca]
     m = _ENUM_BEFORE.search(before)
     enum, numeral, enum_len = "none", None, 0
-    if m:
+    caption = _caption(t, comp, ca - len(m.group(0)), before[:m.start()]) if m else 0
+    if m and caption:
+        # 表二：主动公开政府信息情况 captions table 二: its numeral is not the section's
+        enum, enum_len = "caption", len(m.group(0)) + caption
+    elif m:
         enum_len = len(m.group(0))
         if m.group(1):
             enum, numeral = "cn", _CN[m.group(1)]
@@ -137,6 +142,16 @@ def _make(t: Text, comp, num: int, ca: int, cb: int, tier: str) -> Candidate | N
     return Candidate(num, start, end, tier, enum, numeral)
 
 
+def _caption(t: Text, comp, at: int, before: str) -> int:
+    """The length of a table caption's 表 / 附表 right before the enumerator at compact offset `at`
+    (`before`: the compact text before it), 0 if none; written next to it only (a line ending in 表
+    above a header captions nothing, nor does it once a one-line body turns the break into a space)."""
+    m = _CAPTION_BEFORE.search(before)
+    if not m:
+        return 0
+    return len(m.group(0)) if comp.to_text(at) - comp.to_text(at - len(m.group(0))) == len(m.group(0)) else 0
+
+
 # the weights of a rule candidate's rank: its tier (how closely the wording follows the template),
 # then bonuses for where it stands, and penalties for enumerators that sub-headers use
 TIER_RANK = {"strong": 3.0, "fuzzy": 2.0, "weak": 1.0}
@@ -146,6 +161,10 @@ NUMERAL_AGREES = 0.5
 NO_ENUMERATOR = -0.5  # allowed only for a strong header alone on its line
 PAREN_ENUMERATOR = -0.8  # （一）… is usually a sub-header
 DIGIT_ENUMERATOR = -0.2
+# a table caption with the section's wording (表二：主动公开政府信息情况) stands in for the header only
+# when the report has no header of that section: below an enumerated header even with the wrong numeral
+# (a report that numbers its tables' sections apart from its own: 一、主动公开政府信息情况 under 三、)
+CAPTION_ENUMERATOR = -0.5
 BEFORE_TITLE = -1.0  # page chrome before the report's own title
 # the best rank a rule candidate can have: the template's wording on its own line with the right numeral
 RULE_RANK_MAX = max(TIER_RANK.values()) + AT_LINE_START + OWN_LINE + NUMERAL_AGREES
@@ -195,6 +214,8 @@ def _rank(t: Text, c: Candidate, title_pos: int | None) -> None:
         base += PAREN_ENUMERATOR
     elif c.enum == "digit":
         base += DIGIT_ENUMERATOR
+    elif c.enum == "caption":
+        base += CAPTION_ENUMERATOR
     if not (at_line_start or inline_ok or glued_ok):
         c.rank, c.reason = 0.0, "inside a sentence"
         return
