@@ -1,5 +1,7 @@
 """The labelling conventions the rules and the tagger share (xxgk.conventions), and that both use them."""
 
+import re
+
 import pytest
 
 from xxgk.conventions import header_lines, is_headline_total, trim_category
@@ -142,8 +144,10 @@ def test_a_hard_wrap_inside_a_verb_or_a_figure_changes_nothing():
 
 
 # Each pair: a sentence as written, and the same sentence hard-wrapped where the fixtures' wraps fell
-# (after a category, inside a word, after an opening quote, after a space, inside a boundary word).
+# (after a category, inside a word, after an opening quote, after a space, inside a boundary word);
+# and the same again with the page flattened to one line, each line break a space (政府信 息).
 # The record must not change, and a category's text carries no line break (its offsets still do).
+@pytest.mark.parametrize("brk", ["\n", " "])
 @pytest.mark.parametrize("clean,cut_after", [
     ("全年主动公开政府信息152条，其中行政法规、规章和规范性文件类信息2条；机关职能类信息30条。", "规范性文件"),
     ("基层政务公开领域信息124条,工作动态34条,预算决算4条。", "工作动态"),
@@ -157,17 +161,17 @@ def test_a_hard_wrap_inside_a_verb_or_a_figure_changes_nothing():
     ("所有信息均在20个工作日内公开，共公开各类信息23条。", "20个工"),
     ("通过政府网站主动公开政府信息86条。", "主动公开政"),
 ])
-def test_a_hard_wrap_where_the_fixtures_had_one_changes_nothing(clean, cut_after):
+def test_a_hard_wrap_where_the_fixtures_had_one_changes_nothing(clean, cut_after, brk):
     from helpers import run_text
     from xxgk.evaluation.metrics import cat_key
 
     i = clean.index(cut_after) + len(cut_after)
-    wrapped = clean[:i] + "\n" + clean[i:]
+    wrapped = clean[:i] + brk + clean[i:]
 
     def items(text):
-        return [(x.value, x.category) for x in run_text("一、总体情况\n" + text + "\n").narrative]
+        return [(x.value, x.category) for x in run_text("一、总体情况" + brk + text + brk).narrative]
 
-    assert items(clean) and all(c is None or "\n" not in c for _, c in items(wrapped))
+    assert items(clean) and all(c is None or not re.search(r"[\u4e00-\u9fff]\s", c) for _, c in items(wrapped))
     assert [(v, cat_key(c)) for v, c in items(wrapped)] == [(v, cat_key(c)) for v, c in items(clean)]
 
 
@@ -192,6 +196,8 @@ def test_unwrap_removes_only_layout_line_breaks():
     assert unwrap("扶贫、教育、医\n疗") == "扶贫、教育、医疗"
     assert unwrap("政府 \n 网站") == "政府网站"
     assert unwrap("APP\nStore") == "APP Store"
+    assert unwrap("公 示公告") == unwrap("公\u3000示公告") == "公示公告"  # a flattened page's line break
+    assert unwrap("微信 WeChat 公众号") == "微信 WeChat 公众号"
 
 
 def test_a_free_form_reports_section_two_is_running_text():

@@ -308,6 +308,22 @@ def test_page_numbers_inside_a_flattened_table_are_not_cells():
     assert len(_inline_page_numbers("- 3 - 正文 - 4 -")) == 2
 
 
+@pytest.mark.parametrize("spam", ["点击进入 www.example-bet.com", "加微信 领取红包 www.88bet.com"])
+def test_a_link_spammed_into_a_flattened_table_hides_no_cell(spam):
+    # a line with a web address is junk when it stands alone; on a body flattened to one line the
+    # address stands inside the table's one line, which still holds every cell (and its digits are none)
+    t3, t4 = consistent_table3(5), table4(2)
+    lines = report(t3, t4, layout="tab").split("\n")
+    for label in ("四、政府信息公开行政复议", "二、上年结转", "三、收到和处理", "规章"):  # last first: indices hold
+        k = next(i for i, ln in enumerate(lines) if ln.startswith(label))
+        lines[k:k] = [spam]
+    for sep in ("\n", " "):
+        rec = run_text(sep.join(lines))
+        assert cells(rec, "active_disclosure") == T2_2021
+        assert_table3(rec, t3)
+        assert rec.status == "ok"
+
+
 def test_table3_row_cut_by_a_hard_wrap_continues_on_the_next_line():
     text = ("三、收到和处理政府信息公开申请情况 申请人情况 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计\n"
             "一、本年新收政府信息公开申请数量 5 1 0 0 0 0 6 二、上年结转政府信息公开申请数量 0 0 0 \n"

@@ -345,12 +345,15 @@ def link_counts(text: str, spans: Sequence[Span]) -> list[NarrativeCount]:
     return items
 
 
-_WRAP = re.compile(r"[ \t\u3000]*\r?\n[ \t\u3000]*")
+# a line break and the blanks around it; blanks between two Chinese characters or punctuation marks
+# (a hard wrap that a flattened page turned into a space: 公 示公告; no labelled category holds one)
+_WRAP = re.compile(r"[ \t\u3000]*\r?\n[ \t\u3000]*|(?<=[^\x00-\x7f\u3000])[ \t\u3000]+(?=[^\x00-\x7f\u3000])")
 
 
 def unwrap(s: str) -> str:
     """A phrase as written, without the line breaks a hard wrap put inside it (`医\\n疗` is 医疗; two
-    Latin words keep a space between them). Offsets still point at the text as it stands."""
+    Latin words keep a space between them), nor blanks between Chinese characters (`公 示公告` is
+    公示公告). Offsets still point at the text as it stands."""
     return _WRAP.sub(lambda m: " " if _latin_pair(s, m.start(), m.end()) else "", s)
 
 

@@ -127,6 +127,9 @@ class Compact:
 # A page counts as hard-wrapped when at least WRAP_MIN_LINES lines, and WRAP_MIN_SHARE of the lines
 # of WRAP_MIN_WIDTH characters or more, have one and the same length (scrapes were seen wrapped at
 # 38 to 60 characters; prose paragraphs and table rows vary in length).
+# blanks between two Chinese characters: a line break that a page flattened to one line (or a PDF
+# text layer) turned into a space (政府信 息公开, 一、总体情况 全年…); Chinese prose has no spaces of its own
+_BLANK_IN_PROSE = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000](?=[ \t\u3000]*[\u4e00-\u9fff])")
 WRAP_MIN_WIDTH = 30
 WRAP_MIN_LINES = 5
 WRAP_MIN_SHARE = 0.3
@@ -154,6 +157,15 @@ class Text:
         length and offsets): what the tagger reads, having learned from simplified reports.  The text
         itself when it is not traditional."""
         return self.text.translate(_t2s_table()) if self.traditional else self.text
+
+    @functools.cached_property
+    def prose_view(self) -> "Text":
+        """The text with a blank between two Chinese characters read as the line break it stands for
+        (its first blank becomes a line break; same length and offsets): what the narrative rules read,
+        so that a hard wrap a flattened page turned into a space is joined like any other hard wrap.
+        The text itself when it has none."""
+        view = _BLANK_IN_PROSE.sub("\n", self.text)
+        return self if view == self.text else Text(view)
 
     @functools.cached_property
     def wrap_width(self) -> int | None:

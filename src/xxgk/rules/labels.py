@@ -369,6 +369,30 @@ FOREIGN_LINE_MAX_SHARE = 0.3
 # too little Chinese to judge below this many characters (unless the line is a web address)
 FOREIGN_LINE_MIN_CJK = 4
 _URLISH = re.compile(r"(?:www\.|https?://|\.com\b|\.cn\b|\.net\b)", re.I)
+# the characters of a web address, and how far one reaches on each side of its www. / http / .com mark
+# (bounded, so a run of 100,000 digits costs no more than a short one)
+_URL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./?=&%#:_~+-")
+URL_MAX_REACH = 100
+
+
+def url_spans(s: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The web addresses in s[a:b], whole (their digits are never a table's figures: www.88bet.com)."""
+    out: list[tuple[int, int]] = []
+    for m in _URLISH.finditer(s, a, b):
+        if out and m.start() < out[-1][1]:
+            continue
+        x, y = m.start(), m.end()
+        while x > max(a, m.start() - URL_MAX_REACH) and s[x - 1] in _URL_CHARS:
+            x -= 1
+        while y < min(b, m.end() + URL_MAX_REACH) and s[y] in _URL_CHARS:
+            y += 1
+        out.append((x, y))
+    return out
+
+
+# a line with a web address is a link (spam, a footer) when it is about this short; a longer one is a
+# page flattened to one line, whose table the address happens to stand in
+FOREIGN_URL_LINE_MAX_CHARS = 80
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -385,7 +409,8 @@ def is_foreign_line(line: str) -> bool:
     s = line.strip()
     if not s:
         return False
-    if _URLISH.search(s) and not re.search(r"\d\s*$", s.split()[-1] if s.split() else ""):
+    if (_URLISH.search(s) and len(s) <= FOREIGN_URL_LINE_MAX_CHARS
+            and not re.search(r"\d\s*$", s.split()[-1] if s.split() else "")):
         return True
     cjk = _CJK.findall(s)
     if len(cjk) < FOREIGN_LINE_MIN_CJK or re.search(r"\d", s):

@@ -18,6 +18,7 @@ from xxgk.text import Text
 
 def rule_spans(t: Text, start: int, end: int) -> list[Span]:
     """COUNT / TOTAL / CATEGORY spans found by patterns in text[start:end] (running text only)."""
+    t = t.prose_view  # a blank between Chinese characters is a line break, hard wraps included
     out: list[Span] = []
     src = t.match
     total_seen = False

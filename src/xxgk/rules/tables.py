@@ -125,6 +125,7 @@ def tokenize(t: Text, a: int, b: int, masks: Sequence[tuple[int, int]] = ()) -> 
     spans = list(masks)
     for m in labels.LABEL_DIGITS.finditer(src, a, b):
         spans.append((m.start(), m.end()))
+    spans += labels.url_spans(src, a, b)
     spans += [x for x in _inline_page_numbers(src) if a <= x[0] < b]
     spans.sort()
     masked = _Masks(spans, [x for x, _ in spans])
