@@ -156,3 +156,23 @@ def test_a_hard_wrap_that_starts_a_line_with_a_report_name_does_not_make_it_a_ti
     assert run_text(text).meta.title is None
     titled = wrap("平度市公安局2023年政府信息公开工作年度报告\n" + intro + "\n" + body * 3)
     assert run_text(titled).meta.title == "平度市公安局2023年政府信息公开工作年度报告"
+
+
+def test_a_title_hard_wrapped_inside_the_bodys_name_keeps_the_whole_name():
+    """A break the wrap put inside the name is not the gap between page chrome and the name."""
+    width = 42
+    intro = ("根据《中华人民共和国政府信息公开条例》和上级相关文件要求,我局组织编制了《苍溪县自然资源局2024年政府信息公开工作"
+             "年度报告》(以下简称《年度报告》),现通过苍溪县人民政府网向社会公布。")
+    body = "一、总体情况\n本年度主动公开政府信息120条，其中政策解读12条，政府网站发布信息108条，政务新媒体发布信息36条，召开新闻发布会3场。\n"
+    text = "\n".join(line[i:i + width] for line in (intro + "\n" + body * 4).split("\n")
+                     for i in range(0, max(len(line), 1), width))
+    assert "自然\n资源局" in text
+    meta = run_text(text).meta
+    assert (meta.organization, meta.title) == ("苍溪县自然资源局", "苍溪县自然资源局2024年政府信息公开工作年度报告")
+
+
+def test_a_link_and_a_flattened_line_break_are_not_part_of_the_title():
+    text = ("点击进入 www.example-bet.com 2021年东湖高新区教育局政府信息公开工作 年度报告 一、总体情况 全年主动公开政府信息86条。"
+            " 六、其他需要报告的事项 无。")
+    meta = run_text(text).meta
+    assert (meta.organization, meta.title) == ("东湖高新区教育局", "2021年东湖高新区教育局政府信息公开工作年度报告")

@@ -7,13 +7,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from xxgk.conventions import inside_word
+from xxgk.conventions import inside_word, unwrap
 from xxgk.rules import labels
 from xxgk.record import Meta
 from xxgk.text import Text
 
 _JUNK = re.compile(r"[-_|>»—]|网站|门户|首页|官网|app|APP|http")
-_JUNK_CUT = re.compile(r"[-_|>»—]|网站|门户网|首页|官网|正文|无障碍|浏览|登录|注册|打印|关闭")
+_JUNK_CUT = re.compile(r"[-_|>»—]|网站|门户网|首页|官网|正文|无障碍|浏览|登录|注册|打印|关闭"
+                       r"|[A-Za-z0-9.-]*\.(?:com|cn|net|org|gov)\b[A-Za-z0-9./]*")  # and a web address
 # the shortest name that a repeated suffix may be (太平乡, 某某局)
 MIN_ORG_CHARS = 3
 _HEAD_CHARS = 4000
@@ -71,6 +72,14 @@ def _logical_lines(t: Text, lines: list[tuple[int, int]]) -> list[tuple[int, int
         else:
             out.append((a, b))
     return out
+
+
+def _wrap_break(t: Text, i: int, gap: str) -> bool:
+    """Whether the whitespace `gap` at text offset i is a line break a hard wrap put there."""
+    width = t.wrap_width
+    if not width or gap.strip(" \t\u3000") != "\n":
+        return False
+    return _continues(t.text[t.text.rfind("\n", 0, i) + 1:i], width)
 
 
 def _continues(prev: str, width: int) -> bool:
@@ -143,8 +152,14 @@ def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | Non
         score -= 2.5  # quoted in a sentence
     if re.search(r"[，,。]", line_text) or in_sentence:
         score -= 1.0
-    title = re.sub(labels.PINYIN_INJECTION, "", re.sub(r"\s*\n\s*", "", t.text[a:b])).strip()
+    title = re.sub(labels.PINYIN_INJECTION, "", _unbroken(t.text[a:b])).strip()
     return TitleMatch(title=title, organization=org, year=year, start=a, end=b, score=score)
+
+
+def _unbroken(s: str) -> str:
+    """A title as written without its layout: line breaks (a title set on two lines, or hard-wrapped)
+    and the blanks between Chinese characters a page flattened to one line left of them."""
+    return unwrap(re.sub(r"\s*\n\s*", "", s))
 
 
 def _repeated_suffix(t: Text, org: str) -> str | None:
@@ -165,12 +180,13 @@ def _repeated_suffix(t: Text, org: str) -> str | None:
 
 
 def _last_gap(t: Text, comp, a: int, b: int) -> int | None:
-    """Compact index just after the last whitespace run of the text between compact [a, b)."""
+    """Compact index just after the last whitespace run of the text between compact [a, b) (not counting
+    a line break a hard wrap put there: 蒼溪縣自然⏎資源局 is one name)."""
     if b - a < 2:
         return None
     ta, tb = comp.span_to_text(a, b)
     seg = t.text[ta:tb]
-    gaps = [m for m in re.finditer(r"\s+", seg) if 0 < m.start()]
+    gaps = [m for m in re.finditer(r"\s+", seg) if 0 < m.start() and not _wrap_break(t, ta + m.start(), m.group())]
     if not gaps:
         return None
     return comp.from_text(ta + gaps[-1].end())
