@@ -272,3 +272,34 @@ def test_years_verbs_and_copulas_before_a_count(sentence, expected):
     from helpers import run_text
 
     assert [(x.value, x.category) for x in run_text("一、总体情况\n" + sentence + "\n").narrative] == expected
+
+
+def test_a_page_wrapped_at_a_fixed_width_reads_its_sentences_whole():
+    """On a page hard-wrapped at one width, a line that fills the width and does not end a sentence
+    continues on the next (Text.wrap_breaks): the narrative reads the sentence whole wherever the wrap
+    fell (a verb, a unit, a volume word), and the offsets still point at the wrapped text."""
+    from helpers import run_text
+    from xxgk.evaluation.metrics import cat_key
+
+    width = 40
+    filler = "本局认真落实政府信息公开条例各项要求，扎实推进政务公开工作，不断提升公开质量，"
+    cuts = [("全年通过网站发布信息1877条，其中公开", "目录信息580条。"),
+            ("微信公众号发布稿件605篇，阅读量达100余", "万次。"),
+            ("全年主动公开信息", "数86条，其中机关职能类信息8条。")]
+    clean_lines, wrapped_lines = ["一、总体情况"], ["一、总体情况"]
+    for before, after in cuts:
+        head = (filler * 3)[:width - len(before)] + before
+        clean_lines.append(head + after)
+        wrapped_lines += [head, after]
+    page = [(filler * 3)[:width]] * 6  # more lines of the page's width
+    clean = "\n".join(clean_lines + page)
+    wrapped = "\n".join(wrapped_lines + page)
+
+    def items(text):
+        return [(x.value, cat_key(x.category)) for x in run_text(text).narrative]
+
+    assert items(clean) == [(1877, "网站"), (580, "公开目录"), (605, "稿件"), (1000000, "阅读量"), (86, "信息"),
+                            (8, "机关职能")]
+    assert items(wrapped) == items(clean)
+    rec = run_text(wrapped)
+    assert [wrapped[x.start:x.end] for x in rec.narrative][3] == "100余\n万次"

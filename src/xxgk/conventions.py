@@ -296,8 +296,9 @@ _MULT = {"万": 10000, "千": 1000, "百": 100}
 
 
 def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
-    """'180余条' → (180, '条', True); '1.3万余条' → (13000, '条', True)."""
-    s = fold(s)
+    """'180余条' → (180, '条', True); '1.3万余条' → (13000, '条', True).  A line break inside (a hard
+    wrap: 100余⏎万次) is not part of the count."""
+    s = _WRAP.sub("", fold(s))
     m = labels.COUNT.search(s)
     if m:
         raw = m.group("num").replace(",", "").replace("\n", "")

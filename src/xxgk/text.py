@@ -131,6 +131,8 @@ class Compact:
 # text layer) turned into a space (政府信 息公开, 一、总体情况 全年…); Chinese prose has no spaces of its own
 _BLANK_IN_PROSE = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000](?=[ \t\u3000]*[\u4e00-\u9fff])")
 WRAP_MIN_WIDTH = 30
+# a line that ends with these ends its sentence, even when it fills the wrap width
+_SENTENCE_END_AT_EOL = re.compile(r"[。！？；：!?;:]\s*$")
 WRAP_MIN_LINES = 5
 WRAP_MIN_SHARE = 0.3
 
@@ -166,6 +168,33 @@ class Text:
         The text itself when it has none."""
         view = _BLANK_IN_PROSE.sub("\n", self.text)
         return self if view == self.text else Text(view)
+
+    @functools.cached_property
+    def wrap_breaks(self) -> frozenset[int]:
+        """Offsets of the line breaks a hard wrap put inside a sentence: on a page wrapped at a fixed
+        width (`wrap_width`), the break after a line that fills the width, does not end a sentence, and
+        is followed by more text (a blank line is a paragraph's end)."""
+        width = self.wrap_width
+        if not width:
+            return frozenset()
+        out = []
+        pos = 0
+        lines = self.text.split("\n")
+        for line, nxt in zip(lines, lines[1:]):
+            pos += len(line)
+            if len(line) == width and nxt.strip() and not _SENTENCE_END_AT_EOL.search(line):
+                out.append(pos)
+            pos += 1
+        return frozenset(out)
+
+    @functools.cached_property
+    def unwrapped(self) -> tuple[Text, list[int]] | None:
+        """The text without its `wrap_breaks` (a sentence a hard wrap cut is whole again), and for each
+        of its characters the offset of that character here; None when there are none."""
+        if not self.wrap_breaks:
+            return None
+        pos = [i for i in range(len(self.text)) if i not in self.wrap_breaks]
+        return Text("".join(self.text[i] for i in pos)), pos
 
     @functools.cached_property
     def wrap_width(self) -> int | None:

@@ -59,15 +59,14 @@ def find_title(t: Text) -> TitleMatch | None:
 
 
 def _logical_lines(t: Text, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """`lines` with those a hard wrap cut mid-sentence joined again: on a page wrapped at a fixed width, a
-    line that fills the width and does not end a sentence continues on the next one (特向社会公布 /
+    """`lines` with those a hard wrap cut mid-sentence joined again (`Text.wrap_breaks`: 特向社会公布 /
     2023年政府信息公开工作年度报告。本报告…: the second line is not a title)."""
-    width = t.wrap_width
-    if not width:
+    breaks = t.wrap_breaks
+    if not breaks:
         return lines
     out: list[tuple[int, int]] = []
     for a, b in lines:
-        if out and _continues(t.text[out[-1][0]:out[-1][1]].rsplit("\n", 1)[-1], width):
+        if out and out[-1][1] in breaks:
             out[-1] = (out[-1][0], b)
         else:
             out.append((a, b))
@@ -76,15 +75,7 @@ def _logical_lines(t: Text, lines: list[tuple[int, int]]) -> list[tuple[int, int
 
 def _wrap_break(t: Text, i: int, gap: str) -> bool:
     """Whether the whitespace `gap` at text offset i is a line break a hard wrap put there."""
-    width = t.wrap_width
-    if not width or gap.strip(" \t\u3000") != "\n":
-        return False
-    return _continues(t.text[t.text.rfind("\n", 0, i) + 1:i], width)
-
-
-def _continues(prev: str, width: int) -> bool:
-    """Whether the line after `prev` continues it: `prev` fills the page's wrap width and stops mid-sentence."""
-    return len(prev) == width and not re.search(r"[。！？；：!?;:]\s*$", prev)
+    return gap.strip(" \t\u3000") == "\n" and i + gap.index("\n") in t.wrap_breaks
 
 
 def _title_from_match(t, comp, m, shift, sa, sb, idx, bonus) -> TitleMatch | None:

@@ -8,6 +8,8 @@ the record's `narrative` items, and the category trim and the headline-total cue
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from dataclasses import replace
 
 from xxgk.rules import labels
 from xxgk.conventions import (channel_category, clause_break, counts_what_follows, header_lines, inside_positions,
@@ -17,8 +19,22 @@ from xxgk.text import Text
 
 
 def rule_spans(t: Text, start: int, end: int) -> list[Span]:
-    """COUNT / TOTAL / CATEGORY spans found by patterns in text[start:end] (running text only)."""
-    t = t.prose_view  # a blank between Chinese characters is a line break, hard wraps included
+    """COUNT / TOTAL / CATEGORY spans found by patterns in text[start:end] (running text only).
+
+    They are found in the text as its sentences were written: a blank between two Chinese characters
+    read as a line break (`Text.prose_view`), and on a page hard-wrapped at a fixed width, without the
+    breaks the wrap put inside sentences (`Text.unwrapped`; a span's offsets are mapped back, so a
+    category may hold such a break: 公开⏎目录)."""
+    t = t.prose_view
+    joined = t.unwrapped
+    if joined is None:
+        return _rule_spans(t, start, end)
+    view, pos = joined
+    got = _rule_spans(view, bisect_left(pos, start), bisect_left(pos, end))
+    return [replace(s, start=pos[s.start], end=pos[s.end - 1] + 1) for s in got]
+
+
+def _rule_spans(t: Text, start: int, end: int) -> list[Span]:
     out: list[Span] = []
     src = t.match
     total_seen = False
