@@ -127,14 +127,17 @@ class Compact:
 # A page counts as hard-wrapped when at least WRAP_MIN_LINES lines, and WRAP_MIN_SHARE of the lines
 # of WRAP_MIN_WIDTH characters or more, have one and the same length (scrapes were seen wrapped at
 # 38 to 60 characters; prose paragraphs and table rows vary in length).
-# blanks between two Chinese characters: a line break that a page flattened to one line (or a PDF
-# text layer) turned into a space (政府信 息公开, 一、总体情况 全年…); Chinese prose has no spaces of its own
-_BLANK_IN_PROSE = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000](?=[ \t\u3000]*[\u4e00-\u9fff])")
 WRAP_MIN_WIDTH = 30
-# a line that ends with these ends its sentence, even when it fills the wrap width
-_SENTENCE_END_AT_EOL = re.compile(r"[。！？；：!?;:]\s*$")
 WRAP_MIN_LINES = 5
 WRAP_MIN_SHARE = 0.3
+# a line that ends with these ends its sentence, even when it fills the wrap width
+_SENTENCE_END_AT_EOL = re.compile(r"[。！？；：!?;:][”’」』）)]*\s*$")
+# a page is flattened when it keeps fewer line breaks than this per 1,000 characters (a report as
+# written has 10 to 25: a line is a paragraph, a header or a table row)
+FLATTENED_MAX_BREAKS_PER_1000 = 2
+# on such a page a blank between two Chinese characters is a line break the flattening turned into a
+# space (政府信 息公开, 一、总体情况 全年…): Chinese prose has no spaces of its own
+_BLANK_IN_PROSE = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000](?=[ \t\u3000]*[\u4e00-\u9fff])")
 
 
 @dataclass
@@ -162,18 +165,21 @@ class Text:
 
     @functools.cached_property
     def prose_view(self) -> "Text":
-        """The text with a blank between two Chinese characters read as the line break it stands for
-        (its first blank becomes a line break; same length and offsets): what the narrative rules read,
-        so that a hard wrap a flattened page turned into a space is joined like any other hard wrap.
-        The text itself when it has none."""
+        """On a page flattened to (about) one line, the text with a blank between two Chinese characters
+        read as the line break it stands for (its first blank becomes a line break; same length and
+        offsets): what the narrative rules read, so that a hard wrap the flattening turned into a space
+        is joined like any other hard wrap.  The text itself otherwise."""
+        if self.text.count("\n") * 1000 >= FLATTENED_MAX_BREAKS_PER_1000 * max(len(self.text), 1000):
+            return self  # a page with its line breaks: its blanks are blanks (a junk line's 彩票开奖结果 实时查询)
         view = _BLANK_IN_PROSE.sub("\n", self.text)
         return self if view == self.text else Text(view)
 
     @functools.cached_property
     def wrap_breaks(self) -> frozenset[int]:
         """Offsets of the line breaks a hard wrap put inside a sentence: on a page wrapped at a fixed
-        width (`wrap_width`), the break after a line that fills the width, does not end a sentence, and
-        is followed by more text (a blank line is a paragraph's end)."""
+        width (`wrap_width`), the break after a line that fills the width and does not end a sentence,
+        when the next line fills the width too or ends the paragraph with a sentence's end (the last
+        line of a wrapped paragraph does; a junk line injected after a full one does not)."""
         width = self.wrap_width
         if not width:
             return frozenset()
@@ -182,7 +188,8 @@ class Text:
         lines = self.text.split("\n")
         for line, nxt in zip(lines, lines[1:]):
             pos += len(line)
-            if len(line) == width and nxt.strip() and not _SENTENCE_END_AT_EOL.search(line):
+            if (len(line) == width and not _SENTENCE_END_AT_EOL.search(line)
+                    and (len(nxt) == width or _SENTENCE_END_AT_EOL.search(nxt))):
                 out.append(pos)
             pos += 1
         return frozenset(out)

@@ -4,7 +4,9 @@ Each `Form` turns a document's normalised text into the bytes of a file (with it
 the harness then reads through the ordinary input path (`xxgk.inputs.reading`), exactly as a user's file
 would be read. Information-preserving forms keep every figure and label, so a reader that gets
 the clean text right must get these right too; lossy forms (`glued`) can make figures ambiguous
-and are reported apart.
+and are reported apart. Composite forms put two damages on one page, as scrapes do (a hijacked
+mirror's page flattened to one line, a hard-wrapped page with junk lines); they are reported, not
+gated: the gate holds each damage alone.
 
 The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`, which shows them):
 re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
@@ -38,6 +40,12 @@ class Form:
     suffix: str
     lossy: bool
     render: Callable[[str, str, random.Random], bytes]  # (text, doc_id, rng) -> file bytes
+    composite: bool = False  # two damages at once: reported, not gated
+
+    @property
+    def gated(self) -> bool:
+        """Held to the robustness limit: information-preserving, one damage."""
+        return not self.lossy and not self.composite
 
 
 @functools.lru_cache(maxsize=2)
@@ -112,6 +120,10 @@ def docx_bytes(s: str) -> bytes:
     return buf.getvalue()
 
 
+def one_line(s: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", s)
+
+
 def _utf8(s: str) -> bytes:
     return s.encode("utf-8")
 
@@ -123,8 +135,7 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("trad", "traditional characters, UTF-8", ".txt", False, lambda s, i, r: _utf8(to_traditional(s))),
     Form("crlf", "Windows line ends", ".txt", False, lambda s, i, r: _utf8(s.replace("\n", "\r\n"))),
     Form("fullwidth", "full-width digits (０-９)", ".txt", False, lambda s, i, r: _utf8(fullwidth_digits(s))),
-    Form("oneline", "every line break turned into one space", ".txt", False,
-         lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", " ", s))),
+    Form("oneline", "every line break turned into one space", ".txt", False, lambda s, i, r: _utf8(one_line(s))),
     Form("wrap", "hard-wrapped at 38-60 characters", ".txt", False, lambda s, i, r: _utf8(hard_wrap(s, r))),
     Form("spam", "junk lines injected between lines, table rows included", ".txt", False,
          lambda s, i, r: _utf8(inject_spam(s, r))),
@@ -136,10 +147,23 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
     Form("glued", "line breaks removed with no separator (lossy: table digits run together)", ".txt", True,
          lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", "", s))),
+    # two damages at once
+    Form("spam+oneline", "junk lines, then flattened to one line (a hijacked mirror's page as a one-line body)",
+         ".txt", False, lambda s, i, r: _utf8(one_line(inject_spam(s, r))), composite=True),
+    Form("spam+wrap", "junk lines in a page hard-wrapped at 38-60 characters", ".txt", False,
+         lambda s, i, r: _utf8(hard_wrap(inject_spam(s, r), r)), composite=True),
+    Form("trad+wrap", "traditional characters, hard-wrapped", ".txt", False,
+         lambda s, i, r: _utf8(hard_wrap(to_traditional(s), r)), composite=True),
+    Form("html+spam", "one <p> per line inside page chrome, junk paragraphs among them", ".html", False,
+         lambda s, i, r: _utf8(html_page(inject_spam(s, r), i)), composite=True),
+    Form("wrap+oneline", "hard-wrapped, then flattened to one line (lossy: a wrap inside a figure becomes a space)",
+         ".txt", True, lambda s, i, r: _utf8(one_line(hard_wrap(s, r))), composite=True),
 )}
 
-PRESERVING = tuple(n for n, f in FORMS.items() if not f.lossy)
+# the gated forms (information-preserving, one damage each), the lossy ones, the composite ones
+PRESERVING = tuple(n for n, f in FORMS.items() if f.gated)
 LOSSY = tuple(n for n, f in FORMS.items() if f.lossy)
+COMPOSITE = tuple(n for n, f in FORMS.items() if f.composite)
 
 
 def render(form: str, text: str, doc_id: str, seed: int = 0) -> tuple[str, bytes]:

@@ -567,10 +567,11 @@ def _robustness(metrics: dict) -> dict | None:
             cells = []
             for k in ROBUST_KEYS:
                 d = row["drop"][k]
-                bad = d is not None and d > rob["max_drop_points"] and not row["lossy"]
+                bad = d is not None and d > rob["max_drop_points"] and row.get("gated", not row["lossy"])
                 cells.append((_num(metrics, f"robustness/systems/{s}/forms/{n}/scores/{k}"),
                               _num(metrics, f"robustness/systems/{s}/forms/{n}/drop/{k}", "bad" if bad else "")))
-            forms.append({"name": n, "lossy": row["lossy"], "description": rob["forms"][n]["description"],
+            forms.append({"name": n, "lossy": row["lossy"], "composite": row.get("composite", False),
+                          "description": rob["forms"][n]["description"],
                           "cells": cells, "changed": row["documents_changed"][:6],
                           "more": len(row["documents_changed"]) - 6})
         systems.append({"name": s, "clean": [_num(metrics, f"robustness/systems/{s}/clean/{k}") for k in ROBUST_KEYS],
