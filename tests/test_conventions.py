@@ -303,3 +303,17 @@ def test_a_page_wrapped_at_a_fixed_width_reads_its_sentences_whole():
     assert items(wrapped) == items(clean)
     rec = run_text(wrapped)
     assert [wrapped[x.start:x.end] for x in rec.narrative][3] == "100余\n万次"
+
+
+@pytest.mark.parametrize("junk", ["点击进入 www.example-bet.com", "www.88bet.com"])
+def test_a_link_line_injected_inside_a_sentence_is_not_part_of_it(junk):
+    """A hijacked mirror injects lines that are only a web address: the sentence reads as if the line
+    were not there (a line that states something around an address is a sentence and stays)."""
+    from helpers import run_text
+
+    clean = "一、总体情况\n全年共收到政府信息公开申请17件，办结17件。\n"
+    dirty = f"一、总体情况\n全年共收到政府\n{junk}\n信息公开申请17件，办结17件。\n"
+    items = lambda text: [(x.value, x.category) for x in run_text(text).narrative]  # noqa: E731
+    assert items(clean) == [(17, "政府信息公开申请"), (17, None)]
+    assert items(dirty) == items(clean)
+    assert items("一、总体情况\n通过门户网站www.xx.gov.cn发布信息86条。\n") == [(86, "信息")]

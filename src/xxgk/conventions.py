@@ -354,7 +354,11 @@ _WRAP = re.compile(r"[ \t\u3000]*\r?\n[ \t\u3000]*|(?<=[^\x00-\x7f\u3000])[ \t\u
 def unwrap(s: str) -> str:
     """A phrase as written, without the line breaks a hard wrap put inside it (`医\\n疗` is 医疗; two
     Latin words keep a space between them), nor blanks between Chinese characters (`公 示公告` is
-    公示公告). Offsets still point at the text as it stands."""
+    公示公告), nor a junk line holding a web address injected inside it (`labels.is_link_line`).
+    Offsets still point at the text as it stands."""
+    if "\n" in s:
+        lines = s.split("\n")
+        s = "\n".join([lines[0]] + [ln for ln in lines[1:-1] if not labels.is_link_line(ln)] + [lines[-1]])
     return _WRAP.sub(lambda m: " " if _latin_pair(s, m.start(), m.end()) else "", s)
 
 

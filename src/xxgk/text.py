@@ -195,12 +195,29 @@ class Text:
         return frozenset(out)
 
     @functools.cached_property
+    def link_lines(self) -> list[tuple[int, int]]:
+        """The lines (start, end of the line break after it) that are only a web address and a few words
+        (`labels.is_link_line`): junk injected between the lines of a sentence."""
+        out = []
+        pos = 0
+        for line in self.match.split("\n"):
+            end = pos + len(line)
+            if end < len(self.text) and labels.is_link_line(line):
+                out.append((pos, end + 1))
+            pos = end + 1
+        return out
+
+    @functools.cached_property
     def unwrapped(self) -> tuple[Text, list[int]] | None:
-        """The text without its `wrap_breaks` (a sentence a hard wrap cut is whole again), and for each
-        of its characters the offset of that character here; None when there are none."""
-        if not self.wrap_breaks:
+        """The text as its sentences were written: without its `wrap_breaks` (a sentence a hard wrap cut
+        is whole again) and its `link_lines`, and for each of its characters the offset of that
+        character here; None when there is nothing to take out."""
+        drop = set(self.wrap_breaks)
+        for a, b in self.link_lines:
+            drop.update(range(a, b))
+        if not drop:
             return None
-        pos = [i for i in range(len(self.text)) if i not in self.wrap_breaks]
+        pos = [i for i in range(len(self.text)) if i not in drop]
         return Text("".join(self.text[i] for i in pos)), pos
 
     @functools.cached_property

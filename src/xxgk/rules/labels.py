@@ -404,6 +404,20 @@ def _table_bigrams() -> frozenset:
 TABLE_BIGRAMS = _table_bigrams()
 
 
+def is_link_line(line: str) -> bool:
+    """A line of running text that is only a web address and a few words around it (点击进入 www.….com:
+    junk a hijacked mirror injects), with no figure and no punctuation of a sentence outside the
+    address (通过门户网站www.….cn发布信息86条。 is a sentence)."""
+    s = line.strip()
+    if not s or len(s) > FOREIGN_URL_LINE_MAX_CHARS:
+        return False
+    urls = url_spans(s, 0, len(s))
+    if not urls:
+        return False
+    rest = "".join(s[b:c] for b, c in zip([0] + [y for _, y in urls], [x for x, _ in urls] + [len(s)]))
+    return not re.search(r"[\d。，；：,;:！？!?（）()]", rest)
+
+
 def is_foreign_line(line: str) -> bool:
     """A line (match view) inside a table that is neither a label nor holds a value: spam, a link."""
     s = line.strip()
