@@ -176,3 +176,17 @@ def test_a_link_and_a_flattened_line_break_are_not_part_of_the_title():
             " 六、其他需要报告的事项 无。")
     meta = run_text(text).meta
     assert (meta.organization, meta.title) == ("东湖高新区教育局", "2021年东湖高新区教育局政府信息公开工作年度报告")
+
+
+@pytest.mark.parametrize("sep", ["\n", " ", ""])
+def test_a_header_cut_by_the_end_of_a_page_that_lost_its_line_breaks(sep):
+    text = sep.join(["某县2022年政府信息公开工作年度报告", "一、总体情况", "全年主动公开政府信息86条，制定了工作职责。", "二、主动公"])
+    assert numbers(text) == [1, 2]
+    # a sentence that ends the page is not a cut header
+    assert numbers(sep.join(["某县2022年政府信息公开工作年度报告", "一、总体情况", "全年主动公开政府信息86条。"])) == [1]
+
+
+def test_a_date_stamp_glued_onto_the_title_is_the_publication_date():
+    text = ("东安区人民政府办公室2021年政府信息公开工作年度报告2022/1/29 14:59:38来源:区政府办一、总体情况"
+            "本年度报告中所列数据的统计期限为2021年1月1日至12月31日。全年主动公开政府信息86条。")
+    assert run_text(text).meta.published == "2022-01-29"

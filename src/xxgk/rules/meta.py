@@ -241,8 +241,9 @@ def find_published(t: Text, title: "TitleMatch | None" = None) -> str | None:
             line = t.match[a:b]
             if len(line.strip()) > 80:
                 # a body on one line: a stamp standing between spaces (or after a colon), as page
-                # chrome prints it, is still a stamp; a date inside a sentence is not
-                if not _standalone(t.match, d.start(), d.end()):
+                # chrome prints it, is still a stamp, and so is one glued right onto the title's end
+                # (报告2022/1/29 14:59:38: lines joined with no separator); a date inside a sentence is not
+                if not (_standalone(t.match, d.start(), d.end()) or d.start() == title.end):
                     continue
                 a, b = max(0, d.start() - STAMP_CONTEXT_CHARS), min(len(t.match), d.end() + STAMP_CONTEXT_CHARS)
                 line = t.match[a:b]

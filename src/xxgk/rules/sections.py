@@ -98,15 +98,19 @@ def find_candidates(t: Text, title_pos: int | None = None) -> list[Candidate]:
 
 
 def _cut_header(t: Text) -> Candidate | None:
-    """A header cut off by the end of a truncated page ("三、收到"): the visible part of the title."""
+    """A header cut off by the end of a truncated page ("三、收到"): the visible part of the title, on the
+    last line or after the last sentence of a page that lost its line breaks (…工作职责。二、主动公)."""
     tail = t.match.rstrip()
     a = tail.rfind("\n") + 1
-    line = tail[a:]
-    num = _cut_number(line)
-    if num is None:
-        return None
-    start = a + len(line) - len(line.lstrip())
-    return Candidate(num, start, len(tail), "fuzzy", "cn", num)
+    last_sentence = re.search(r"[。；;！!？?](?=[^。；;！!？?]*$)", tail[a:])
+    for start in (a, a + last_sentence.end() if last_sentence else None):
+        if start is None:
+            continue
+        line = tail[start:]
+        num = _cut_number(line)
+        if num is not None:
+            return Candidate(num, start + len(line) - len(line.lstrip()), len(tail), "fuzzy", "cn", num)
+    return None
 
 
 def _cut_number(line: str) -> int | None:
