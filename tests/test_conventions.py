@@ -317,3 +317,23 @@ def test_a_link_line_injected_inside_a_sentence_is_not_part_of_it(junk):
     assert items(clean) == [(17, "政府信息公开申请"), (17, None)]
     assert items(dirty) == items(clean)
     assert items("一、总体情况\n通过门户网站www.xx.gov.cn发布信息86条。\n") == [(86, "信息")]
+
+
+@pytest.mark.parametrize("lines", [1, 12])
+def test_a_letter_spaced_line_reads_as_written(lines):
+    """A PDF's justified line puts a blank between every two characters (号 ， 邮 编); the narrative
+    reads it as the sentence it is, on a page of many lines or of a few long ones. One blank in a
+    line (a junk line's 彩票开奖结果 实时查询) is no letter spacing."""
+    from helpers import run_text
+    from xxgk.text import Text
+
+    sentence = "全年主动公开政府信息86条，其中政策解读5条，通过政务微博发布信息12条。"
+    spaced = re.sub(r"(?<=[^\x00-\x7f])(?=[^\x00-\x7f])", " ", sentence)
+    filler = ["本局认真落实条例，扎实推进政务公开工作。" * (20 // lines)] * lines
+
+    def items(s):
+        return [(x.value, x.category) for x in run_text("\n".join(["一、总体情况", s] + filler)).narrative]
+
+    assert items(sentence) == [(86, "政府信息"), (5, "政策解读"), (12, "政务微博")]
+    assert items(spaced) == items(sentence)
+    assert Text("彩票开奖结果 实时查询\n" + spaced).letter_spacing[0] > len("彩票开奖结果 实时查询")

@@ -10,8 +10,8 @@ gated: the gate holds each damage alone.
 
 The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`, which shows them):
 re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
-line, hard wraps, spam lines injected between lines (table rows included), one `<p>` per line
-inside page chrome, crawler JSONL, DOCX, UTF-16 without BOM.
+line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
+PDF's justified text), one `<p>` per line inside page chrome, crawler JSONL, DOCX, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -99,6 +99,21 @@ def inject_spam(s: str, rng: random.Random, junk: tuple[str, ...] = SPAM_LINES) 
     return "\n".join(out)
 
 
+# Share of lines letter-spaced (a PDF's justified lines: a blank between every two Chinese characters).
+LETTER_SPACED_SHARE = 0.3
+
+
+def letter_spaced(s: str, rng: random.Random) -> str:
+    """Some lines with a blank between every two neighbouring non-Latin characters, as a PDF's text
+    layer gives justified lines (号 ， 邮 编 ：); figures and table cells (tab or pipe rows) as they are."""
+    out = []
+    for line in s.split("\n"):
+        if rng.random() < LETTER_SPACED_SHARE and "\t" not in line and "|" not in line:
+            line = re.sub(r"(?<=[^\x00-\x7f\s])(?=[^\x00-\x7f\s])", " ", line)
+        out.append(line)
+    return "\n".join(out)
+
+
 def html_page(s: str, title: str) -> str:
     paras = "".join(f"<p>{escape(line)}</p>\n" for line in s.split("\n") if line.strip())
     nav = "".join(f'<li><a href="/n{i}">栏目{i}</a></li>' for i in range(12))
@@ -139,6 +154,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("wrap", "hard-wrapped at 38-60 characters", ".txt", False, lambda s, i, r: _utf8(hard_wrap(s, r))),
     Form("spam", "junk lines injected between lines, table rows included", ".txt", False,
          lambda s, i, r: _utf8(inject_spam(s, r))),
+    Form("spaced", "letter-spaced lines (a PDF's justified text: a blank between every two Chinese characters)",
+         ".txt", False, lambda s, i, r: _utf8(letter_spaced(s, r))),
     Form("html", "one <p> per line inside page chrome", ".html", False, lambda s, i, r: _utf8(html_page(s, i))),
     Form("jsonl", "crawler JSONL line (id, url, text)", ".jsonl", False,
          lambda s, i, r: _utf8(json.dumps({"id": i, "url": f"http://example.invalid/{i}", "text": s},
