@@ -173,6 +173,29 @@ def test_through_the_pipeline_the_rules_counts_stand_and_the_model_extends_a_cat
     assert {n.value: n.total for n in rec.narrative} == {120: False, 30: True}
 
 
+def test_the_tagger_reads_a_letter_spaced_line_without_its_spacing():
+    """A PDF's justified line (全 年 主 动 …) reaches the tagger as written without the blanks (it learned
+    from text without them), and its spans come back in the text's own offsets."""
+    import re
+
+    sentence = "全年主动公开政府信息120条，其中组织机构信息3条。"
+    spaced = re.sub(r"(?<=[^\x00-\x7f])(?=[^\x00-\x7f])", " ", sentence)  # 全 年 … 信 息120条 ， 其 中 …
+    text = REPORT.replace("工作动态30条。", "工作动态30条。\n" + spaced)
+    seen = []
+
+    class Recording(ContextFreeTagger):
+        def spans(self, text, regions=None, hints=None):
+            seen.append(text)
+            return super().spans(text, regions, hints)
+
+    rec = extract(Decoded(text=text, sha256="t"), "d", "d", tagger=Recording(), system="model")
+    assert seen and all(sentence in t for t in seen)
+    got = {n.value: text[n.start:n.end] for n in rec.narrative}
+    assert got[120] == "120条" and got[3] == "3条"
+    cats = {n.value: text[n.category_start:n.category_end] for n in rec.narrative if n.category_start is not None}
+    assert cats[3] == "机 构 信 息"  # the stand-in's four characters before the count, in the text as it stands
+
+
 # ---------------------------------------------------------------------------------------------
 # what the tagger reads: only the gaps the rules leave (combine.header_regions, narrative_regions)
 # ---------------------------------------------------------------------------------------------

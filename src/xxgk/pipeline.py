@@ -12,9 +12,10 @@ rules' spans as hints; it never reaches into the tagger's internals.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Generator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xxgk.rules import labels
 from xxgk import combine
@@ -159,8 +160,8 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
         if system is System.COMBINED and combine.GAPS_ONLY:
             read = header_regions(alone, rule_sections, len(t.text))
         if read:
-            answer = yield TagRequest(t.simplified, read, rule_spans_of(t, rule_sections) if tagger.reads_hints else None)
-            model_spans, system = _answered(answer, system, warnings)
+            answer = yield _tag_request(t, read, rule_spans_of(t, rule_sections) if tagger.reads_hints else None)
+            model_spans, system = _answered(t, answer, system, warnings)
     sections = to_sections(t, choose(header_candidates(t, rule_cands, model_spans, system, threshold)))
     rec.sections = sections
     rec.methods["sections"] = system.value
@@ -203,8 +204,8 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
         if to_tag:
             # the rules' spans of the whole text, as rule_spans_of gives them, from what is computed here
             hints = with_sections(sections, rule_narrative) if tagger.reads_hints else None
-            answer = yield TagRequest(t.simplified, to_tag, hints)
-            more, system = _answered(answer, system, warnings)
+            answer = yield _tag_request(t, to_tag, hints)
+            more, system = _answered(t, answer, system, warnings)
             model_spans = model_spans + more
     spans = narrative_spans(model_spans, rule_narrative, prose, system, threshold, t.text)
     rec.narrative = link_counts(t.text, spans)
@@ -247,13 +248,33 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
     return rec
 
 
-def _answered(answer: TagAnswer, system: System, warnings: list[str]) -> tuple[list[Span], System]:
-    """The tagger's spans, and the system that answers: the rules when the tagger failed (a broken model
-    must not lose the document; W140 says so)."""
+def _tag_request(t: Text, regions: list[tuple[int, int]], hints: list[Span] | None) -> TagRequest:
+    """The request for the tagger's spans of `regions`: it reads the text in simplified characters, and
+    without the blanks of letter-spaced lines (`Text.tagger_view`; regions and hints mapped onto it)."""
+    view = t.tagger_view
+    if view is None:
+        return TagRequest(t.simplified, regions, hints)
+    text, pos = view
+
+    def at(i: int) -> int:
+        return bisect_left(pos, i)
+
+    mapped = None if hints is None else [replace(s, start=at(s.start), end=at(s.end)) for s in hints]
+    return TagRequest(text, [(at(a), at(b)) for a, b in regions],
+                      None if mapped is None else [s for s in mapped if s.end > s.start])
+
+
+def _answered(t: Text, answer: TagAnswer, system: System, warnings: list[str]) -> tuple[list[Span], System]:
+    """The tagger's spans, in the text's offsets (`_tag_request`), and the system that answers: the rules
+    when the tagger failed (a broken model must not lose the document; W140 says so)."""
     if isinstance(answer, Exception):
         warnings.append(Warnings.W140.format(detail=f"{type(answer).__name__}: {answer}"[:120]))
         return [], System.RULES
-    return answer, system
+    view = t.tagger_view
+    if view is None:
+        return answer, system
+    pos = view[1]
+    return [replace(s, start=pos[s.start], end=pos[s.end - 1] + 1) for s in answer if s.end > s.start], system
 
 
 _TABLE_FIELDS = {"table 二": "active_disclosure", "table 三": "applications", "table 四": "review_litigation"}

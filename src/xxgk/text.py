@@ -170,6 +170,18 @@ class Text:
         return self.text.translate(_t2s_table()) if self.traditional else self.text
 
     @functools.cached_property
+    def tagger_view(self) -> tuple[str, list[int]] | None:
+        """What the tagger reads when the text has letter-spaced lines: `simplified` without their
+        blanks (it learned from text without them; its tokenizer reads 扶 贫 apart), and for each of its
+        characters the offset here; None when there are none (it reads `simplified`)."""
+        if not self.letter_spacing:
+            return None
+        drop = set(self.letter_spacing)
+        pos = [i for i in range(len(self.text)) if i not in drop]
+        simplified = self.simplified
+        return "".join(simplified[i] for i in pos), pos
+
+    @functools.cached_property
     def prose_view(self) -> "Text":
         """On a page flattened to (about) one line, the text with a blank between two Chinese characters
         read as the line break it stands for (its first blank becomes a line break; same length and
