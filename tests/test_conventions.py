@@ -337,3 +337,16 @@ def test_a_letter_spaced_line_reads_as_written(lines):
     assert items(sentence) == [(86, "政府信息"), (5, "政策解读"), (12, "政务微博")]
     assert items(spaced) == items(sentence)
     assert Text("彩票开奖结果 实时查询\n" + spaced).letter_spacing[0] > len("彩票开奖结果 实时查询")
+
+
+def test_a_sentence_across_a_pdf_page_break_reads_whole():
+    """The page number and the running head (the title, repeated at each page's top) between two lines of
+    a sentence are page furniture, not part of it."""
+    from helpers import run_text
+
+    title = "某镇2022年政府信息公开工作年度报告"
+    clean = f"{title}\n一、总体情况\n全年主动公开政府信息86条，其中组织机构\n信息3条。\n二、主动公开政府信息情况\n"
+    paged = clean.replace("组织机构\n", f"组织机构\n- 1 -\n{title}\n")
+    items = lambda text: [(x.value, x.category) for x in run_text(text).narrative]  # noqa: E731
+    assert [v for v, _ in items(clean)] == [86, 3]
+    assert items(paged) == items(clean)

@@ -77,7 +77,7 @@ def test_forms_preserve_the_text():
             path = Path(tmp) / f"doc{suffix}"
             path.write_bytes(data)
             got = R.read_rendered(path).text
-            if form == "spam":  # junk lines are added, nothing removed
+            if form in ("spam", "pages"):  # junk lines or page furniture are added, nothing removed
                 assert all(line in got for line in text.split("\n")), form
                 continue
             squash = lambda s: re.sub(r"\s+", "", fold(s))  # noqa: E731

@@ -324,6 +324,21 @@ def test_a_link_spammed_into_a_flattened_table_hides_no_cell(spam):
         assert rec.status == "ok"
 
 
+@pytest.mark.parametrize("layout", ["tab", "cells", "pdf"])
+def test_a_pdf_page_break_inside_a_table_hides_no_cell(layout):
+    """A page number and the report's title as the next page's running head, between a row's figures."""
+    t3, t4 = consistent_table3(4), table4(1)
+    text = report(t3, t4, layout=layout)
+    title = text.split("\n")[0]
+    lines = text.split("\n")
+    for label in ("予以公开", "本年新收"):  # inside table 三, twice (a running head repeats)
+        k = next(i for i, ln in enumerate(lines) if label in ln)
+        lines[k + 4:k + 4] = [f"- {k} -", title]  # one cell a line: between a row's figures
+    rec = run_text("\n".join(lines))
+    assert_table3(rec, t3)
+    assert rec.status == "ok"
+
+
 def test_table3_row_cut_by_a_hard_wrap_continues_on_the_next_line():
     text = ("三、收到和处理政府信息公开申请情况 申请人情况 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计\n"
             "一、本年新收政府信息公开申请数量 5 1 0 0 0 0 6 二、上年结转政府信息公开申请数量 0 0 0 \n"

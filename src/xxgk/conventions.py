@@ -354,12 +354,27 @@ _WRAP = re.compile(r"[ \t\u3000]*\r?\n[ \t\u3000]*|(?<=[^\x00-\x7f\u3000])[ \t\u
 def unwrap(s: str) -> str:
     """A phrase as written, without the line breaks a hard wrap put inside it (`医\\n疗` is 医疗; two
     Latin words keep a space between them), nor blanks between Chinese characters (`公 示公告` is
-    公示公告), nor a junk line holding a web address injected inside it (`labels.is_link_line`).
+    公示公告), nor a line inside it that cannot belong to a phrase: a junk line holding a web address
+    (`labels.is_link_line`), a page number, the report's title as a PDF's running head.
     Offsets still point at the text as it stands."""
-    if "\n" in s:
-        lines = s.split("\n")
-        s = "\n".join([lines[0]] + [ln for ln in lines[1:-1] if not labels.is_link_line(ln)] + [lines[-1]])
+    s = _without_interrupting(s)
     return _WRAP.sub(lambda m: " " if _latin_pair(s, m.start(), m.end()) else "", s)
+
+
+def _without_interrupting(s: str) -> str:
+    """`s` without the lines inside it (not its first or last) that are page furniture or junk."""
+    if s.count("\n") < 2:
+        return s
+    lines = s.split("\n")
+    return "\n".join([lines[0]] + [ln for ln in lines[1:-1] if not _interrupting(ln)] + [lines[-1]])
+
+
+def _interrupting(line: str) -> bool:
+    """A line inside a phrase that is page furniture or junk (Text.interrupting_lines, without the
+    document: a title-like line is a running head here)."""
+    s = line.strip()
+    return bool(labels.is_link_line(s) or labels.PAGE_FOOTER.match(s)
+                or ("报告" in s and re.search(r"(?:19|20)\d\d", s) and not re.search(r"[。，；,;！!？?]", s)))
 
 
 def _latin_pair(s: str, a: int, b: int) -> bool:
@@ -385,12 +400,13 @@ def _category_for(text, a, b, unit, cats, cat_ends, cats_by_start, cat_starts, c
     k = bisect.bisect_right(cat_ends, a) - 1  # the category ending last before the count
     if k >= 0:
         c = cats[k]
-        gap = text[c[1]:a]
+        # the gap without page furniture or junk lines inside it (a page broke between the two)
+        gap = _without_interrupting(text[max(0, c[1] - 1):a])
         # no other count between the category and this count
         j = bisect.bisect_left(count_starts, c[1])
         between = j < len(count_starts) and count_starts[j] < a
         # the gap is judged with the category's last character before it: a line break right after
         # the category is a hard wrap when it falls between two characters of one sentence
-        if not between and len(gap) <= 40 and not clause_break(text[max(0, c[1] - 1):a]):
+        if not between and len(gap) <= 41 and not clause_break(gap):
             return c[0], c[1]
     return after

@@ -138,6 +138,8 @@ LETTER_SPACED_MIN_PAIRS = 3
 LETTER_SPACED_MIN_SHARE = 0.5
 _LETTER_BLANK = re.compile(r"(?<=[^\x00-\x7f\s])[ \u3000](?=[^\x00-\x7f\s])")
 _TIGHT_PAIR = re.compile(r"[^\x00-\x7f\s](?=[^\x00-\x7f\s])")
+# a running head (the report's title at the top of every page of a PDF) is at most this long
+RUNNING_HEAD_MAX_CHARS = 60
 # a page is flattened when it keeps fewer line breaks than this per 1,000 characters (a report as
 # written has 10 to 25: a line is a paragraph, a header or a table row)
 FLATTENED_MAX_BREAKS_PER_1000 = 2
@@ -219,14 +221,27 @@ class Text:
         return frozenset(out)
 
     @functools.cached_property
-    def link_lines(self) -> list[tuple[int, int]]:
-        """The lines (start, end of the line break after it) that are only a web address and a few words
-        (`labels.is_link_line`): junk injected between the lines of a sentence."""
+    def running_heads(self) -> frozenset[str]:
+        """Lines (stripped, match view) a PDF prints at the top of every page: a line naming a year and a
+        报告, without a sentence's punctuation, that stands alone on its line more than once (the
+        report's title repeated; a title printed once is no running head)."""
+        counts = Counter(ln.strip() for ln in self.match.split("\n")
+                         if len(ln.strip()) <= RUNNING_HEAD_MAX_CHARS and "报告" in ln)
+        return frozenset(ln for ln, n in counts.items() if n >= 2 and re.search(r"(?:19|20)\d\d", ln)
+                         and not re.search(r"[。，；,;！!？?]", ln))
+
+    @functools.cached_property
+    def interrupting_lines(self) -> list[tuple[int, int]]:
+        """The lines (start, end of the line break after it) that can stand between two lines of a
+        sentence without belonging to it: a line that is only a web address and a few words
+        (`labels.is_link_line`, junk a hijacked mirror injects), a page number (`labels.PAGE_FOOTER`)
+        and a running head (`running_heads`) where a PDF's page broke."""
         out = []
         pos = 0
         for line in self.match.split("\n"):
             end = pos + len(line)
-            if end < len(self.text) and labels.is_link_line(line):
+            if end < len(self.text) and line.strip() and (labels.is_link_line(line) or labels.PAGE_FOOTER.match(line)
+                                                           or line.strip() in self.running_heads):
                 out.append((pos, end + 1))
             pos = end + 1
         return out
@@ -249,10 +264,10 @@ class Text:
     @functools.cached_property
     def unwrapped(self) -> tuple[Text, list[int]] | None:
         """The text as its sentences were written: without its `wrap_breaks` (a sentence a hard wrap cut
-        is whole again), its `link_lines` and its `letter_spacing`, and for each of its characters the
-        offset of that character here; None when there is nothing to take out."""
+        is whole again), its `interrupting_lines` and its `letter_spacing`, and for each of its
+        characters the offset of that character here; None when there is nothing to take out."""
         drop = set(self.wrap_breaks) | set(self.letter_spacing)
-        for a, b in self.link_lines:
+        for a, b in self.interrupting_lines:
             drop.update(range(a, b))
         if not drop:
             return None

@@ -11,7 +11,7 @@ gated: the gate holds each damage alone.
 The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`, which shows them):
 re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
-PDF's justified text), one `<p>` per line inside page chrome, crawler JSONL, DOCX, UTF-16 without BOM.
+PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside page chrome, crawler JSONL, DOCX, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -114,6 +114,23 @@ def letter_spaced(s: str, rng: random.Random) -> str:
     return "\n".join(out)
 
 
+# Lines per page of a PDF's text layer, where a page number and the running head fall.
+PAGE_LINES = 25
+
+
+def page_breaks(s: str) -> str:
+    """A PDF's page furniture every PAGE_LINES lines, tables included: the page number (`- 3 -`) and
+    the report's title as the next page's running head."""
+    lines = s.split("\n")
+    head = next((ln.strip() for ln in lines if "报告" in ln), "")[:40]
+    out = []
+    for k, line in enumerate(lines):
+        out.append(line)
+        if k and k % PAGE_LINES == 0:
+            out += [f"- {k // PAGE_LINES} -"] + ([head] if head else [])
+    return "\n".join(out)
+
+
 def html_page(s: str, title: str) -> str:
     paras = "".join(f"<p>{escape(line)}</p>\n" for line in s.split("\n") if line.strip())
     nav = "".join(f'<li><a href="/n{i}">栏目{i}</a></li>' for i in range(12))
@@ -156,6 +173,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          lambda s, i, r: _utf8(inject_spam(s, r))),
     Form("spaced", "letter-spaced lines (a PDF's justified text: a blank between every two Chinese characters)",
          ".txt", False, lambda s, i, r: _utf8(letter_spaced(s, r))),
+    Form("pages", "a PDF's page breaks every 25 lines, tables included: page number and running head", ".txt",
+         False, lambda s, i, r: _utf8(page_breaks(s))),
     Form("html", "one <p> per line inside page chrome", ".html", False, lambda s, i, r: _utf8(html_page(s, i))),
     Form("jsonl", "crawler JSONL line (id, url, text)", ".jsonl", False,
          lambda s, i, r: _utf8(json.dumps({"id": i, "url": f"http://example.invalid/{i}", "text": s},

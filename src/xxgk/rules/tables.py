@@ -136,7 +136,8 @@ def tokenize(t: Text, a: int, b: int, masks: Sequence[tuple[int, int]] = ()) -> 
         nl = src.find("\n", pos, b)
         le = b if nl < 0 else nl
         line = src[pos:le]
-        if labels.PAGE_FOOTER.match(line) or not line.strip() or labels.is_foreign_line(line):
+        if labels.PAGE_FOOTER.match(line) or not line.strip() or labels.is_foreign_line(line) \
+                or line.strip() in t.running_heads:
             pass
         elif "\t" in line or line.count("|") >= 2:
             sep = "\t" if "\t" in line else "|"
@@ -235,9 +236,9 @@ def _has_text(t: Text, i: int, j: int, masks) -> bool:
     seg = t.match[i:j]
     if _SEP_ONLY.match(seg):
         return False
-    # footers and foreign lines (spam, links) on their own lines are not label text
+    # footers, running heads and foreign lines (spam, links) on their own lines are not label text
     lines = [ln for ln in seg.split("\n") if ln.strip() and not labels.PAGE_FOOTER.match(ln)
-             and not labels.is_foreign_line(ln)]
+             and not labels.is_foreign_line(ln) and ln.strip() not in t.running_heads]
     return any(not _SEP_ONLY.match(ln) for ln in lines)
 
 
