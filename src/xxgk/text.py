@@ -138,8 +138,6 @@ LETTER_SPACED_MIN_PAIRS = 3
 LETTER_SPACED_MIN_SHARE = 0.5
 _LETTER_BLANK = re.compile(r"(?<=[^\x00-\x7f\s])[ \u3000](?=[^\x00-\x7f\s])")
 _TIGHT_PAIR = re.compile(r"[^\x00-\x7f\s](?=[^\x00-\x7f\s])")
-# a running head (the report's title at the top of every page of a PDF) is at most this long
-RUNNING_HEAD_MAX_CHARS = 60
 # a page is flattened when it keeps fewer line breaks than this per 1,000 characters (a report as
 # written has 10 to 25: a line is a paragraph, a header or a table row)
 FLATTENED_MAX_BREAKS_PER_1000 = 2
@@ -222,13 +220,11 @@ class Text:
 
     @functools.cached_property
     def running_heads(self) -> frozenset[str]:
-        """Lines (stripped, match view) a PDF prints at the top of every page: a line naming a year and a
-        报告, without a sentence's punctuation, that stands alone on its line more than once (the
-        report's title repeated; a title printed once is no running head)."""
-        counts = Counter(ln.strip() for ln in self.match.split("\n")
-                         if len(ln.strip()) <= RUNNING_HEAD_MAX_CHARS and "报告" in ln)
-        return frozenset(ln for ln, n in counts.items() if n >= 2 and re.search(r"(?:19|20)\d\d", ln)
-                         and not re.search(r"[。，；,;！!？?]", ln))
+        """Lines (stripped, match view) a PDF prints at the top of every page: a title-like line
+        (`labels.is_title_line`) that stands alone more than once (the report's title repeated; a title
+        printed once is no running head)."""
+        counts = Counter(ln.strip() for ln in self.match.split("\n") if labels.is_title_line(ln))
+        return frozenset(ln for ln, n in counts.items() if n >= 2)
 
     @functools.cached_property
     def interrupting_lines(self) -> list[tuple[int, int]]:

@@ -404,6 +404,18 @@ def _table_bigrams() -> frozenset:
 TABLE_BIGRAMS = _table_bigrams()
 
 
+# a report's title on a line of its own is at most this long (as a PDF's running head at each page top)
+TITLE_LINE_MAX_CHARS = 60
+
+
+def is_title_line(line: str) -> bool:
+    """A line that could be the report's title standing alone: it names a year and a 报告, is short, and
+    has no sentence punctuation (what a PDF repeats as the running head of each page)."""
+    s = line.strip()
+    return (len(s) <= TITLE_LINE_MAX_CHARS and "报告" in s and re.search(r"(?:19|20)\d\d", s) is not None
+            and not re.search(r"[。，；,;！!？?]", s))
+
+
 def is_link_line(line: str) -> bool:
     """A line of running text that is only a web address and a few words around it (点击进入 www.….com:
     junk a hijacked mirror injects), with no figure and no punctuation of a sentence outside the

@@ -22,9 +22,10 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
     """COUNT / TOTAL / CATEGORY spans found by patterns in text[start:end] (running text only).
 
     They are found in the text as its sentences were written: on a page flattened to one line, a blank
-    between two Chinese characters read as a line break (`Text.prose_view`); on a page hard-wrapped at a fixed width, without the
-    breaks the wrap put inside sentences (`Text.unwrapped`; a span's offsets are mapped back, so a
-    category may hold such a break: 公开⏎目录)."""
+    between two Chinese characters read as a line break (`Text.prose_view`); and without what a scrape
+    put inside its sentences (`Text.unwrapped`: a fixed-width wrap's breaks, letter spacing, page
+    numbers, running heads, junk link lines). A span's offsets are mapped back, so a category may hold
+    such a break: 公开⏎目录."""
     t = t.prose_view
     joined = t.unwrapped
     if joined is None:
