@@ -70,8 +70,8 @@ def evaluate(
                                          "JSONL, DOCX, ...)"),
     forms: Optional[str] = typer.Option(None, "--forms", help="with --robustness: comma-separated forms (default all)"),
     max_drop: Optional[float] = typer.Option(None, "--max-drop",
-                                             help="with --robustness: exit 1 when an information-preserving form "
-                                                  "drops more than this many points on cells, headers, narrative "
+                                             help="with --robustness: exit 1 when a gated form (information-"
+                                                  "preserving, one damage) drops more than this many points on cells, headers, narrative "
                                                   "or meta"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress"),
 ):
@@ -135,7 +135,7 @@ def evaluate(
             typer.echo(f"FAIL robustness {f}", err=True)
         if rob_fails:
             raise typer.Exit(1)
-        typer.echo(f"robustness gate passed (every information-preserving form within {max_drop:g} point)")
+        typer.echo(f"robustness gate passed (every gated form within {max_drop:g} point)")
     if thresholds is not None:
         try:
             th = json.loads(thresholds.read_text(encoding="utf-8"))

@@ -11,7 +11,8 @@ gated: the gate holds each damage alone.
 The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`, which shows them):
 re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
-PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside page chrome, crawler JSONL, DOCX, UTF-16 without BOM.
+PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
+page chrome, crawler JSONL, DOCX, UTF-16 without BOM.
 """
 
 from __future__ import annotations
