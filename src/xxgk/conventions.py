@@ -373,7 +373,7 @@ def _interrupting(line: str) -> bool:
     """A line inside a phrase that is page furniture or junk (Text.interrupting_lines, without the
     document: a title-like line is a running head here)."""
     s = line.strip()
-    return bool(labels.is_link_line(s) or labels.PAGE_FOOTER.match(s) or labels.is_title_line(s))
+    return labels.interrupts_sentences(s) or labels.is_title_line(s)
 
 
 def _latin_pair(s: str, a: int, b: int) -> bool:

@@ -12,10 +12,9 @@ rules' spans as hints; it never reaches into the tagger's internals.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Generator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from xxgk.rules import labels
 from xxgk import combine
@@ -254,14 +253,8 @@ def _tag_request(t: Text, regions: list[tuple[int, int]], hints: list[Span] | No
     view = t.tagger_view
     if view is None:
         return TagRequest(t.simplified, regions, hints)
-    text, pos = view
-
-    def at(i: int) -> int:
-        return bisect_left(pos, i)
-
-    mapped = None if hints is None else [replace(s, start=at(s.start), end=at(s.end)) for s in hints]
-    return TagRequest(text, [(at(a), at(b)) for a, b in regions],
-                      None if mapped is None else [s for s in mapped if s.end > s.start])
+    return TagRequest(view.text, [(view.at(a), view.at(b)) for a, b in regions],
+                      None if hints is None else view.onto(hints))
 
 
 def _answered(t: Text, answer: TagAnswer, system: System, warnings: list[str]) -> tuple[list[Span], System]:
@@ -271,10 +264,7 @@ def _answered(t: Text, answer: TagAnswer, system: System, warnings: list[str]) -
         warnings.append(Warnings.W140.format(detail=f"{type(answer).__name__}: {answer}"[:120]))
         return [], System.RULES
     view = t.tagger_view
-    if view is None:
-        return answer, system
-    pos = view[1]
-    return [replace(s, start=pos[s.start], end=pos[s.end - 1] + 1) for s in answer if s.end > s.start], system
+    return (answer if view is None else view.back(answer)), system
 
 
 _TABLE_FIELDS = {"table 二": "active_disclosure", "table 三": "applications", "table 四": "review_litigation"}

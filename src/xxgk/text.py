@@ -16,10 +16,12 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from xxgk.rules import labels
+from xxgk.spans import Span
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\ufeff]")
 
@@ -147,6 +149,38 @@ _BLANK_IN_PROSE = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000](?=[ \t\u3000]*[\u
 
 
 @dataclass
+class Shortened:
+    """A text with some of its characters left out (what a scrape put inside its sentences), and for
+    each character kept its offset in the full text: offsets go in with `at` / `onto`, and spans found
+    in the shortened text come back with `back`, so every offset stays in the full text's space."""
+
+    text: str
+    pos: list[int]  # pos[i]: where text[i] stands in the full text
+
+    @classmethod
+    def leaving_out(cls, full: str, drop: set[int]) -> Shortened:
+        pos = [i for i in range(len(full)) if i not in drop]
+        return cls("".join(full[i] for i in pos), pos)
+
+    @functools.cached_property
+    def as_text(self) -> Text:
+        return Text(self.text)
+
+    def at(self, i: int) -> int:
+        """The offset here of full-text offset i (of the next character kept)."""
+        return bisect.bisect_left(self.pos, i)
+
+    def onto(self, spans: Sequence[Span]) -> list[Span]:
+        """Spans of the full text as spans of this one (those left empty dropped)."""
+        moved = [replace(s, start=self.at(s.start), end=self.at(s.end)) for s in spans]
+        return [s for s in moved if s.end > s.start]
+
+    def back(self, spans: Sequence[Span]) -> list[Span]:
+        """Spans of this text as spans of the full text (from its first character to its last)."""
+        return [replace(s, start=self.pos[s.start], end=self.pos[s.end - 1] + 1) for s in spans if s.end > s.start]
+
+
+@dataclass
 class Text:
     text: str
     match: str = field(init=False)
@@ -170,16 +204,11 @@ class Text:
         return self.text.translate(_t2s_table()) if self.traditional else self.text
 
     @functools.cached_property
-    def tagger_view(self) -> tuple[str, list[int]] | None:
+    def tagger_view(self) -> Shortened | None:
         """What the tagger reads when the text has letter-spaced lines: `simplified` without their
-        blanks (it learned from text without them; its tokenizer reads 扶 贫 apart), and for each of its
-        characters the offset here; None when there are none (it reads `simplified`)."""
-        if not self.letter_spacing:
-            return None
-        drop = set(self.letter_spacing)
-        pos = [i for i in range(len(self.text)) if i not in drop]
-        simplified = self.simplified
-        return "".join(simplified[i] for i in pos), pos
+        blanks (it learned from text without them; its tokenizer reads 扶 贫 apart); None when there
+        are none (it reads `simplified`)."""
+        return Shortened.leaving_out(self.simplified, set(self.letter_spacing)) if self.letter_spacing else None
 
     @functools.cached_property
     def prose_view(self) -> "Text":
@@ -236,7 +265,7 @@ class Text:
         pos = 0
         for line in self.match.split("\n"):
             end = pos + len(line)
-            if end < len(self.text) and line.strip() and (labels.is_link_line(line) or labels.PAGE_FOOTER.match(line)
+            if end < len(self.text) and line.strip() and (labels.interrupts_sentences(line)
                                                            or line.strip() in self.running_heads):
                 out.append((pos, end + 1))
             pos = end + 1
@@ -258,17 +287,14 @@ class Text:
         return out
 
     @functools.cached_property
-    def unwrapped(self) -> tuple[Text, list[int]] | None:
+    def unwrapped(self) -> Shortened | None:
         """The text as its sentences were written: without its `wrap_breaks` (a sentence a hard wrap cut
-        is whole again), its `interrupting_lines` and its `letter_spacing`, and for each of its
-        characters the offset of that character here; None when there is nothing to take out."""
+        is whole again), its `interrupting_lines` and its `letter_spacing`; None when there is nothing
+        to take out."""
         drop = set(self.wrap_breaks) | set(self.letter_spacing)
         for a, b in self.interrupting_lines:
             drop.update(range(a, b))
-        if not drop:
-            return None
-        pos = [i for i in range(len(self.text)) if i not in drop]
-        return Text("".join(self.text[i] for i in pos)), pos
+        return Shortened.leaving_out(self.text, drop) if drop else None
 
     @functools.cached_property
     def wrap_width(self) -> int | None:

@@ -430,6 +430,12 @@ def is_link_line(line: str) -> bool:
     return not re.search(r"[\d。，；：,;:！？!?（）()]", rest)
 
 
+def interrupts_sentences(line: str) -> bool:
+    """A line that may stand between two lines of a sentence without belonging to it: a junk link line
+    or a page number (a running head is the other kind, told by the document: `Text.running_heads`)."""
+    return is_link_line(line) or PAGE_FOOTER.match(line) is not None
+
+
 def is_foreign_line(line: str) -> bool:
     """A line (match view) inside a table that is neither a label nor holds a value: spam, a link."""
     s = line.strip()

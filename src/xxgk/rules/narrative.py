@@ -8,8 +8,6 @@ the record's `narrative` items, and the category trim and the headline-total cue
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from dataclasses import replace
 
 from xxgk.rules import labels
 from xxgk.conventions import (channel_category, clause_break, counts_what_follows, header_lines, inside_positions,
@@ -27,12 +25,10 @@ def rule_spans(t: Text, start: int, end: int) -> list[Span]:
     numbers, running heads, junk link lines). A span's offsets are mapped back, so a category may hold
     such a break: 公开⏎目录."""
     t = t.prose_view
-    joined = t.unwrapped
-    if joined is None:
+    short = t.unwrapped
+    if short is None:
         return _rule_spans(t, start, end)
-    view, pos = joined
-    got = _rule_spans(view, bisect_left(pos, start), bisect_left(pos, end))
-    return [replace(s, start=pos[s.start], end=pos[s.end - 1] + 1) for s in got]
+    return short.back(_rule_spans(short.as_text, short.at(start), short.at(end)))
 
 
 def _rule_spans(t: Text, start: int, end: int) -> list[Span]:
