@@ -267,6 +267,8 @@ def test_categories_around_verbs(sentence, expected):
     ("政务动态信息1297条，公开目录信息580条。", [(1297, "政务动态"), (580, "公开目录")]),
     ("通过邮寄、网络提交的各类政府信息公开申请21件。因政府信息公开产生行政复议共2件。",
      [(21, "政府信息公开申请"), (2, "行政复议")]),  # 提交, 产生: verbs
+    ("本机关共受理公开申请34件，均在法定期限内予以办理。", [(34, "公开申请")]),  # 公开申请 is a noun, not 公开 + 申请
+    ("主要涉及征地拆迁等方面，21件公开申请均在法定时限内办理。", [(21, "公开申请")]),  # an adverb ends the noun after the unit
 ])
 def test_years_verbs_and_copulas_before_a_count(sentence, expected):
     from helpers import run_text

@@ -190,3 +190,23 @@ def test_a_date_stamp_glued_onto_the_title_is_the_publication_date():
     text = ("东安区人民政府办公室2021年政府信息公开工作年度报告2022/1/29 14:59:38来源:区政府办一、总体情况"
             "本年度报告中所列数据的统计期限为2021年1月1日至12月31日。全年主动公开政府信息86条。")
     assert run_text(text).meta.published == "2022-01-29"
+
+
+@pytest.mark.parametrize("line", [
+    "某县2022年政府信息公开工作年度报告",
+    "无障碍 首页 太平乡2020年度政府信息公开工作年度报告 2021年政务公开工作报告",
+    "x" * 3000 + "县2019 年 度政务信息公开工作报告" + "，" * 50 + "2020年信息公开报告",
+    "2023年 " + "甲" * 45 + "2024年度乙局政府信息公开报告",
+    " " * 60 + "2021年政府信息公开报告",
+])
+def test_title_search_from_the_years_finds_what_the_plain_scan_finds(line):
+    """`labels.title_matches` starts its search near each year instead of at every position of a long
+    line: the matches must be those of `TITLE.finditer`."""
+    from xxgk.rules import labels
+
+    def spans(it):
+        return [(m.span(), m.groupdict()) for m in it]
+
+    assert spans(labels.title_matches(line)) == spans(labels.TITLE.finditer(line))
+    assert spans(labels.title_matches(line))  # each line holds a title
+

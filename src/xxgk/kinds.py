@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -301,14 +300,18 @@ class KindModel:
         group_weight: list[float] = []
         for r, row in enumerate(rows):
             for field, analyse, vocab, weight in self.blocks:
-                grams = Counter(analyse(row.get(field, "")))
-                hits = grams.keys() & vocab.keys()
+                hits: dict[int, int] = {}  # column → count of the tokens in the vocabulary
+                get = vocab.get
+                for token in analyse(row.get(field, "")):
+                    col = get(token)
+                    if col is not None:
+                        hits[col] = hits.get(col, 0) + 1
                 if not hits:
                     continue
                 g = len(group_weight)
                 group_weight.append(weight)
-                cols.extend(map(vocab.__getitem__, hits))  # one set, iterated twice in the same order
-                counts.extend(map(grams.__getitem__, hits))
+                cols.extend(hits)
+                counts.extend(hits.values())
                 row_of.extend([r] * len(hits))
                 group_of.extend([g] * len(hits))
         col = np.asarray(cols, dtype=np.int64)
@@ -329,7 +332,9 @@ class KindModel:
         # X·Wᵀ summed over the non-zero entries only (the dense product costs more than the features)
         r, c, v = self._entries(rows)
         z = np.tile(self.intercept, (len(rows), 1))
-        np.add.at(z, r, v[:, None] * self._coef_t[c])
+        if len(r):  # the entries come in row order: sum each row's run of them at once
+            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+            z[r[starts]] += np.add.reduceat(v[:, None] * self._coef_t[c], starts, axis=0)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)

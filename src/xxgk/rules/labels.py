@@ -10,6 +10,7 @@ short key survives all of that.  Patterns must be linear-time (no nested quantif
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -97,11 +98,33 @@ TOC_TAIL = re.compile(r"^[.·…\-—_ ]{4,}\d+")
 # ---------------------------------------------------------------------------------------------
 
 _ORG_CHARS = r"[^\s\d<>《》:：|,，。；;、“”\"'!?！？\[\]【】]"
-TITLE = re.compile(
-    rf"(?P<org1>{_ORG_CHARS}{{0,40}}?)\s*(?P<year>(?:19|20)\d{{2}})\s*年\s*度?\s*"
-    rf"(?P<org2>{_ORG_CHARS}{{0,40}}?)(?:政府信息公开|政务公开|政务信息公开|信息公开)"
-    r"(?:工作)?(?:开展)?(?:年度)?(?:工作)?报告"
-)
+# a title from its year on (the year, the body's name when it follows, the report's name)
+_TITLE_TAIL = (rf"(?P<year>(?:19|20)\d{{2}})\s*年\s*度?\s*"
+               rf"(?P<org2>{_ORG_CHARS}{{0,40}}?)(?:政府信息公开|政务公开|政务信息公开|信息公开)"
+               r"(?:工作)?(?:开展)?(?:年度)?(?:工作)?报告")
+TITLE_ORG_MAX_CHARS = 40  # the longest body's name before the year (org1)
+TITLE = re.compile(rf"(?P<org1>{_ORG_CHARS}{{0,{TITLE_ORG_MAX_CHARS}}}?)\s*{_TITLE_TAIL}")
+_TITLE_FROM_YEAR = re.compile(_TITLE_TAIL)
+
+
+def title_matches(s: str) -> Iterator[re.Match[str]]:
+    """`TITLE.finditer(s)`, without trying every position of a long line: a match holds a year where
+    `_TITLE_FROM_YEAR` matches, and starts at most TITLE_ORG_MAX_CHARS characters (and blanks) before
+    it, so the search for the next match starts there (one-line bodies run to thousands of characters,
+    and the lazy name before the year made the plain scan the slowest step of the rules)."""
+    pos = 0
+    while pos <= len(s):
+        anchor = _TITLE_FROM_YEAR.search(s, pos)
+        if anchor is None:
+            return
+        ws = anchor.start()
+        while ws > pos and s[ws - 1].isspace():
+            ws -= 1
+        m = TITLE.search(s, max(pos, ws - TITLE_ORG_MAX_CHARS))
+        if m is None:
+            return
+        yield m
+        pos = m.end() if m.end() > m.start() else m.end() + 1
 _TITLE_WORD = r"(?:标题|标\s*题|题目|title)"
 TITLE_PREFIX = re.compile(rf"^{_TITLE_WORD}\s*[:：|]?\s*")
 # a labelled heading line (a crawler's metadata "标题: …"); group 1 is the heading
@@ -286,7 +309,7 @@ CATEGORY_KEEP_WHOLE = re.compile(r"(?:政府|政务)信息$")  # 政府信息 / 
 VOLUME_ONLY = re.compile(r"\s*(?:总?量|总?数|数量|条数|件数)\s*")
 # a category's leading verb 公开 (公开政府常务会议), except where 公开 starts a noun (公开答复, 公开目录)
 LEADING_PUBLISH = re.compile(wrap_tolerant("公开"))
-PUBLISH_NOUN = re.compile(wrap_tolerant("公开(?:答复|栏|目录|指南|专栏|平台)"))
+PUBLISH_NOUN = re.compile(wrap_tolerant("公开(?:答复|栏|目录|指南|专栏|平台|申请)"))
 # the boundary words that link a thing to its count without saying what was done, adverbs of quantity and
 # copulas (X共N条, X累计N条, 行政诉讼数为0件): the thing is named before them
 COUNT_LINK = re.compile(r"共有|共计|共|累计|合计|为|是")

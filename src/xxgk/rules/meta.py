@@ -51,7 +51,7 @@ def find_title(t: Text) -> TitleMatch | None:
             comp = t.compact(sa, sb)
             s = labels.TITLE_PREFIX.sub("", comp.s)
             shift = len(comp.s) - len(s)
-            for m in labels.TITLE.finditer(s):
+            for m in labels.title_matches(s):
                 tm = _title_from_match(t, comp, m, shift, sa, sb, idx, bonus)
                 if tm and (best is None or tm.score > best.score):
                     best = tm

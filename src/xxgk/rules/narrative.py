@@ -191,8 +191,9 @@ def _finish(src: str, a: int, b: int) -> tuple[int, int] | None:
 # a phrase before a verb that names a thing (what a count after the verb counts): it ends in 信息, 类 or a
 # column, perhaps followed by 公开 (政务信息公开|主动公开总数146条)
 _NAMED_BEFORE_VERB = re.compile(r"(?:信息|类|栏目|留言)(?:公开)?\s*$")
-# after the unit, the category ends at these (and at the boundary words; at a figure: 21个领域68项); at most this long
-_AFTER_END = re.compile(r"[，,。；;：:！!？?、（(）)\n\d]|的|中|和|及|与|等")
+# after the unit, the category ends at these (and at the boundary words; at a figure: 21个领域68项; at an adverb:
+# 21件公开申请均在…); at most this long
+_AFTER_END = re.compile(r"[，,。；;：:！!？?、（(）)\n\d]|的|中|和|及|与|等|均|都")
 AFTER_MAX_CHARS = 20
 
 
