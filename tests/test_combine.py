@@ -210,8 +210,9 @@ def test_header_gaps_are_where_the_missing_sections_would_stand():
 
     # found 1, 3 and 6: 2 lies between 1 and 3, 4 and 5 between 3 and 6
     assert header_gaps([sec(1, 0, 6), sec(3, 40, 50), sec(6, 80, 88)], 100) == [(6, 40), (50, 80)]
-    assert header_gaps([sec(1, 10, 16)], 100) == [(16, 100)]  # a page cut inside section 一
-    assert header_gaps([], 100) == [(0, 100)]
+    assert header_gaps([sec(2, 10, 16)], 100) == [(0, 10)]  # 一 before 二; nothing looked for after 二
+    assert header_gaps([sec(1, 10, 16)], 100) == []  # a page cut inside section 一: the rest is not there
+    assert header_gaps([], 100) == []
     assert header_gaps([sec(k, 10 * k, 10 * k + 5) for k in range(1, 7)], 100) == []
 
 

@@ -303,9 +303,9 @@ class KindModel:
                 hits: dict[int, int] = {}  # column → count of the tokens in the vocabulary
                 get = vocab.get
                 for token in analyse(row.get(field, "")):
-                    col = get(token)
-                    if col is not None:
-                        hits[col] = hits.get(col, 0) + 1
+                    column = get(token)
+                    if column is not None:
+                        hits[column] = hits.get(column, 0) + 1
                 if not hits:
                     continue
                 g = len(group_weight)
