@@ -80,19 +80,48 @@ def test_sharded_run_without_resume_refuses_to_mix(tmp_path):
 
 
 def test_model_is_loaded_once_per_worker(tmp_path, monkeypatch):
+    """A tagger the workers cannot share (torch) is loaded in each worker, once."""
     log = tmp_path / "loads.log"
 
-    def fake_load(opts):
+    def fake_load(opts, backend=None):
         with open(log, "a") as fh:
             fh.write(f"{os.getpid()}\n")
         return None, "fake"
 
     monkeypatch.setattr(batch, "load_model", fake_load)
+    monkeypatch.setattr(batch, "_load_for_workers", lambda opts: None)
     crawl = _crawl(tmp_path / "c.jsonl", 30)
     s = run([str(crawl)], str(tmp_path / "o.jsonl"), Options(system="combined"), workers=2, progress=False)
     assert s.total == 30
     pids = log.read_text().split()
     assert len(pids) == len(set(pids)) == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_forked_workers_use_the_tagger_the_parent_loaded(tmp_path, monkeypatch):
+    """ONNX Runtime on the CPU: the parent loads the tagger once before forking and every worker uses
+    that one (their pages of it shared), none loads its own."""
+    from helpers import ContextFreeTagger
+
+    log = tmp_path / "loads.log"
+
+    class Shared(ContextFreeTagger):
+        backend = "onnx"
+
+    def fake_load(opts, backend=None):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {backend}\n")
+        return Shared(), "shared"
+
+    monkeypatch.setattr(batch, "load_model", fake_load)
+    monkeypatch.setattr("xxgk.tagger.preferred_backend", lambda *a, **k: "onnx")
+    crawl = _crawl(tmp_path / "c.jsonl", 30)
+    out = tmp_path / "o.jsonl"
+    s = run([str(crawl)], str(out), Options(system="combined"), workers=2, progress=False)
+    assert s.total == 30
+    assert log.read_text().split() == [str(os.getpid()), "onnx"]  # the parent, once
+    recs = _all_records(out)
+    assert len(recs) == 30 and all(r["methods"]["narrative"] == "combined" for r in recs)
 
 
 def test_stuck_document_becomes_a_failed_record():

@@ -14,6 +14,6 @@ Importing this package is cheap: torch, transformers and tokenizers load on firs
 """
 
 from xxgk.tagger.inference import Tagger
-from xxgk.tagger.loading import TaggerUnavailable, default_model_path, load_tagger
+from xxgk.tagger.loading import TaggerUnavailable, default_model_path, load_tagger, preferred_backend
 
-__all__ = ["Tagger", "TaggerUnavailable", "default_model_path", "load_tagger"]
+__all__ = ["Tagger", "TaggerUnavailable", "default_model_path", "load_tagger", "preferred_backend"]

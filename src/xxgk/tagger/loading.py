@@ -120,7 +120,7 @@ def load_tagger(path: str | Path | None = None, device: str | None = None, runti
     meta = dict(meta)
     meta["size_bytes"] = wfile.stat().st_size
     note = None
-    if backend == "onnx" or (backend == "auto" and device in (None, "cpu") and not (device is None and _gpu_present())):
+    if preferred_backend(device, backend) == "onnx":
         runner, note = _onnx_runner(folder, meta, wfile, threads)
         if runner is not None:
             meta["runtime_quantization"] = "onnx-int8"
@@ -154,6 +154,15 @@ def load_tagger(path: str | Path | None = None, device: str | None = None, runti
     if note:
         meta["backend_note"] = note  # why ONNX Runtime was not used
     return Tagger(net=net, tokenizer=tokenizer, meta=meta, path=folder, device=device)
+
+
+def preferred_backend(device: str | None = None, backend: str | None = None) -> str:
+    """What `load_tagger(device=..., backend=...)` tries first, without loading anything: "onnx" (ONNX
+    Runtime on the CPU; torch is the fallback when the folder has no current model.onnx) or "torch"."""
+    backend = (backend or os.environ.get(ENV_BACKEND) or "auto").lower()
+    if backend == "onnx" or (backend == "auto" and device in (None, "cpu") and not (device is None and _gpu_present())):
+        return "onnx"
+    return "torch"
 
 
 def _gpu_present() -> bool:
