@@ -214,11 +214,15 @@ def bench_model(corpus: Path, tmp: Path, cores: int, quick: bool = False) -> dic
 def print_model(m: dict) -> None:
     print("\n[4] rules + model (corpus documents; each row one process = one batch worker; the rules timed in "
           "the same process)")
-    print("    path              backend  threads  load s  peak RSS  rules docs/s  model docs/s  chars/s  tokens/pass")
+    print("    path              backend  threads  load s  peak RSS  rules docs/s  model docs/s  of rules  chars/s"
+          "  tokens/pass")
     for name, r in m.items():
+        # the model path's speed as a share of the rules' in the same process: what carries from one
+        # machine to another (absolute figures drift with the machine's load)
+        share = r["rules+model"]["docs_per_s"] / r["rules"]["docs_per_s"] if r["rules"]["docs_per_s"] else 0.0
         print(f"    {name:17s} {r['backend']:7s}  {r['threads']:7d}  {r['load_s']:6.2f}  {r['peak_rss_mib']:5.0f} MiB  "
-              f"{r['rules']['docs_per_s']:12.1f}  {r['rules+model']['docs_per_s']:12.2f}  "
-              f"{r['rules+model']['chars_per_s']:7d}  {r['tokens_per_pass']:11d}")
+              f"{r['rules']['docs_per_s']:12.1f}  {r['rules+model']['docs_per_s']:12.2f}  {f'1/{1 / share:.1f}' if share else '-':>8s}"
+              f"  {r['rules+model']['chars_per_s']:7d}  {r['tokens_per_pass']:11d}")
     for name, r in m.items():
         acc = r.get("accuracy")
         if acc:
