@@ -28,8 +28,9 @@ combine as before: a model span at or above the threshold wins, the rules fill i
 Headers, `header_candidates`: **the rules' headers stand; the model only proposes the sections
 they did not find, where a header they found follows** (`OPEN_GAPS`: not after the last one, where a
 page cut short has nothing left to find): its SECTION spans of those numbers become candidates next
-to the rules' candidates, and `sections.choose` picks the best sequence by rank (on the corpus the model's other
-headers changed 2 of 135 records, each by moving a header's end a few characters off its title).
+to the rules' candidates, and `sections.choose` picks the best sequence by rank (on the corpus the
+model's other headers changed 2 of 135 records, each by moving a header's end a few characters off
+its title).
 A candidate's rank only orders candidates; its confidence (the model's score, or the rule rank's
 share of the best rule rank) is what a record publishes.  (The tagger alone, `System.MODEL`, keeps
 every header it finds.)

@@ -125,6 +125,8 @@ def title_matches(s: str) -> Iterator[re.Match[str]]:
             return
         yield m
         pos = m.end() if m.end() > m.start() else m.end() + 1
+
+
 _TITLE_WORD = r"(?:标题|标\s*题|题目|title)"
 TITLE_PREFIX = re.compile(rf"^{_TITLE_WORD}\s*[:：|]?\s*")
 # a labelled heading line (a crawler's metadata "标题: …"); group 1 is the heading
