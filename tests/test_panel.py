@@ -23,6 +23,7 @@ from xxgk.record import (
     ItemCounts2019,
     Provenance,
     Record,
+    UnsplitRun,
 )
 
 COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other")
@@ -124,17 +125,22 @@ def test_null_cell_is_not_assessable():
 
 
 def test_two_reports_for_one_body_year_are_a_named_conflict():
-    recs = series() + [rec2021("a22-html", "洪泽区人民政府", 2022, nd=(3, 1, 13), source="reports/a22.html")]
+    recs = series() + [rec2021("a22-html", "洪泽区人民政府", 2022, carried_over=(2, 0, 0, 0, 0, 0), nd=(3, 1, 13),
+                               source="reports/a22.html")]
     panel = join(recs)
     assert len(panel.conflicts) == 1
     conflict = panel.conflicts[0].to_dict()
     assert conflict["name"] == "淮安市洪泽区人民政府 2022"
     assert {d["doc_id"] for d in conflict["documents"]} == {"a22", "a22-html"}
     assert not conflict["same_figures"] and "active_disclosure.normative_documents.in_force" in conflict["differing_cells"]
-    for year in (2022, 2023):  # both pairs touching 2022
-        for c in (x for x in panel.checks if x.year == year):
-            assert c.status == "NOT_ASSESSABLE" and c.message.startswith("conflict: 2 reports for 淮安市洪泽区人民政府 2022")
-            assert "a22 (reports/a22.txt)" in c.message and "a22-html (reports/a22.html)" in c.message
+    for year in (2022, 2023):  # both pairs touching 2022: the checks that use the cell the two differ on
+        c = by_rule(panel.checks, "cross_year.in_force.normative_documents", year)
+        assert c.status == "NOT_ASSESSABLE" and c.message.startswith("conflict: 2 reports for 淮安市洪泽区人民政府 2022")
+        assert "a22 (reports/a22.txt)" in c.message and "a22-html (reports/a22.html)" in c.message
+    # where the two agree on every cell a check uses, they are read as one (the planted break is found)
+    c = by_rule(panel.checks, "cross_year.carried_over.natural_person", 2022)
+    assert c.status == "FAIL" and (c.expected, c.found) == (1, 2)
+    assert by_rule(panel.checks, "cross_year.in_force.regulations", 2022).status == "PASS"
     assert by_rule(panel.checks, "cross_year.in_force.normative_documents", 2024).status == "PASS"
     # both stay in the tables, flagged
     from xxgk.panel.build import wide_rows
@@ -289,3 +295,43 @@ def test_doc_id_shared_by_two_records_must_be_named_by_source(tmp_path):
         book.check_unique(recs)
     load_review(_review_file(tmp_path, [{"document": "more/001.pdf", "check": "r", "decision": "confirm"}])) \
         .check_unique(recs)
+
+
+def _glued_copy_pair(copy_nd=(4, 0, 16)):
+    """a23 as page text, its normative-documents row glued into '4016' (4,0,16 or 4,0,1 6 … several fit),
+    and the same report as HTML printing the row cell by cell."""
+    text = rec2021("a23", "洪泽区人民政府", 2023, nd=(4, 0, 16))
+    nd = text.active_disclosure.normative_documents
+    nd.repealed = nd.in_force = None
+    text.unsplit = [UnsplitRun(paths=["active_disclosure.normative_documents.repealed",
+                                      "active_disclosure.normative_documents.in_force"],
+                               digits="4016", start=200, end=204, candidates=[[0, 16], [1, 6]])]
+    html = rec2021("a23-html", "洪泽区人民政府", 2023, nd=copy_nd, source="reports/a23.html")
+    return text, html
+
+
+def test_a_copy_of_the_same_report_decides_a_glued_run():
+    recs = series()
+    text, html = _glued_copy_pair()
+    recs[2:3] = [text, html]
+    panel = join(recs)
+    nd = text.active_disclosure.normative_documents
+    assert (nd.issued, nd.repealed, nd.in_force) == (4, 0, 16) and not text.unsplit
+    p = text.provenance["active_disclosure.normative_documents.in_force"]
+    assert p.method == "derived" and (p.start, p.end) == (202, 204) and "reports/a23.html" in p.note
+    assert (text.provenance["active_disclosure.normative_documents.repealed"].start, ) == (201, )
+    assert any(w.startswith("W163") and "reports/a23.html" in w for w in text.warnings)
+    assert any(n.startswith("W163") for n in panel.notes)
+    # the two now agree on every cell: still listed as two reports, but the checks read them as one
+    (conflict,) = panel.conflicts
+    assert conflict.to_dict()["same_figures"]
+    assert by_rule(panel.checks, "cross_year.in_force.normative_documents", 2023).status == "PASS"
+
+
+@pytest.mark.parametrize("copy_nd, why", [((4, 2, 14), "not a split of the run's digits"),
+                                          ((5, 0, 16), "the copy differs on a cell both read")])
+def test_a_glued_run_is_left_alone_without_a_matching_copy(copy_nd, why):
+    text, html = _glued_copy_pair(copy_nd)
+    join([text, html])
+    assert text.active_disclosure.normative_documents.in_force is None and len(text.unsplit) == 1, why
+    assert not any(w.startswith("W163") for w in text.warnings)

@@ -144,6 +144,23 @@ def test_glued_table2_run_stays_null_when_the_text_names_another_row():
     assert rec.active_disclosure.normative_documents.made is None
     assert rec.active_disclosure.procurement.items is None
     assert sum(w.startswith("W123") for w in rec.warnings) == 2
+    # the record lists, per run, the splits the row allows (a reviewer or a copy of the report decides)
+    runs = {u.digits: u for u in rec.unsplit}
+    nd = runs["1077"]
+    assert nd.paths == ["active_disclosure.normative_documents.made", "active_disclosure.normative_documents.published",
+                        "active_disclosure.normative_documents.total_public"]
+    assert nd.candidates == [[1, 0, 77], [10, 7, 7]] and nd.complete
+    text = T2_2019_GLUED.format(prose="办理行政许可10件，全年发布信息197批次")
+    assert text[nd.start:nd.end] == "1077"
+    pr = runs["1973601627.4"]
+    assert pr.paths == ["active_disclosure.procurement.items", "active_disclosure.procurement.amount"]
+    assert [197, 3601627.4] in pr.candidates and all(isinstance(c[1], float) for c in pr.candidates)
+    # the cells table says so beside the empty cell
+    from xxgk.batch.output import cell_rows
+
+    row = next(r for r in cell_rows(rec) if r["path"] == "active_disclosure.normative_documents.made")
+    assert row["value"] is None and row["note"] == "glued '1077' not split: 1 | 10"
+    assert (row["start"], row["end"]) == (nd.start, nd.end)
 
 
 @pytest.mark.parametrize("mark", ["-", "/", "—", "不适用"])
@@ -370,3 +387,7 @@ def test_glued_minus_is_the_sign_of_the_change_column():
     assert (ad.licensing.prior_items, ad.licensing.change, ad.licensing.decisions) == (88, None, None)
     assert rec.provenance["active_disclosure.licensing.prior_items"].method == "derived"
     assert any(w.startswith("W123") for w in rec.warnings)
+    # only the cells the splits disagree on are listed
+    (run,) = rec.unsplit
+    assert run.paths == ["active_disclosure.licensing.change", "active_disclosure.licensing.decisions"]
+    assert sorted(run.candidates) == [[-72, 0], [-7, 20]]

@@ -55,6 +55,8 @@ class Warnings:
     W160 = "W160 {path} corrected by review ({reviewer}): the document says {original}, the record now holds {value}"
     W161 = "W161 review decision on line {line} of {path} matched nothing ({what})"
     W162 = "W162 left out of the panel ({why}): {source}"
+    W163 = ("W163 {paths} = {split} as {copy}, a copy of the same report, prints them (a split of the glued "
+            "'{digits}' the row allows): {source}")
 
 
 class XXGKError(Exception):

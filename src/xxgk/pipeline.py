@@ -191,6 +191,7 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
             continue
         warnings.extend(r.warnings)
         rec.provenance.update(r.provenance)
+        rec.unsplit.extend(r.unsplit)
 
     # narrative: the running text is everything outside the tables actually read, from a table's first
     # cell to its last (a free-form report's section 二 stands where table 二 would be and is prose; the

@@ -235,6 +235,20 @@ class Provenance(_Model):
     review: Optional[ReviewMark] = Field(None, description="added: the reviewer's decision on this value")
 
 
+class UnsplitRun(_Model):
+    """added: a digit run a crawler glued together that more than one split of the row fits; its cells are
+    null, and these are the splits the row allows, so a reviewer (or a copy of the same report, in a
+    panel) can decide."""
+
+    paths: list[str] = Field(..., description="the cells the run fills, in order; each is null in the record")
+    digits: str = Field(..., description="the run as printed (a minus kept)")
+    start: Optional[int] = None
+    end: Optional[int] = None
+    candidates: list[list[Union[int, float]]] = Field(
+        ..., description="the splits allowed, one value per path (at most rules.tables.UNSPLIT_LISTED)")
+    complete: bool = Field(True, description="false when there are more splits than listed")
+
+
 class Producer(_Model):
     """added: which run made a record, so a panel can say where each figure came from."""
 
@@ -264,6 +278,8 @@ class Record(_Model):
     failed_checks: list[str] = Field(default_factory=list, description="added: the rules that FAIL, in check order")
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     missing: list[str] = Field(default_factory=list, description="added: parts not found (why status is partial)")
+    unsplit: list[UnsplitRun] = Field(default_factory=list,
+                                      description="added: glued digit runs left null because several splits fit")
     warnings: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     text_length: Optional[int] = Field(None, description="added: length of the normalised text")
@@ -301,6 +317,27 @@ def get_path(obj, path: str):
         else:
             cur = getattr(cur, part, None)
     return cur
+
+
+TABLE_FIELDS = ("active_disclosure", "applications", "review_litigation")
+
+
+def table_cells(rec: "Record") -> dict[str, object]:
+    """Every cell of the record's tables, by dotted path (null cells included)."""
+    out: dict[str, object] = {}
+
+    def walk(prefix: str, obj) -> None:
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(f"{prefix}.{k}", v)
+        else:
+            out[prefix] = obj
+
+    for root in TABLE_FIELDS:
+        part = getattr(rec, root)
+        if part is not None:
+            walk(root, part.model_dump())
+    return out
 
 
 def _fit(model: BaseModel, prefix: str, rec: "Record", warn) -> None:

@@ -152,13 +152,24 @@ def cell_rows(rec: Record | dict) -> Iterator[dict]:
     layout = d.get("format")
     cells = _cells(d)
     prov = d.get("provenance") or {}
+    unsplit = {}  # a null cell of a glued run: its offsets, and the values the splits allow it
+    for u in d.get("unsplit") or []:
+        for k, path in enumerate(u["paths"]):
+            options = " | ".join(dict.fromkeys(_num_text(c[k]) for c in u["candidates"]))
+            more = "" if u.get("complete", True) else " | …"
+            unsplit[path] = {"start": u.get("start"), "end": u.get("end"),
+                             "note": f"glued '{u['digits']}' not split: {options}{more}"}
     for spec in CELL_SPECS:
         if layout not in spec.layouts or spec.path not in cells:
             continue
-        p = prov.get(spec.path) or {}
+        p = prov.get(spec.path) or unsplit.get(spec.path) or {}
         yield {"doc_id": d["doc_id"], "source": d["source"], "layout": layout, "table": spec.table,
                "path": spec.path, "label": spec.label, "value": cells[spec.path], "method": p.get("method"),
                "start": p.get("start"), "end": p.get("end"), "note": p.get("note")}
+
+
+def _num_text(v) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 def narrative_rows(rec: Record | dict) -> Iterator[dict]:

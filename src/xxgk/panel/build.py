@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xxgk.errors import Warnings
-from xxgk.record import Record, get_path
+from xxgk.record import Record, get_path, table_cells
 from xxgk.panel.checks import CrossYearCheck, body_checks
+from xxgk.panel.copies import fill_from_copies
 from xxgk.panel.identity import Identities, load_aliases, raw_name, resolve
 from xxgk.batch.sinks import prepare_folder
 from xxgk.panel.read import iter_records
@@ -37,7 +38,6 @@ HEADLINE = (
     "active_disclosure.normative_documents.total_public",
     "active_disclosure.regulations.total_public",
 )
-TABLE_ROOTS = ("active_disclosure", "applications", "review_litigation")
 TIDY_COLUMNS = ("body", "year", "doc_id", "source", "format", "status", "path", "value", "method", "start", "end",
                 "original", "review", "conflict", "xxgk", "tagger", "system")
 WIDE_KEYS = ("body", "year", "doc_id", "source", "format", "conflict")
@@ -120,6 +120,7 @@ def join(records: list[Record], aliases: dict[str, str] | None = None, book: Rev
         by_year = panel.bodies[body]
         for year in sorted(by_year):
             if len(by_year[year]) > 1:
+                panel.notes.extend(fill_from_copies(by_year[year]))
                 panel.conflicts.append(Conflict(body, year, by_year[year], _differing(by_year[year])))
         panel.checks.extend(body_checks(body, by_year))
     if book is not None:
@@ -140,25 +141,8 @@ def _review_cross_year(panel: Panel, book: ReviewBook) -> None:
                 e.used += mark_checks([c], d)
 
 
-def _cells(rec: Record) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for root in TABLE_ROOTS:
-        part = getattr(rec, root)
-        if part is not None:
-            _walk(root, part.model_dump(), out)
-    return out
-
-
-def _walk(prefix: str, obj, out: dict) -> None:
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _walk(f"{prefix}.{k}", v, out)
-    else:
-        out[prefix] = obj
-
-
 def _differing(recs: list[Record]) -> list[str]:
-    cells = [_cells(r) for r in recs]
+    cells = [table_cells(r) for r in recs]
     paths = sorted(set().union(*cells))
     return [p for p in paths if len({repr(c.get(p)) for c in cells}) > 1]
 
@@ -187,7 +171,7 @@ def tidy_rows(panel: Panel) -> list[dict]:
                 "format": r.format, "status": r.status, "conflict": panel.in_conflict(r),
                 "xxgk": prod.xxgk if prod else None, "tagger": prod.tagger if prod else None,
                 "system": prod.system if prod else None}
-        for path, value in _cells(r).items():
+        for path, value in table_cells(r).items():
             p = r.provenance.get(path)
             rows.append({**head, "path": path, "value": value, "method": p.method if p else None,
                          "start": p.start if p else None, "end": p.end if p else None,

@@ -17,7 +17,8 @@ A 2019-layout year followed by a 2021-layout year: table 三's carry-over is com
 现行有效件数 has no counterpart in the 2019 layout (对外公开总数量 counts what was made public, not
 what is in force), so the in-force check is NOT_ASSESSABLE with that reason; the item counts of the
 2019 layout are gone from the 2021 layout, so no check is made on them.  A missing year, a null cell,
-a missing table or two reports for one body-year (a conflict) make a check NOT_ASSESSABLE.
+a missing table or two reports for one body-year that give a cell it uses different values (a
+conflict) make a check NOT_ASSESSABLE; reports of one body-year that agree on its cells are read as one.
 """
 
 from __future__ import annotations
@@ -92,7 +93,10 @@ class _Pair:
             if not recs:
                 return CrossYearCheck(**base, status="NOT_ASSESSABLE",
                                       message=f"no report for {self.year - 1 + side}")
-        conflicts = [(self.year - 1 + side, recs) for side, recs in ((0, self.prev), (1, self.cur)) if len(recs) > 1]
+        # several reports for one year conflict only where they give the cells used different values (two
+        # copies of one report that agree are read as one: the first stands for both)
+        conflicts = [(self.year - 1 + side, recs) for side, recs in ((0, self.prev), (1, self.cur))
+                     if len(recs) > 1 and not _agree(recs, [p for w, p in uses if w == side])]
         if conflicts:
             y, recs = conflicts[0]
             return CrossYearCheck(**base, status="NOT_ASSESSABLE",
@@ -123,6 +127,10 @@ class _Pair:
     def not_assessable(self, rule: str, formula: str, message: str, cells: list[str]) -> CrossYearCheck:
         return CrossYearCheck(rule=rule, body=self.body, year=self.year, prior_year=self.year - 1, formula=formula,
                               status="NOT_ASSESSABLE", cells=cells, message=message)
+
+
+def _agree(recs: list[Record], paths: list[str]) -> bool:
+    return all(len({repr(get_path(r, p)) for r in recs}) == 1 for p in paths)
 
 
 def _evidence(rec: Record, year: int, path: str) -> Evidence:

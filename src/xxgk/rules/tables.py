@@ -34,11 +34,15 @@ from xxgk.record import (
     Applications2021,
     Provenance,
     ReviewLitigation,
+    UnsplitRun,
 )
 from xxgk.text import Text
 
 _NUM = re.compile(r"(?<![\d.])[+\-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
 _SEP_ONLY = re.compile(r"^[\s|\t:：,，;；]*$")
+# splits of an undecided glued run listed in the record: enough for a reviewer to choose from, and a
+# panel to match a copy against; a run with more is listed as incomplete
+UNSPLIT_LISTED = 20
 
 
 @dataclass
@@ -102,6 +106,7 @@ class TableResult:
     cells_total: int = 0
     region: tuple[int, int] | None = None
     layout_from_labels: bool = False  # the layout was read from the table's own labels, not the year
+    unsplit: list[UnsplitRun] = field(default_factory=list)  # glued runs left null, with the splits allowed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,6 +468,7 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
         digits = "".join(tk.raw for tk in values)
         if chosen is None:
             res.warnings.append(Warnings.W123.format(table="table 二", digits=digits, n=len(cands)))
+            _list_unsplit(res, spec, digits, (values[0].start, values[-1].end), kept or cands, complete)
             if not (complete and kept):
                 return [(None, None)] * n
             # a cell on which every allowed split agrees is read all the same (`88-720`: 88 either way)
@@ -514,6 +520,24 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
         else:
             out.append((None, None))
     return out
+
+
+def _list_unsplit(res: TableResult, spec, digits: str, span: tuple[int, int], cands: list, complete: bool) -> None:
+    """Record a run left null with the splits its row allows; cells on which every split agrees are read
+    (by the caller) and left out here."""
+    if not cands:
+        return
+    paths = [f"active_disclosure.{spec.key}" + (f".{c}" if c else "") for c in spec.columns]
+    floats = spec.is_float or (False,) * len(paths)
+    open_ = [k for k in range(len(paths)) if len({c[k] for c in cands}) > 1]
+    listed: list[list[int | float]] = []
+    for c in cands:
+        row = [float(c[k]) if floats[k] else c[k] for k in open_]
+        if row not in listed:
+            listed.append(row)
+    res.unsplit.append(UnsplitRun(paths=[paths[k] for k in open_], digits=digits, start=span[0], end=span[1],
+                                  candidates=listed[:UNSPLIT_LISTED],
+                                  complete=complete and len(listed) <= UNSPLIT_LISTED))
 
 
 def _glued_signs(t: Text, values: list[Tok]) -> list[Tok]:
