@@ -1,4 +1,4 @@
-"""xxgk: turn 政府信息公开工作年度报告 (scraped text, HTML, PDF, DOCX, crawler JSONL) into checked records.
+"""xxgk: turn 政府信息公开工作年度报告 (scraped text, HTML, PDF, DOCX, .doc, crawler JSONL) into checked records.
 
 Thin typer commands over plain functions; run `xxgk COMMAND --help` for each.
 """

@@ -31,6 +31,7 @@ class Errors:
     E021 = "E021 bad alias file ({detail}): {path}"
     E022 = "E022 review decision on line {line} names '{document}', which is the doc_id of {n} records; use the source: {path}"
     E023 = "E023 cannot read folder ({detail}): {path}"
+    E024 = "E024 unreadable Word 97-2003 document ({detail}): {path}"
 
 
 class Warnings:

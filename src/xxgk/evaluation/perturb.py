@@ -12,7 +12,7 @@ The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`,
 re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
 PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
-page chrome, crawler JSONL, DOCX, UTF-16 without BOM.
+page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from html import escape
 from typing import Callable
+
+from xxgk.evaluation.word97 import word97_bytes
 
 # Width of a hard wrap: scraped pages were seen wrapped at 38 to 60 characters per line.
 WRAP_WIDTH = (38, 60)
@@ -181,6 +183,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          lambda s, i, r: _utf8(json.dumps({"id": i, "url": f"http://example.invalid/{i}", "text": s},
                                           ensure_ascii=False) + "\n")),
     Form("docx", "DOCX, one paragraph per line", ".docx", False, lambda s, i, r: docx_bytes(s)),
+    Form("doc", "Word 97-2003 .doc, one paragraph per line", ".doc", False,
+         lambda s, i, r: word97_bytes(s.replace("\n", "\r"))),
     Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
     Form("glued", "line breaks removed with no separator (lossy: table digits run together)", ".txt", True,
          lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", "", s))),

@@ -23,7 +23,9 @@ from xxgk.text import normalise_newlines
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx", ".jsonl", ".ndjson"}
+WORD97_SUFFIXES = {".doc", ".wps"}  # Word 97-2003 and WPS Office's own files (the same binary format)
+OLE = "ole (an Office 97-2003 file: .doc, .xls, .ppt)"
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | WORD97_SUFFIXES | {".pdf", ".docx", ".jsonl", ".ndjson"}
 DEFAULT_MAX_BYTES = 50 * 2**20
 
 
@@ -224,7 +226,7 @@ def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
 
 _MAGIC = (
     (b"%PDF", "pdf"), (b"PK\x03\x04", "zip"), (b"\x89PNG", "png image"), (b"\xff\xd8\xff", "jpeg image"),
-    (b"GIF8", "gif image"), (b"\x1f\x8b", "gzip"), (b"\xd0\xcf\x11\xe0", "ole (old .doc/.xls)"),
+    (b"GIF8", "gif image"), (b"\x1f\x8b", "gzip"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", OLE),
     (b"Rar!", "rar"), (b"7z\xbc\xaf", "7z"), (b"\x7fELF", "executable"),
 )
 
@@ -247,6 +249,12 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
         return Decoded(text=docx_to_text(data, path), sha256=sha, kind="docx")
     if suffix == ".docx":
         raise InputError(Errors.E010.format(path=path, detail=f"content is {sniffed or 'not a DOCX (zip)'}"))
+    if sniffed == OLE and suffix in WORD97_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES:
+        from xxgk.inputs.doc import doc_to_text
+
+        return Decoded(text=doc_to_text(data, path), sha256=sha, kind="doc")
+    if suffix in WORD97_SUFFIXES:
+        raise InputError(Errors.E024.format(path=path, detail=f"content is {sniffed or 'not an OLE file'}"))
     if sniffed is not None:
         raise InputError(Errors.E003.format(path=path, detail=sniffed))
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
