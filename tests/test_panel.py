@@ -335,3 +335,12 @@ def test_a_glued_run_is_left_alone_without_a_matching_copy(copy_nd, why):
     join([text, html])
     assert text.active_disclosure.normative_documents.in_force is None and len(text.unsplit) == 1, why
     assert not any(w.startswith("W163") for w in text.warnings)
+
+
+def test_a_copy_does_not_overrule_a_reviewer():
+    """A run a reviewer has started to settle (one cell given) is left to them, copy or no copy."""
+    text, html = _glued_copy_pair()
+    text.active_disclosure.normative_documents.in_force = 16
+    text.provenance["active_disclosure.normative_documents.in_force"] = Provenance(method="reviewed")
+    join([text, html])
+    assert text.active_disclosure.normative_documents.repealed is None and len(text.unsplit) == 1

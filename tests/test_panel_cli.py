@@ -163,6 +163,36 @@ def test_inspect_page_gives_a_review_line_per_failed_check():
     assert lines[0]["document"] == "reports/d.txt" and lines[0]["check"] == "review_litigation.review.total"
 
 
+def test_inspect_page_gives_the_lines_that_settle_a_glued_run(tmp_path):
+    """A glued run left null: the page lists each allowed split with the review lines that give its cells;
+    applied, they fill the cells (method `reviewed`, the document's null kept) and settle the run."""
+    from lxml import html
+
+    from xxgk.panel.review import load_review
+
+    rec = Record.model_validate({
+        "doc_id": "d", "source": "reports/d.txt", "status": "partial", "format": "2021",
+        "active_disclosure": {"normative_documents": {"issued": None, "repealed": None, "in_force": None}},
+        "unsplit": [{"paths": ["active_disclosure.normative_documents.issued",
+                               "active_disclosure.normative_documents.repealed",
+                               "active_disclosure.normative_documents.in_force"],
+                     "digits": "25032", "start": 10, "end": 15, "candidates": [[2, 50, 32], [25, 0, 32]]}]})
+    rec.meta.organization, rec.meta.year = "某县", 2025
+    page = html.fromstring(inspect_html(rec, ""))
+    blocks = [c.text_content() for c in page.xpath('//code[@class="review"]')]
+    assert len(blocks) == 2 and "glued runs left empty" in page.text_content()
+    chosen = [json.loads(x) for x in blocks[1].split("\n")]
+    assert [(x["path"].rsplit(".", 1)[1], x["value"], x["decision"]) for x in chosen] == [
+        ("issued", 25, "correct"), ("repealed", 0, "correct"), ("in_force", 32, "correct")]
+    f = tmp_path / "review.jsonl"
+    f.write_text(blocks[1] + "\n", encoding="utf-8")
+    load_review(f).apply(rec)
+    nd = rec.active_disclosure.normative_documents
+    assert (nd.issued, nd.repealed, nd.in_force) == (25, 0, 32) and not rec.unsplit
+    p = rec.provenance["active_disclosure.normative_documents.repealed"]
+    assert p.method == "reviewed" and p.original is None
+
+
 # the bodies of corpus/more with two or more years (by file: see its manifest.jsonl)
 REAL_SERIES = {
     "平潭综合实验区": [2014, 2015, 2016, 2017, 2018],  # 管委会 2014 joins the zone (rule 3)

@@ -116,6 +116,20 @@ def _check(rec: Record, check) -> dict:
             "review_line": review_line(rec, check) if r is None else None}
 
 
+def _unsplit(rec: Record) -> list[dict]:
+    """Glued runs left null: the cells, and per allowed split the review lines that settle it."""
+    from xxgk.panel.review import split_lines
+
+    return [{"digits": u.digits, "start": u.start, "end": u.end, "paths": u.paths, "complete": u.complete,
+             "splits": [{"split": ", ".join(_plain(v) for v in c), "lines": "\n".join(split_lines(rec, u, c))}
+                        for c in u.candidates]}
+            for u in rec.unsplit]
+
+
+def _plain(v) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def _touches(check, prefix: str) -> bool:
     return check.rule.startswith(prefix) or any(x.startswith(prefix) for x in check.cells)
 
@@ -175,7 +189,7 @@ def inspect_html(rec: Record, text: str) -> str:
     return render_template(
         "inspect.html", doc_id=rec.doc_id, title=meta.title, facts=facts, errors=rec.errors, tables=tables,
         other_failed=other, narrative=rec.narrative, legend=[(k, BASE_COLORS[k]) for k in LEGEND],
-        blocks=_text_blocks(rec, text), warnings=rec.warnings)
+        blocks=_text_blocks(rec, text), warnings=rec.warnings, unsplit=_unsplit(rec))
 
 
 def inspect_file(path: str | Path, doc_id: str | None = None, system: str = "combined", use_model: bool = True,

@@ -49,6 +49,9 @@ def fill_from_copies(records: list[Record]) -> list[str]:
         left: list[UnsplitRun] = []
         for run in rec.unsplit:
             filled = False
+            if any(get_path(rec, p) is not None for p in run.paths):
+                left.append(run)  # a reviewer has given some of its cells: theirs stand
+                continue
             for copy in copies:
                 values = [get_path(copy, p) for p in run.paths]
                 if any(v is None for v in values) or not _allowed(values, run.candidates):

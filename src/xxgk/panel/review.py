@@ -24,7 +24,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from xxgk.errors import Errors, Warnings, XXGKError
-from xxgk.record import Check, Provenance, Record, ReviewMark, get_path
+from xxgk.record import Check, Provenance, Record, ReviewMark, UnsplitRun, get_path
 
 CROSS_YEAR_PREFIX = "cross_year."
 # value paths a correction may touch: the three tables' cells (meta and checks are not figures)
@@ -105,6 +105,8 @@ class ReviewBook:
                 e.used += mark_checks(rec.checks, d)
             elif d.path is not None:
                 e.used += apply_value(rec, d)
+        # a glued run every cell of which a reviewer has given is settled
+        rec.unsplit = [u for u in rec.unsplit if any(get_path(rec, p) is None for p in u.paths)]
         return rec
 
     def unused(self) -> list[str]:
@@ -185,6 +187,17 @@ def review_line(rec: Record, check: Check, reviewer: str = "") -> str:
 
 
 def decision_line(document: str, rule: str, reviewer: str = "", decision: str = "dismiss") -> str:
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     return json.dumps({"document": document, "check": rule, "decision": decision, "reviewer": reviewer,
-                       "note": "", "time": now}, ensure_ascii=False)
+                       "note": "", "time": _now()}, ensure_ascii=False)
+
+
+def split_lines(rec: Record, run: UnsplitRun, split: list, reviewer: str = "") -> list[str]:
+    """The JSONL lines that settle a glued run as one of its allowed splits: a `correct` per cell."""
+    shown = ",".join(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in split)
+    note = f"glued '{run.digits}': these cells are {shown}"
+    return [json.dumps({"document": rec.source, "path": p, "decision": "correct", "value": v, "reviewer": reviewer,
+                        "note": note, "time": _now()}, ensure_ascii=False) for p, v in zip(run.paths, split)]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
