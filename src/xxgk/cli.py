@@ -1,4 +1,4 @@
-"""xxgk: turn 政府信息公开工作年度报告 (scraped text, HTML, PDF, DOCX, .doc, crawler JSONL) into checked records.
+"""xxgk: turn 政府信息公开工作年度报告 (scraped text, HTML, PDF, DOCX, .doc, crawler JSONL, web archives) into checked records.
 
 Thin typer commands over plain functions; run `xxgk COMMAND --help` for each.
 """
@@ -28,7 +28,7 @@ def _fail(msg: str, code: int = 2) -> None:
 
 @app.command()
 def extract(
-    inputs: List[str] = typer.Argument(..., help="files, folders (recursive), globs, crawler .jsonl files"),
+    inputs: List[str] = typer.Argument(..., help="files, folders (recursive), globs, crawler .jsonl files, web archives (.warc/.warc.gz)"),
     output: str = typer.Option("records.jsonl", "-o", "--output",
                                help="records.jsonl | tables.csv | tables.parquet | tables.xlsx | a folder for "
                                     "sharded JSONL (tables keep their records beside them: tables.csv.records.jsonl)"),

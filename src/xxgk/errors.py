@@ -32,6 +32,7 @@ class Errors:
     E022 = "E022 review decision on line {line} names '{document}', which is the doc_id of {n} records; use the source: {path}"
     E023 = "E023 cannot read folder ({detail}): {path}"
     E024 = "E024 unreadable Word 97-2003 document ({detail}): {path}"
+    E025 = "E025 unreadable web archive record ({detail}): {path}"
 
 
 class Warnings:

@@ -1,9 +1,10 @@
 """Inputs: find them, read their bytes, decode them to text.
 
-`iter_inputs` turns the command line's mix of files, folders and globs into `InputItem`s
-(one per document; a JSONL file gives one per line) without reading them, so a batch can
-start at once and a worker can read its own item.  `load_item` reads and decodes one item
-into a `Decoded` text, or raises `InputError` with a message from the catalogue naming it.
+`iter_inputs` turns the command line's mix of files, folders and globs into `InputItem`s (one per
+document; a JSONL file gives one per line, a web archive one per archived document: warc.py)
+without reading them, so a batch can start at once and a worker can read its own item.
+`load_item` reads and decodes one item into a `Decoded` text, or raises `InputError` with a
+message from the catalogue naming it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from xxgk.errors import Errors, InputError, Warnings
+from xxgk.inputs.warc import is_warc, iter_warc, read_payload
 from xxgk.text import normalise_newlines
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -27,6 +29,7 @@ WORD97_SUFFIXES = {".doc", ".wps"}  # Word 97-2003 and WPS Office's own files (t
 OLE = "ole (an Office 97-2003 file: .doc, .xls, .ppt)"
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | WORD97_SUFFIXES | {".pdf", ".docx", ".jsonl", ".ndjson"}
 DEFAULT_MAX_BYTES = 50 * 2**20
+WARC_RECORD = ".warc-record"  # the suffix of an item that is one record of a web archive
 
 
 @dataclass
@@ -42,6 +45,7 @@ class InputItem:
     length: int | None = None
     url: str | None = None
     error: str | None = None  # why the item cannot be read, found during discovery (a catalogue message)
+    record_suffix: str | None = None  # a web-archive record: the file type its payload decodes as
 
 
 @dataclass
@@ -109,7 +113,7 @@ def _walk(folder: str) -> list[tuple[str, str | None]]:
         for f in sorted(files):
             if f.startswith(".") or f == "manifest.jsonl":
                 continue
-            if Path(f).suffix.lower() in SUPPORTED:
+            if Path(f).suffix.lower() in SUPPORTED or is_warc(f):
                 out.append((os.path.join(root, f), None))
     return out
 
@@ -123,6 +127,10 @@ def iter_inputs(specs: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterato
         suffix = Path(path).suffix.lower()
         if suffix in (".jsonl", ".ndjson"):
             yield from _iter_jsonl(path, max_bytes)
+        elif is_warc(path):
+            for d in iter_warc(path, SUPPORTED):
+                yield InputItem(doc_id=d.doc_id, source=d.source, path=path, suffix=WARC_RECORD, line_no=d.n or None,
+                                offset=d.offset, length=d.length, url=d.url, error=d.error, record_suffix=d.suffix)
         else:
             yield InputItem(doc_id=Path(path).stem, source=path, path=path, suffix=suffix)
 
@@ -178,6 +186,11 @@ def load_item(item: InputItem, max_bytes: int = DEFAULT_MAX_BYTES) -> Decoded:
         raise InputError(item.error)
     if item.suffix == ".jsonl-line":
         return _load_jsonl_line(item, max_bytes)
+    if item.suffix == WARC_RECORD:
+        if item.length is not None and item.length > max_bytes:
+            raise InputError(Errors.E005.format(path=item.source, size=item.length, limit=max_bytes))
+        data = read_payload(item.path, item.offset or 0, item.source, max_bytes)
+        return decode_bytes(data, item.record_suffix or ".html", item.source)
     try:
         size = os.path.getsize(item.path)
     except OSError as e:
