@@ -159,7 +159,7 @@ def evaluate(
 
 
 def inspect(
-    document: Path = typer.Argument(..., help="one report: .txt/.md/.html/.pdf/.docx/.doc, or a crawler .jsonl"),
+    document: Path = typer.Argument(..., help="one report: .txt/.md/.html/.mhtml/.pdf/.docx/.doc, or a crawler .jsonl"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="HTML file (default: <stem>-inspect.html)"),
     doc_id: Optional[str] = typer.Option(None, "--id", help="which line of a .jsonl input"),
     system: str = typer.Option("combined", "--system", help="rules|model|combined"),

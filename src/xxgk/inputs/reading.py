@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from xxgk.errors import Errors, InputError, Warnings
+from xxgk.inputs.mhtml import MHTML_SUFFIXES, looks_like_mhtml, page_html
 from xxgk.inputs.warc import is_warc, iter_warc, read_payload
 from xxgk.text import normalise_newlines
 
@@ -27,7 +28,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 WORD97_SUFFIXES = {".doc", ".wps"}  # Word 97-2003 and WPS Office's own files (the same binary format)
 OLE = "ole (an Office 97-2003 file: .doc, .xls, .ppt)"
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | WORD97_SUFFIXES | {".pdf", ".docx", ".jsonl", ".ndjson"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | WORD97_SUFFIXES | MHTML_SUFFIXES | {".pdf", ".docx", ".jsonl", ".ndjson"}
 DEFAULT_MAX_BYTES = 50 * 2**20
 WARC_RECORD = ".warc-record"  # the suffix of an item that is one record of a web archive
 
@@ -270,6 +271,13 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
         raise InputError(Errors.E024.format(path=path, detail=f"content is {sniffed or 'not an OLE file'}"))
     if sniffed is not None:
         raise InputError(Errors.E003.format(path=path, detail=sniffed))
+    if suffix in MHTML_SUFFIXES or (suffix in TEXT_SUFFIXES | HTML_SUFFIXES and looks_like_mhtml(data)):
+        from xxgk.inputs.html import html_to_text
+
+        html, declared = page_html(data, path)
+        text, warnings = _decode_declared(html, declared, path)
+        body, spans = html_to_text(text, path)
+        return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="mhtml")
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
         raise InputError(Errors.E011.format(path=path, suffix=suffix))
     text, warnings = decode_text_bytes(data, path, html=suffix in HTML_SUFFIXES)
@@ -279,6 +287,20 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
         body, spans = html_to_text(text, path)
         return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="html")
     return Decoded(text=normalise_newlines(text), sha256=sha, warnings=warnings, kind="text")
+
+
+_GB = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}  # declared GB charsets: read as the superset
+
+
+def _decode_declared(data: bytes, declared: str | None, path: str) -> tuple[str, list[str]]:
+    """Bytes in the charset their container declares; detected when it declares none or a wrong one."""
+    if declared:
+        enc = _GB.get(declared.lower(), declared.lower())
+        try:
+            return data.decode(enc), []
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text_bytes(data, path, html=True)
 
 
 def _looks_like_html(text: str) -> bool:
@@ -329,7 +351,7 @@ def decode_text_bytes(data: bytes, path: str, html: bool = False) -> tuple[str, 
         m = _META_CHARSET.search(data[:4096])
         if m:
             enc = m.group(1).decode("ascii", "ignore").lower()
-            enc = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}.get(enc, enc)
+            enc = _GB.get(enc, enc)
             try:
                 return data.decode(enc), [Warnings.W101.format(encoding=enc, confidence="declared")]
             except (LookupError, UnicodeDecodeError):
