@@ -137,3 +137,15 @@ def test_python_dash_m_help():
 
     res = subprocess.run([sys.executable, "-m", "xxgk", "--help"], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and "extract" in res.stdout
+
+
+def test_the_summary_counts_glued_runs_left_empty(tmp_path):
+    doc = tmp_path / "glued.txt"
+    doc.write_text("某县2019年政府信息公开工作年度报告\n一、总体情况\n二、主动公开政府信息情况\n"
+                   "第二十条第（一）项 信息内容 本年新制作数量 本年新公开数量 对外公开总数量 规章000规范性文件1077\n"
+                   "三、收到和处理政府信息公开申请情况\n", encoding="utf-8")
+    res = runner.invoke(app, ["extract", str(doc), "-o", str(tmp_path / "r.jsonl"), "--no-model"])
+    assert res.exit_code == 0, res.output
+    (rec,) = _records(tmp_path / "r.jsonl")
+    assert [u["digits"] for u in rec["unsplit"]] == ["1077"]
+    assert "glued digit runs left empty (several splits fit): 1 in 1 documents" in res.output

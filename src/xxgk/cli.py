@@ -108,6 +108,10 @@ def _print_summary(s, output: str) -> None:
     if s.docs_with_failed_checks > SUMMARY_SHOWN:
         c.print(f"  … {s.docs_with_failed_checks - SUMMARY_SHOWN} more documents with failed checks "
                 f"(`xxgk show {output} --failed-checks`)", highlight=False)
+    if s.unsplit_runs:
+        c.print(f"  glued digit runs left empty (several splits fit): {s.unsplit_runs} in {s.docs_with_unsplit} "
+                "documents (`unsplit` in their records; `xxgk inspect` gives the lines to settle them)",
+                highlight=False)
     c.print(f"  tagger: {s.model}", highlight=False)
     for f in s.failures[:SUMMARY_SHOWN]:
         c.print(f"  [red]failed[/red] {f}", highlight=False)

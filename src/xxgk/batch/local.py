@@ -61,6 +61,8 @@ class Summary:
     skipped: int = 0
     checks_failed: int = 0
     docs_with_failed_checks: int = 0
+    unsplit_runs: int = 0  # glued runs left null because several splits fit
+    docs_with_unsplit: int = 0
     seconds: float = 0.0
     model: str = "rules only"
     failures: list[str] = field(default_factory=list)
@@ -73,6 +75,8 @@ class Summary:
         n = len(failed)
         self.checks_failed += n
         self.docs_with_failed_checks += 1 if n else 0
+        self.unsplit_runs += len(rec.unsplit)
+        self.docs_with_unsplit += 1 if rec.unsplit else 0
         if n and len(self.inconsistent) < SUMMARY_NAMED:
             self.inconsistent.append(f"{rec.source}: {', '.join(failed)}")
         if rec.status == "failed" and len(self.failures) < SUMMARY_NAMED:
