@@ -322,6 +322,13 @@ def get_path(obj, path: str):
 TABLE_FIELDS = ("active_disclosure", "applications", "review_litigation")
 
 
+def figure_text(v) -> str:
+    """A figure as a report prints it: 12 (not 12.0), 3601627.4, and `null` for a missing one."""
+    if v is None:
+        return "null"
+    return str(int(v)) if isinstance(v, (int, float)) and float(v).is_integer() else str(v)
+
+
 def table_cells(rec: "Record") -> dict[str, object]:
     """Every cell of the record's tables, by dotted path (null cells included)."""
     out: dict[str, object] = {}

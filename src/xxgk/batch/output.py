@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from xxgk.rules import labels
-from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record
+from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record, figure_text
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".xlsx")
 XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit; beyond it the workbook cannot hold the table
@@ -155,7 +155,7 @@ def cell_rows(rec: Record | dict) -> Iterator[dict]:
     unsplit = {}  # a null cell of a glued run: its offsets, and the values the splits allow it
     for u in d.get("unsplit") or []:
         for k, path in enumerate(u["paths"]):
-            options = " | ".join(dict.fromkeys(_num_text(c[k]) for c in u["candidates"]))
+            options = " | ".join(dict.fromkeys(figure_text(c[k]) for c in u["candidates"]))
             more = "" if u.get("complete", True) else " | …"
             unsplit[path] = {"start": u.get("start"), "end": u.get("end"),
                              "note": f"glued '{u['digits']}' not split: {options}{more}"}
@@ -166,10 +166,6 @@ def cell_rows(rec: Record | dict) -> Iterator[dict]:
         yield {"doc_id": d["doc_id"], "source": d["source"], "layout": layout, "table": spec.table,
                "path": spec.path, "label": spec.label, "value": cells[spec.path], "method": p.get("method"),
                "start": p.get("start"), "end": p.get("end"), "note": p.get("note")}
-
-
-def _num_text(v) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 def narrative_rows(rec: Record | dict) -> Iterator[dict]:

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from xxgk.rules import labels
-from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record, Section
+from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Record, Section, figure_text
 from xxgk.evaluation.compare import record_spans
 from xxgk.evaluation.highlight import BASE_COLORS, render
 from xxgk.evaluation.templating import render as render_template
@@ -121,13 +121,9 @@ def _unsplit(rec: Record) -> list[dict]:
     from xxgk.panel.review import split_lines
 
     return [{"digits": u.digits, "start": u.start, "end": u.end, "paths": u.paths, "complete": u.complete,
-             "splits": [{"split": ", ".join(_plain(v) for v in c), "lines": "\n".join(split_lines(rec, u, c))}
+             "splits": [{"split": ", ".join(map(figure_text, c)), "lines": "\n".join(split_lines(rec, u, c))}
                         for c in u.candidates]}
             for u in rec.unsplit]
-
-
-def _plain(v) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
 def _touches(check, prefix: str) -> bool:

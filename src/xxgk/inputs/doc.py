@@ -39,10 +39,8 @@ _DROPPED = {chr(c) for c in range(0x20) if chr(c) not in _CONTROL and chr(c) not
 
 
 def doc_to_text(data: bytes, path: str) -> str:
-    try:
-        import olefile
-    except ImportError as e:  # pragma: no cover - declared dependency
-        raise InputError(Errors.E024.format(path=path, detail=e)) from None
+    import olefile  # a declared dependency; imported here, as the other readers, only when a .doc comes
+
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as e:  # olefile raises OSError and others on a damaged container

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xxgk.errors import Warnings
-from xxgk.record import Record, get_path, table_cells
+from xxgk.record import Record, figure_text, get_path, table_cells
 from xxgk.panel.checks import CrossYearCheck, body_checks
 from xxgk.panel.copies import fill_from_copies
 from xxgk.panel.identity import Identities, load_aliases, raw_name, resolve
@@ -197,14 +197,8 @@ def check_rows(panel: Panel) -> list[dict]:
         d = c.model_dump(mode="json")
         rows.append({**{k: d.get(k) for k in CHECK_COLUMNS if k in d}, "review": _review_text(c.review),
                      "documents": " | ".join(c.documents),
-                     "evidence": "; ".join(f"{e.year} {e.path}={_fmt(e.value)} [{e.doc_id}]" for e in c.evidence)})
+                     "evidence": "; ".join(f"{e.year} {e.path}={figure_text(e.value)} [{e.doc_id}]" for e in c.evidence)})
     return rows
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return "null"
-    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ stay a conflict (build.py), and nothing is chosen between them.
 from __future__ import annotations
 
 from xxgk.errors import Warnings
-from xxgk.record import Provenance, Record, UnsplitRun, get_path, table_cells
+from xxgk.record import Provenance, Record, UnsplitRun, figure_text, get_path, table_cells
 
 
 def same_figures(a: Record, b: Record) -> bool:
@@ -25,13 +25,13 @@ def same_figures(a: Record, b: Record) -> bool:
 
 
 def _cell_offsets(run: UnsplitRun, values: list) -> list[tuple[int | None, int | None]]:
-    """Offsets of each cell's digits when the run is plain digits and the values are the cells in full;
-    otherwise the whole run's."""
+    """Offsets of each cell's digits when the run is plain digits and the open cells end it (the cells
+    every split agreed on, read already, come before them); otherwise the whole run's."""
     whole = (run.start, run.end)
-    texts = [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in values]
+    texts = [figure_text(v) for v in values]
     if run.start is None or not run.digits.isdigit() or not run.digits.endswith("".join(texts)):
         return [whole] * len(values)
-    pos = run.start + len(run.digits) - len("".join(texts))  # cells every split agreed on come first
+    pos = run.start + len(run.digits) - len("".join(texts))
     out: list[tuple[int | None, int | None]] = []
     for s in texts:
         out.append((pos, pos + len(s)))
@@ -63,7 +63,7 @@ def fill_from_copies(records: list[Record]) -> list[str]:
                         method="derived", start=x, end=y,
                         note=f"split of glued '{run.digits}' as {copy.source} prints it (a copy of the same report)")
                 msg = Warnings.W163.format(paths=", ".join(run.paths), digits=run.digits,
-                                           split=",".join(map(_fmt, values)), copy=copy.source, source=rec.source)
+                                           split=",".join(map(figure_text, values)), copy=copy.source, source=rec.source)
                 rec.warnings.append(msg)
                 notes.append(msg)
                 filled = True
@@ -76,7 +76,3 @@ def fill_from_copies(records: list[Record]) -> list[str]:
 
 def _allowed(values: list, candidates: list[list]) -> bool:
     return any(len(c) == len(values) and all(float(a) == float(b) for a, b in zip(c, values)) for c in candidates)
-
-
-def _fmt(v) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)

@@ -24,7 +24,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from xxgk.errors import Errors, Warnings, XXGKError
-from xxgk.record import Check, Provenance, Record, ReviewMark, UnsplitRun, get_path
+from xxgk.record import Check, Provenance, Record, ReviewMark, UnsplitRun, figure_text, get_path
 
 CROSS_YEAR_PREFIX = "cross_year."
 # value paths a correction may touch: the three tables' cells (meta and checks are not figures)
@@ -193,8 +193,7 @@ def decision_line(document: str, rule: str, reviewer: str = "", decision: str = 
 
 def split_lines(rec: Record, run: UnsplitRun, split: list, reviewer: str = "") -> list[str]:
     """The JSONL lines that settle a glued run as one of its allowed splits: a `correct` per cell."""
-    shown = ",".join(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in split)
-    note = f"glued '{run.digits}': these cells are {shown}"
+    note = f"glued '{run.digits}': these cells are {','.join(map(figure_text, split))}"
     return [json.dumps({"document": rec.source, "path": p, "decision": "correct", "value": v, "reviewer": reviewer,
                         "note": note, "time": _now()}, ensure_ascii=False) for p, v in zip(run.paths, split)]
 

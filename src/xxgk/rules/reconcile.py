@@ -11,7 +11,7 @@ from enum import Enum
 
 from xxgk.rules import labels
 from xxgk.errors import Warnings
-from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Check, Provenance, get_path
+from xxgk.record import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, Check, Provenance, figure_text, get_path
 from xxgk.text import Text
 
 
@@ -140,12 +140,6 @@ def _restatement(rule, paths, stated, pos, record, said=None) -> Check:
 
 
 def failed_messages(checks: list[Check]) -> list[str]:
-    return [Warnings.W130.format(rule=c.rule, expected=_fmt(c.expected), found=_fmt(c.found))
+    return [Warnings.W130.format(rule=c.rule, expected=figure_text(c.expected), found=figure_text(c.found))
             for c in checks if c.status == "FAIL"]
-
-
-def _fmt(v):
-    if v is None:
-        return "null"
-    return str(int(v)) if float(v).is_integer() else str(v)
 
