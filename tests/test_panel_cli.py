@@ -178,6 +178,12 @@ def test_inspect_page_gives_the_lines_that_settle_a_glued_run(tmp_path):
                                "active_disclosure.normative_documents.in_force"],
                      "digits": "25032", "start": 10, "end": 15, "candidates": [[2, 50, 32], [25, 0, 32]]}]})
     rec.meta.organization, rec.meta.year = "某县", 2025
+    from xxgk.panel.build import join
+    from xxgk.panel.html import write_html
+
+    write_html(join([rec.model_copy(deep=True)]), tmp_path / "panel")  # the body page names the run too
+    body = next((tmp_path / "panel" / "bodies").glob("body-*.html")).read_text(encoding="utf-8")
+    assert "glued runs left empty" in body and "'25032' →" in body
     page = html.fromstring(inspect_html(rec, ""))
     blocks = [c.text_content() for c in page.xpath('//code[@class="review"]')]
     assert len(blocks) == 2 and "glued runs left empty" in page.text_content()

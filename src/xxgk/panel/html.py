@@ -12,7 +12,7 @@ import hashlib
 import io
 from pathlib import Path
 
-from xxgk.record import Record, get_path
+from xxgk.record import Record, figure_text, get_path
 from xxgk.panel.build import HEADLINE, Panel, body_rows
 from xxgk.panel.checks import CrossYearCheck
 from xxgk.panel.review import decision_line
@@ -115,7 +115,7 @@ def _env():
 
     env = Environment(loader=PackageLoader("xxgk.panel", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = lambda v: "—" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+    env.filters["num"] = lambda v: "—" if v is None else figure_text(v)
     return env
 
 
@@ -125,7 +125,8 @@ def _report(panel: Panel, r: Record) -> dict:
             "title": r.meta.title, "organization": r.meta.organization, "conflict": panel.in_conflict(r),
             "failed_checks": r.failed_checks,
             "producer": (f"xxgk {p.xxgk} · {p.system}" + (f" · {p.tagger}" if p.tagger else "")) if p else "unknown",
-            "reviewed": sorted(k for k, v in r.provenance.items() if v.method == "reviewed")}
+            "reviewed": sorted(k for k, v in r.provenance.items() if v.method == "reviewed"),
+            "unsplit": [{"digits": u.digits, "paths": u.paths} for u in r.unsplit]}
 
 
 def _counts(checks: list[CrossYearCheck]) -> dict:
