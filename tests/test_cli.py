@@ -149,3 +149,7 @@ def test_the_summary_counts_glued_runs_left_empty(tmp_path):
     (rec,) = _records(tmp_path / "r.jsonl")
     assert [u["digits"] for u in rec["unsplit"]] == ["1077"]
     assert "glued digit runs left empty (several splits fit): 1 in 1 documents" in res.output
+    res = runner.invoke(app, ["show", str(tmp_path / "r.jsonl"), "--unsplit"])
+    assert res.exit_code == 0 and "1 records (with glued runs left empty)" in res.output
+    assert "glued '1077' → normative_documents.made, normative_documents.published, " \
+           "normative_documents.total_public: 1,0,77 | 10,7,7" in res.output

@@ -110,7 +110,7 @@ def _print_summary(s, output: str) -> None:
                 f"(`xxgk show {output} --failed-checks`)", highlight=False)
     if s.unsplit_runs:
         c.print(f"  glued digit runs left empty (several splits fit): {s.unsplit_runs} in {s.docs_with_unsplit} "
-                "documents (`unsplit` in their records; `xxgk inspect` gives the lines to settle them)",
+                f"documents (`xxgk show {output} --unsplit`; `xxgk inspect` gives the lines that settle them)",
                 highlight=False)
     c.print(f"  tagger: {s.model}", highlight=False)
     for f in s.failures[:SUMMARY_SHOWN]:
@@ -138,7 +138,9 @@ def show(records: Path = typer.Argument(..., help="an output of extract: records
          limit: int = typer.Option(20, help="documents to show"),
          status: Optional[str] = typer.Option(None, "--status", help="only these statuses, e.g. failed or ok,partial"),
          failed_checks: bool = typer.Option(False, "--failed-checks",
-                                            help="only documents whose own figures disagree")):
+                                            help="only documents whose own figures disagree"),
+         unsplit: bool = typer.Option(False, "--unsplit", help="only documents with glued digit runs left empty, "
+                                                                "with the splits each allows")):
     """A short human-readable summary of extracted records."""
     from xxgk.batch.show import show_records
 
@@ -146,7 +148,7 @@ def show(records: Path = typer.Argument(..., help="an output of extract: records
     if statuses and not statuses <= {"ok", "partial", "failed"}:
         _fail(f"--status takes ok, partial, failed (comma-separated), not {status!r}")
     try:
-        show_records(records, limit, statuses=statuses, failed_checks=failed_checks)
+        show_records(records, limit, statuses=statuses, failed_checks=failed_checks, unsplit=unsplit)
     except XXGKError as e:
         _fail(str(e))
     except (OSError, ValueError) as e:

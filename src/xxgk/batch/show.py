@@ -8,26 +8,29 @@ from rich.console import Console
 from rich.table import Table
 
 from xxgk.batch.sinks import read_records
+from xxgk.record import figure_text
 
 NARRATIVE_SHOWN = 5  # per document; the record holds them all
 FAILS_SHOWN = 5
 
 
-def select(recs, statuses: set[str] | None = None, failed_checks: bool = False):
+def select(recs, statuses: set[str] | None = None, failed_checks: bool = False, unsplit: bool = False):
     for r in recs:
         if statuses and r.get("status") not in statuses:
             continue
         if failed_checks and r.get("consistent") is not False:
             continue
+        if unsplit and not r.get("unsplit"):
+            continue
         yield r
 
 
 def show_records(path: Path, limit: int = 20, statuses: set[str] | None = None, failed_checks: bool = False,
-                 console: Console | None = None) -> None:
+                 console: Console | None = None, unsplit: bool = False) -> None:
     console = console or Console(width=max(120, Console().width), soft_wrap=True)
     total = 0
     shown: list[dict] = []
-    for r in select(read_records(path), statuses, failed_checks):  # streamed: a batch may be large
+    for r in select(read_records(path), statuses, failed_checks, unsplit):  # streamed: a batch may be large
         total += 1
         if len(shown) < limit:
             shown.append(r)
@@ -36,6 +39,8 @@ def show_records(path: Path, limit: int = 20, statuses: set[str] | None = None, 
         what.append("status " + "/".join(sorted(statuses)))
     if failed_checks:
         what.append("with failed checks")
+    if unsplit:
+        what.append("with glued runs left empty")
     title = f"{path} — {total} records" + (f" ({', '.join(what)})" if what else "")
     if total > len(shown):
         title += f", first {len(shown)} shown"
@@ -73,3 +78,8 @@ def show_records(path: Path, limit: int = 20, statuses: set[str] | None = None, 
                           highlight=False)
         if len(fails) > FAILS_SHOWN:
             console.print(f"  … {len(fails) - FAILS_SHOWN} more failed checks", highlight=False)
+        for u in r.get("unsplit") or []:
+            splits = " | ".join(",".join(map(figure_text, c)) for c in u["candidates"])
+            more = "" if u.get("complete", True) else " | …"
+            cells = ", ".join(p.split(".", 1)[1] for p in u["paths"])
+            console.print(f"  [yellow]glued[/yellow] '{u['digits']}' → {cells}: {splits}{more}", highlight=False)
