@@ -133,6 +133,34 @@ def test_jsonl_lines(tmp_path):
         assert e.value.message.startswith(code) and "crawl.jsonl" in e.value.message
 
 
+def test_jsonl_field_names_crawlers_use_and_a_title_kept_apart(tmp_path):
+    """Crawlers name the page `content`, `body`, `raw_html` …; a page's HTML is read as HTML whatever its field;
+    a `title` the text does not hold leads the text, so the report is named from it (W104)."""
+    from xxgk.pipeline import extract
+
+    title = "某某县人民政府2023年政府信息公开工作年度报告"
+    body = "一、总体情况\n全年主动公开政府信息185条。\n二、主动公开政府信息情况"
+    p = tmp_path / "c.jsonl"
+    p.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
+        {"id": "a", "title": title, "content": body},
+        {"id": "b", "title": title, "raw_html": f"<html><body><p>{title}</p><p>一、总体情况</p></body></html>"},
+        {"id": "c", "content": "<!DOCTYPE html><html><body><table><tr><td>规章</td><td>1</td></tr></table></body></html>"},
+        {"id": "d", "page": "nothing we know"},
+    ]) + "\n", encoding="utf-8")
+    a, b, c, d = iter_inputs([str(p)])
+    dec = load_item(a)
+    assert dec.text.startswith(title + "\n一、总体情况") and any(w.startswith("W104") for w in dec.warnings)
+    rec = extract(dec, a.doc_id, a.source, system="rules")
+    assert rec.meta.title == title and rec.meta.year == 2023 and rec.meta.organization == "某某县人民政府"
+    dec = load_item(b)  # the title is on the page already: not added twice
+    assert dec.kind == "jsonl-html" and dec.text.count(title) == 1 and not dec.warnings
+    dec = load_item(c)
+    assert dec.kind == "jsonl-html" and dec.html_spans and "规章" in dec.text
+    with pytest.raises(InputError) as e:
+        load_item(d)
+    assert e.value.message.startswith("E007") and "content" in e.value.message and "raw_html" in e.value.message
+
+
 def test_discovery_files_folders_globs(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "r1.txt").write_text("x", encoding="utf-8")

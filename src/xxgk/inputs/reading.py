@@ -221,21 +221,42 @@ def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
     if not isinstance(obj, dict):
         raise InputError(Errors.E006.format(line=item.line_no, detail="not a JSON object", path=item.path))
     where = f"{item.path}#L{item.line_no}"
-    if isinstance(obj.get("text"), str):
-        text = obj["text"]
-        if not text.strip():
-            raise InputError(Errors.E002.format(path=where))
-        dec = Decoded(text=normalise_newlines(text), sha256=sha, kind="jsonl-text")
-    elif isinstance(obj.get("html"), str):
-        if not obj["html"].strip():
-            raise InputError(Errors.E002.format(path=where))
+    field_name = next((f for f in JSONL_TEXT_FIELDS + JSONL_HTML_FIELDS if isinstance(obj.get(f), str)), None)
+    if field_name is None:
+        raise InputError(Errors.E007.format(line=item.line_no, path=item.path,
+                                            fields=", ".join(JSONL_TEXT_FIELDS + JSONL_HTML_FIELDS)))
+    body = obj[field_name]
+    if not body.strip():
+        raise InputError(Errors.E002.format(path=where))
+    if field_name in JSONL_HTML_FIELDS or _looks_like_html(body):
+        # crawlers put raw pages under many names, `content` and `body` among them
         from xxgk.inputs.html import html_to_text
 
-        text, spans = html_to_text(obj["html"], where)
+        text, spans = html_to_text(body, where)
         dec = Decoded(text=text, sha256=sha, html_spans=spans, kind="jsonl-html")
     else:
-        raise InputError(Errors.E007.format(line=item.line_no, path=item.path))
+        dec = Decoded(text=normalise_newlines(body), sha256=sha, kind="jsonl-text")
+    title = obj.get("title")
+    if isinstance(title, str) and title.strip() and _missing_title(dec.text, title):
+        # the crawler kept the page's title apart (as a page's <title> or 标题 header would carry it): it
+        # leads the text, so the report's name, body and year are read from it as from a title line
+        dec.text = normalise_newlines(title.strip()) + "\n" + dec.text
+        dec.html_spans = [(x + len(title.strip()) + 1, y + len(title.strip()) + 1) for x, y in dec.html_spans]
+        dec.warnings.append(Warnings.W104.format(field="title", line=item.line_no))
     return dec
+
+
+# the fields of a crawler's JSON line that hold the page, in the order they are looked for
+JSONL_TEXT_FIELDS = ("text", "content", "body", "markdown", "article", "main_text")
+JSONL_HTML_FIELDS = ("html", "raw_html", "page_html", "content_html", "body_html")
+TITLE_LOOKUP_CHARS = 300  # a title the text already opens with is not added again
+
+
+def _missing_title(text: str, title: str) -> bool:
+    def squash(s: str) -> str:
+        return re.sub(r"\s+", "", s)
+
+    return squash(title) not in squash(text[:TITLE_LOOKUP_CHARS + len(title)])
 
 
 _MAGIC = (
