@@ -23,6 +23,7 @@ from xxgk.conventions import link_counts
 from xxgk.errors import Errors, Warnings
 from xxgk.rules.hints import rule_spans_of, with_sections
 from xxgk.kinds import assign_kinds
+from xxgk.rules.documents import next_report
 from xxgk.rules.meta import extract_meta, is_interpretation, other_document_heading
 from xxgk.rules.narrative import rule_spans as narrative_rule_spans
 from xxgk.inputs.reading import Decoded
@@ -138,6 +139,21 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
         warnings.append(Warnings.W103 if t2s_available() else "W103 traditional characters found; opencc "
                                                                   "table missing, matched as written")
     meta, title = extract_meta(t)
+    rule_cands = find_candidates(t, title.end if title else None)
+    html_spans = dec.html_spans
+    later = next_report(t, title, rule_cands)
+    if later is not None:
+        # a second report follows (a compilation, two pages glued): this record is the first one's, read
+        # alone, and says where the rest starts (rules/documents.py)
+        cut, other = later
+        warnings.append(Warnings.W105.format(start=cut, title=other.title))
+        t = Text(dec.text[:cut])
+        rec.text_length = len(t.text)
+        if with_text:
+            rec.text = t.text
+        html_spans = [(x, min(y, cut)) for x, y in html_spans if x < cut]
+        meta, title = extract_meta(t)
+        rule_cands = find_candidates(t, title.end if title else None)
     rec.meta = meta
     if title:
         rec.provenance["meta.title"] = Provenance(method="rule", start=title.start, end=title.end)
@@ -145,7 +161,6 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
     # sections.  The tagger alone reads all it may tag in one call; combined, it reads only what can
     # change the record (combine.py): here the regions where a header the rules did not find would stand,
     # and after the tables those where it may add to the narrative.
-    rule_cands = find_candidates(t, title.end if title else None)
     rule_sections = to_sections(t, choose(rule_cands))
     model_spans: list[Span] = []
     threshold = DEFAULT_THRESHOLD
@@ -170,15 +185,15 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
     prose = prose_regions(len(t.text), [t2, t3, t4])
     results: list[TableResult] = []
     if t2:
-        r2 = parse_table2(t, t2, meta.year, dec.html_spans, prose_numbers(t, prose))
+        r2 = parse_table2(t, t2, meta.year, html_spans, prose_numbers(t, prose))
         results.append(r2)
         rec.active_disclosure = r2.data
     if t3:
-        r3 = parse_table3(t, t3, meta.year, dec.html_spans, hint=results[0].layout if results else None)
+        r3 = parse_table3(t, t3, meta.year, html_spans, hint=results[0].layout if results else None)
         results.append(r3)
         rec.applications = r3.data
     if t4:
-        r4 = parse_table4(t, t4, dec.html_spans)
+        r4 = parse_table4(t, t4, html_spans)
         results.append(r4)
         rec.review_litigation = r4.data
     # format

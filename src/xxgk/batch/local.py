@@ -63,6 +63,8 @@ class Summary:
     docs_with_failed_checks: int = 0
     unsplit_runs: int = 0  # glued runs left null because several splits fit
     docs_with_unsplit: int = 0
+    several_reports: int = 0  # files holding more than one report (W105)
+    several_named: list[str] = field(default_factory=list)  # the first of them
     seconds: float = 0.0
     model: str = "rules only"
     failures: list[str] = field(default_factory=list)
@@ -77,6 +79,10 @@ class Summary:
         self.docs_with_failed_checks += 1 if n else 0
         self.unsplit_runs += len(rec.unsplit)
         self.docs_with_unsplit += 1 if rec.unsplit else 0
+        if any(w.startswith("W105") for w in rec.warnings):
+            self.several_reports += 1
+            if len(self.several_named) < SUMMARY_NAMED:
+                self.several_named.append(rec.source)
         if n and len(self.inconsistent) < SUMMARY_NAMED:
             self.inconsistent.append(f"{rec.source}: {', '.join(failed)}")
         if rec.status == "failed" and len(self.failures) < SUMMARY_NAMED:

@@ -58,6 +58,30 @@ def find_title(t: Text) -> TitleMatch | None:
     return best
 
 
+# a title that leads a line or stands alone scores at least this (find_title's scale): one quoted in a
+# sentence (《…》) or mentioned by a verb scores less
+STANDALONE_TITLE_SCORE = 2.0
+
+
+def titles_after(t: Text, pos: int) -> list[TitleMatch]:
+    """Report titles that stand on their own (not quoted, not mentioned in a sentence) after `pos`."""
+    out: list[TitleMatch] = []
+    start = 0
+    for raw in t.text.split("\n"):
+        a, b = start, start + len(raw)
+        start = b + 1
+        if b <= pos or "报" not in t.match[a:b] or not re.search(r"(?:19|20)\d\d", t.match[a:b]):
+            continue
+        comp = t.compact(a, b)
+        s = labels.TITLE_PREFIX.sub("", comp.s)
+        shift = len(comp.s) - len(s)
+        for m in labels.title_matches(s):
+            tm = _title_from_match(t, comp, m, shift, a, b, 0, 0.0)
+            if tm and tm.start >= pos and tm.score >= STANDALONE_TITLE_SCORE:
+                out.append(tm)
+    return out
+
+
 def _logical_lines(t: Text, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """`lines` with those a hard wrap cut mid-sentence joined again (`Text.wrap_breaks`: 特向社会公布 /
     2023年政府信息公开工作年度报告。本报告…: the second line is not a title)."""

@@ -1,0 +1,42 @@
+"""Several reports in one file: where the second one starts.
+
+Counties publish compilations (汇编) of their departments' reports as one PDF, and a crawler can
+glue two pages into one text. Read as one document, the second report's sections would be ignored
+and its running text mixed into the first report's narrative. A report's title that stands on its
+own (not quoted, not mentioned in a sentence) starts another report when the first report's
+section headers have run their course before it (section 一 and one of 五 / 六, in the template's
+wording) and a new section 一 follows it. A title repeated as a PDF's running head has no new
+section 一 after it; a title quoted in the text is not standing on its own; neither cuts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from xxgk.rules.meta import TitleMatch, titles_after
+from xxgk.rules.sections import Candidate
+from xxgk.text import Text
+
+# how far after a second title its section 一 may stand (a preamble: 根据…条例… 本报告…)
+NEXT_SECTION_ONE_CHARS = 2500
+CLOSING_SECTIONS = (5, 6)
+LABEL_CHARS = 16  # how far before the title its label (标题: …) is looked for
+
+
+def next_report(t: Text, title: TitleMatch | None, candidates: list[Candidate]) -> tuple[int, TitleMatch] | None:
+    """(where the second report starts, its title), or None when the text holds one report."""
+    if title is None:
+        return None
+    strong = [c for c in candidates if c.tier == "strong"]
+    for other in titles_after(t, title.end):
+        before = {c.number for c in strong if title.end <= c.start < other.start}
+        if 1 not in before or not before & set(CLOSING_SECTIONS):
+            continue
+        if any(c.number == 1 and other.end <= c.start <= other.end + NEXT_SECTION_ONE_CHARS for c in strong):
+            # the second report starts with its title's label, when a crawler's header gives one (标题: …)
+            m = _LABEL_BEFORE.search(t.text, max(0, other.start - LABEL_CHARS), other.start)
+            return (m.start() if m else other.start), other
+    return None
+
+
+_LABEL_BEFORE = re.compile(r"(?:标\s*题|题\s*目|title)\s*[:：|]?\s*$", re.I)

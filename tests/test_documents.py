@@ -1,0 +1,72 @@
+"""Several reports in one file (a compilation, two pages glued): the record reads the first report alone
+and says where the next one starts (W105); a title repeated as a running head or quoted in the text cuts
+nothing."""
+
+import re
+
+import pytest
+
+from xxgk.evaluation.perturb import render
+
+from helpers import run_text
+
+
+@pytest.fixture(scope="module")
+def pair(corpus):
+    """Two real reports of train documents (君山 2023, 金井 2022), as a compilation would hold them."""
+    first = (corpus / "more" / "013.txt").read_text(encoding="utf-8")
+    second = (corpus / "more" / "014.txt").read_text(encoding="utf-8")
+    return first, second
+
+
+def _same_report(a, b):
+    for part in ("meta", "sections", "active_disclosure", "applications", "review_litigation", "narrative",
+                 "checks", "status"):
+        assert getattr(a, part) == getattr(b, part), part
+
+
+@pytest.mark.parametrize("join", ["\n\n", " "])
+def test_a_second_report_is_cut_off_and_named(pair, join):
+    first, second = pair
+    alone = run_text(first.rstrip())
+    if join == " ":  # a crawler's one-line body: the second title glued after the first report's end
+        first, second = re.sub(r"\s*\n\s*", " ", first), re.sub(r"\s*\n\s*", " ", second)
+        alone = run_text(first.rstrip())
+    rec = run_text(first.rstrip() + join + second)
+    (w,) = [w for w in rec.warnings if w.startswith("W105")]
+    assert "平潭综合实验区金井片区管理局2022年政府信息公开工作年度报告" in w
+    assert rec.text_length == len(first.rstrip()) + len(join)
+    _same_report(rec, alone)
+
+
+def test_a_running_head_on_every_page_cuts_nothing(annotations_dir):
+    """西藏自治区审计厅 2025 (page-125, a train document) with a PDF's page breaks: its title on every page."""
+    text = (annotations_dir / "docs" / "page-125.txt").read_text(encoding="utf-8")
+    _, data = render("pages", text, "doc")
+    paged = data.decode("utf-8")
+    assert paged.count("西藏自治区审计厅2025年") > 2
+    rec = run_text(paged)
+    assert not any(w.startswith("W105") for w in rec.warnings)
+    assert [s.number for s in rec.sections] == [s.number for s in run_text(text).sections]
+
+
+def test_a_title_quoted_after_the_last_section_cuts_nothing(pair):
+    first, second = pair
+    quoted = first.rstrip() + "\n详见《平潭综合实验区金井片区管理局2022年政府信息公开工作年度报告》。\n一、总体情况\n"
+    rec = run_text(quoted)
+    assert not any(w.startswith("W105") for w in rec.warnings)
+
+
+def test_the_batch_summary_names_files_holding_several_reports(pair, tmp_path):
+    from typer.testing import CliRunner
+
+    from xxgk.cli import app
+
+    first, second = pair
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "compiled.txt").write_text(first + "\n" + second, encoding="utf-8")
+    (tmp_path / "in" / "single.txt").write_text(first, encoding="utf-8")
+    res = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "r.jsonl"), "--no-model"])
+    assert res.exit_code == 0, res.output
+    assert "files holding more than one report: 1" in res.output and "compiled.txt" in res.output
+    assert "single.txt" not in res.output.split("more than one report")[1]
