@@ -57,16 +57,55 @@ def test_a_title_quoted_after_the_last_section_cuts_nothing(pair):
     assert not any(w.startswith("W105") for w in rec.warnings)
 
 
-def test_the_batch_summary_names_files_holding_several_reports(pair, tmp_path):
+def _compiled(tmp_path, pair):
+    first, second = pair
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "compiled.txt").write_text(first + "\n" + second, encoding="utf-8")
+    (d / "single.txt").write_text(second, encoding="utf-8")
+    return d
+
+
+def _records(path):
+    import json
+
+    return [json.loads(x) for x in open(path, encoding="utf-8")]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_batch_reads_each_report_of_a_file_as_a_record(pair, tmp_path, workers):
     from typer.testing import CliRunner
 
     from xxgk.cli import app
 
-    first, second = pair
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "compiled.txt").write_text(first + "\n" + second, encoding="utf-8")
-    (tmp_path / "in" / "single.txt").write_text(first, encoding="utf-8")
-    res = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "r.jsonl"), "--no-model"])
+    d = _compiled(tmp_path, pair)
+    out = tmp_path / "r.jsonl"
+    res = CliRunner().invoke(app, ["extract", str(d), "-o", str(out), "--no-model", "--workers", str(workers)])
     assert res.exit_code == 0, res.output
     assert "files holding more than one report: 1" in res.output and "compiled.txt" in res.output
-    assert "single.txt" not in res.output.split("more than one report")[1]
+    recs = {r["doc_id"]: r for r in _records(out)}
+    assert set(recs) == {"compiled", "compiled#2", "single"}
+    one, two, alone = recs["compiled"], recs["compiled#2"], recs["single"]
+    assert one["part"] == {"number": 1, "of": 2, "start": 0} and two["part"]["number"] == 2
+    assert two["part"]["start"] == one["text_length"] and two["source"] == one["source"] + "#2"
+    assert one["meta"]["title"].startswith("平潭综合实验区君山片区管理局2023")
+    for key in ("meta", "sections", "active_disclosure", "applications", "review_litigation", "narrative", "status"):
+        assert two[key] == alone[key], key  # the second report reads as it does alone
+    assert [r["doc_id"] for r in _records(out)].index("compiled#2") < [r["doc_id"] for r in _records(out)].index("compiled")
+
+
+def test_resume_after_a_kill_between_the_reports_of_one_file(pair, tmp_path):
+    """Killed after the second report was written, before the first: resuming writes the first only."""
+    from typer.testing import CliRunner
+
+    from xxgk.cli import app
+
+    d = _compiled(tmp_path, pair)
+    out = tmp_path / "r.jsonl"
+    assert CliRunner().invoke(app, ["extract", str(d), "-o", str(out), "--no-model", "-q"]).exit_code == 0
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    out.write_text("".join(x for x in lines if '"doc_id":"compiled"' not in x), encoding="utf-8")
+    res = CliRunner().invoke(app, ["extract", str(d), "-o", str(out), "--no-model", "--resume", "-q"])
+    assert res.exit_code == 0, res.output
+    ids = [r["doc_id"] for r in _records(out)]
+    assert sorted(ids) == ["compiled", "compiled#2", "single"], ids

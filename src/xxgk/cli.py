@@ -109,10 +109,9 @@ def _print_summary(s, output: str) -> None:
         c.print(f"  … {s.docs_with_failed_checks - SUMMARY_SHOWN} more documents with failed checks "
                 f"(`xxgk show {output} --failed-checks`)", highlight=False)
     if s.several_reports:
-        c.print(f"  [yellow]files holding more than one report[/yellow]: {s.several_reports}; each record reads "
-                "the first report, and its W105 warning says where the next starts (split the file to read it): "
-                + ", ".join(s.several_named[:SUMMARY_SHOWN]) + (" …" if s.several_reports > SUMMARY_SHOWN else ""),
-                highlight=False)
+        c.print(f"  files holding more than one report: {s.several_reports}, each report a record of its own "
+                "(`part`; doc_id#2, #3 …): " + ", ".join(s.several_named[:SUMMARY_SHOWN])
+                + (" …" if s.several_reports > SUMMARY_SHOWN else ""), highlight=False)
     if s.unsplit_runs:
         c.print(f"  glued digit runs left empty (several splits fit): {s.unsplit_runs} in {s.docs_with_unsplit} "
                 f"documents (`xxgk show {output} --unsplit`; `xxgk inspect` gives the lines that settle them)",

@@ -40,8 +40,8 @@ class Warnings:
     W102 = "W102 {n} undecodable byte sequences replaced"
     W103 = "W103 traditional characters found; matched after conversion to simplified"
     W104 = "W104 the text starts with the JSON line's '{field}' field (line {line}), which it did not hold"
-    W105 = ("W105 another report starts at character {start} ('{title}'): this record reads only the first; "
-            "split the file to read the others")
+    W105 = ("W105 another report starts at character {start} ('{title}'): this record holds the report before "
+            "it, read alone (`xxgk extract` reads the next as a record of its own)")
     W110 = "W110 section {number} ({title}) not found"
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"

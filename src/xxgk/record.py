@@ -249,6 +249,15 @@ class UnsplitRun(_Model):
     complete: bool = Field(True, description="false when there are more splits than listed")
 
 
+class Part(_Model):
+    """added: where a report stands in a file that holds several (a compilation, pages glued together)."""
+
+    number: int = Field(..., description="1 for the file's first report, 2 for the next, …")
+    of: int = Field(..., description="how many reports the file holds")
+    start: int = Field(..., description="where this report starts in the file's normalised text; the record's "
+                                        "own offsets count from there")
+
+
 class Producer(_Model):
     """added: which run made a record, so a panel can say where each figure came from."""
 
@@ -283,6 +292,8 @@ class Record(_Model):
     warnings: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     text_length: Optional[int] = Field(None, description="added: length of the normalised text")
+    part: Optional[Part] = Field(None, description="added: set when the file holds several reports; null for a "
+                                                   "file that is one report")
     methods: dict[str, str] = Field(default_factory=dict, description="added: which system produced headers/narrative")
     text: Optional[str] = Field(None, description="added: the normalised text, only with --with-text")
     producer: Optional[Producer] = Field(None, description="added: xxgk version and tagger identity of the run")

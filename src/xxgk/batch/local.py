@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 from xxgk.errors import Errors, InputError, Warnings, XXGKError
 from xxgk.inputs.reading import DEFAULT_MAX_BYTES, InputItem, iter_inputs, load_item
-from xxgk.record import Producer, Record, ensure_valid, failed_record
+from xxgk.record import Part, Producer, Record, ensure_valid, failed_record
 from xxgk.batch.sinks import Sink, open_sink, producer_of, record_key, system_of
 from xxgk.spans import System
 
@@ -28,6 +28,9 @@ DEFAULT_TIMEOUT = 60.0
 # to fill batches of windows (a report sends the tagger a few to a few dozen), few enough that records
 # reach the output steadily
 GPU_BATCH_DOCS = 64
+# reports read from one file that holds several: a compilation of a province's departments runs to a few
+# hundred; past this the rest of the file is left (the last record's W105 says where it starts)
+MAX_PARTS = 1000
 # characters of the tagger's config hash in a record's producer (enough to tell runs apart)
 TAGGER_HASH_CHARS = 12
 
@@ -63,7 +66,7 @@ class Summary:
     docs_with_failed_checks: int = 0
     unsplit_runs: int = 0  # glued runs left null because several splits fit
     docs_with_unsplit: int = 0
-    several_reports: int = 0  # files holding more than one report (W105)
+    several_reports: int = 0  # files holding more than one report (`Record.part`)
     several_named: list[str] = field(default_factory=list)  # the first of them
     seconds: float = 0.0
     model: str = "rules only"
@@ -79,7 +82,7 @@ class Summary:
         self.docs_with_failed_checks += 1 if n else 0
         self.unsplit_runs += len(rec.unsplit)
         self.docs_with_unsplit += 1 if rec.unsplit else 0
-        if any(w.startswith("W105") for w in rec.warnings):
+        if rec.part is not None and rec.part.number == 1:
             self.several_reports += 1
             if len(self.several_named) < SUMMARY_NAMED:
                 self.several_named.append(rec.source)
@@ -120,6 +123,13 @@ def _on_alarm(signum, frame):
 
 
 def extract_item(item: InputItem, opts: Options, tagger=None, note: str | None = None) -> Record:
+    """The record of one input (of its first report, when the file holds several: `extract_records`)."""
+    return extract_records(item, opts, tagger, note)[-1]
+
+
+def extract_records(item: InputItem, opts: Options, tagger=None, note: str | None = None) -> list[Record]:
+    """The records of one input: one, or one per report when the file holds several (W105; `Record.part`),
+    the file's first report last."""
     from xxgk.pipeline import extract
 
     try:
@@ -128,9 +138,39 @@ def extract_item(item: InputItem, opts: Options, tagger=None, note: str | None =
             system = opts.system if tagger is not None else "rules"
             rec = extract(dec, item.doc_id, item.source, item.url, tagger=tagger, system=system,
                           with_text=opts.with_text)
-        return _finished(rec, opts, tagger, note)
     except Exception as e:  # noqa: BLE001 (every failure becomes a failed record naming the input)
-        return _failed(item, e, opts)
+        return [_failed(item, e, opts)]
+    return _parts(item, dec, _finished(rec, opts, tagger, note), opts, tagger, note)
+
+
+def _parts(item: InputItem, dec, first: Record, opts: Options, tagger, note: str | None) -> list[Record]:
+    """`first` and, when it says another report follows (W105), the records of the reports after it, each
+    read alone from where it starts.  The file's first report comes last, so that an output holding it
+    holds the whole file (what --resume goes by)."""
+    from xxgk.pipeline import extract
+
+    out, starts = [first], [0]
+    while len(out) < MAX_PARTS and out[-1].status != "failed" and _continues(out[-1]):
+        cut = out[-1].text_length or 0
+        dec = dec.after(cut)
+        starts.append(starts[-1] + cut)
+        k = len(out) + 1
+        part = replace(item, doc_id=f"{item.doc_id}#{k}", source=f"{item.source}#{k}")
+        try:
+            with _time_limit(opts.timeout):
+                rec = extract(dec, part.doc_id, part.source, item.url, tagger=tagger,
+                              system=opts.system if tagger is not None else "rules", with_text=opts.with_text)
+            out.append(_finished(rec, opts, tagger, note))
+        except Exception as e:  # noqa: BLE001 (one report of the file fails, not the file)
+            out.append(_failed(part, e, opts))
+    if len(out) > 1:
+        for k, (rec, start) in enumerate(zip(out, starts), 1):
+            rec.part = Part(number=k, of=len(out), start=start)
+    return out[1:] + out[:1]
+
+
+def _continues(rec: Record) -> bool:
+    return any(w.startswith("W105") for w in rec.warnings)
 
 
 def _finished(rec: Record, opts: Options, tagger, note: str | None) -> Record:
@@ -177,7 +217,7 @@ def extract_items_batched(items: list[InputItem], opts: Options, tagger, note: s
     (the time of its own steps, not of the shared forward passes) and its own failure."""
     from xxgk.pipeline import extract_many
 
-    out: list[Record | None] = [None] * len(items)
+    out: list[list[Record]] = [[] for _ in items]
     docs, where = [], []
     for k, item in enumerate(items):
         try:
@@ -186,7 +226,7 @@ def extract_items_batched(items: list[InputItem], opts: Options, tagger, note: s
             docs.append((dec, item.doc_id, item.source, item.url))
             where.append(k)
         except Exception as e:  # noqa: BLE001
-            out[k] = _failed(item, e, opts)
+            out[k] = [_failed(item, e, opts)]
     spent = [0.0] * len(docs)
 
     @contextmanager
@@ -199,9 +239,12 @@ def extract_items_batched(items: list[InputItem], opts: Options, tagger, note: s
             spent[i] += time.perf_counter() - t0
 
     results = extract_many(docs, tagger, system=opts.system, with_text=opts.with_text, guard=guard)
-    for k, res in zip(where, results):
-        out[k] = _finished(res, opts, tagger, note) if isinstance(res, Record) else _failed(items[k], res, opts)
-    return [r for r in out if r is not None]
+    for i, (k, res) in enumerate(zip(where, results)):
+        if isinstance(res, Record):  # the reports after a file's first are read one by one (rare)
+            out[k] = _parts(items[k], docs[i][0], _finished(res, opts, tagger, note), opts, tagger, note)
+        else:
+            out[k] = [_failed(items[k], res, opts)]
+    return [r for recs in out for r in recs]
 
 
 def _in_main_thread() -> bool:
@@ -239,7 +282,7 @@ class Extractor:
         if self.batched and len(items) > 1:
             recs = extract_items_batched(items, self.opts, self.tagger, self.note)
         else:
-            recs = [extract_item(item, self.opts, self.tagger, self.note) for item in items]
+            recs = [rec for item in items for rec in extract_records(item, self.opts, self.tagger, self.note)]
         out = []
         for rec in recs:
             rec.producer = self.producer
@@ -275,9 +318,9 @@ def _worker_init(opts: Options) -> None:
     _WORKER = Extractor(opts, threads=1, loaded=_PARENT_MODEL)
 
 
-def _worker_run(item: InputItem) -> Record:
+def _worker_run(item: InputItem) -> list[Record]:
     assert _WORKER is not None, "worker not initialised"
-    return _WORKER([item])[0]
+    return _WORKER([item])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,7 +338,7 @@ def iter_records(items: Iterable[InputItem], opts: Options, workers: int = 1,
             yield from (rec for chunk in _chunks(items, GPU_BATCH_DOCS) for rec in extractor(chunk))
             return
         for item in items:
-            yield extractor([item])[0]
+            yield from extractor([item])
         return
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     global _PARENT_MODEL
@@ -310,7 +353,8 @@ def iter_records(items: Iterable[InputItem], opts: Options, workers: int = 1,
                      else "rules only (--no-model)")
     try:
         with ctx.Pool(workers, initializer=_worker_init, initargs=(opts,), maxtasksperchild=2000) as pool:
-            yield from pool.imap(_worker_run, items, chunksize=4)
+            for recs in pool.imap(_worker_run, items, chunksize=4):
+                yield from recs
     finally:
         _PARENT_MODEL = None
 
@@ -445,6 +489,8 @@ def run(inputs: list[str], output: str, opts: Options, workers: int = 1, resume:
         for rec in iter_records(todo(), opts, workers, on_model):
             if summary.total == 0:
                 _check_same_producer(sink, rec, allow_mixed)
+            if record_key(rec.source) in done:
+                continue  # a later report of a file a killed run had begun (its first comes last): written then
             sink.write(rec)
             summary.add(rec)
             if bar is not None:

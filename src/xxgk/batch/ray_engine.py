@@ -30,14 +30,16 @@ class _RayExtractor:
         out, ids, sources = [], [], []
         for i in range(len(batch["doc_id"])):
             row = {k: _plain(batch[k][i]) for k in _FIELDS}
-            ids.append(str(row["doc_id"]))
-            sources.append(str(row["source"]))
             try:
-                out.append(self.extractor([InputItem(**row)])[0].to_json())
+                recs = self.extractor([InputItem(**row)])  # one per report of the file
             except Exception as e:  # pragma: no cover - extract_item already turns errors into records
                 detail = f"{type(e).__name__}: {e}"[:200]
-                out.append(failed_record(str(row["doc_id"]), str(row["source"]),
-                                         [Errors.E015.format(detail=detail, source=row["source"])]).to_json())
+                recs = [failed_record(str(row["doc_id"]), str(row["source"]),
+                                      [Errors.E015.format(detail=detail, source=row["source"])])]
+            for rec in recs:
+                out.append(rec.to_json())
+                ids.append(rec.doc_id)
+                sources.append(rec.source)
         return {"record": out, "doc_id": ids, "source": sources}
 
 

@@ -57,6 +57,11 @@ class Decoded:
     html_spans: list[tuple[int, int]] = field(default_factory=list)  # text ranges rendered from HTML tables
     kind: str = "text"
 
+    def after(self, cut: int) -> "Decoded":
+        """The text from `cut` on (the next report of a file that holds several), offsets counted from there."""
+        return Decoded(text=self.text[cut:], sha256=self.sha256, warnings=list(self.warnings),
+                       html_spans=[(max(x, cut) - cut, y - cut) for x, y in self.html_spans if y > cut], kind=self.kind)
+
 
 # ---------------------------------------------------------------------------------------------
 # discovery
