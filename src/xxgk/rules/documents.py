@@ -7,6 +7,8 @@ own (not quoted, not mentioned in a sentence) starts another report when the fir
 section headers have run their course before it (section 一 and one of 五 / 六, in the template's
 wording) and a new section 一 follows it. A title repeated as a PDF's running head has no new
 section 一 after it; a title quoted in the text is not standing on its own; neither cuts.
+The pipeline reads the text up to that title (warning W105); `xxgk extract` reads the rest as the
+file's next report, a record of its own (batch/local.py, `Record.part`).
 """
 
 from __future__ import annotations
