@@ -152,6 +152,8 @@ def _parts(item: InputItem, dec, first: Record, opts: Options, tagger, note: str
     out, starts = [first], [0]
     while len(out) < MAX_PARTS and out[-1].status != "failed" and _continues(out[-1]):
         cut = out[-1].text_length or 0
+        if cut <= 0:
+            break  # never expected (a report is cut after its own title); never a loop
         dec = dec.after(cut)
         starts.append(starts[-1] + cut)
         k = len(out) + 1
