@@ -109,3 +109,16 @@ def test_resume_after_a_kill_between_the_reports_of_one_file(pair, tmp_path):
     assert res.exit_code == 0, res.output
     ids = [r["doc_id"] for r in _records(out)]
     assert sorted(ids) == ["compiled", "compiled#2", "single"], ids
+
+
+def test_inspect_shows_any_report_of_the_file(pair, tmp_path):
+    from xxgk.evaluation.inspect import inspect_file
+
+    d = _compiled(tmp_path, pair)
+    rec, text, note = inspect_file(d / "compiled.txt", use_model=False, part=2)
+    assert rec.doc_id == "compiled#2" and text.startswith("标题: 平潭综合实验区金井片区管理局2022年")
+    assert "holds 2 reports, showing report 2" in note
+    first, _, _ = inspect_file(d / "compiled.txt", use_model=False)
+    assert first.doc_id == "compiled" and first.part.number == 1
+    with pytest.raises(ValueError):
+        inspect_file(d / "compiled.txt", use_model=False, part=3)

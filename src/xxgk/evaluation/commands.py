@@ -162,6 +162,7 @@ def inspect(
     document: Path = typer.Argument(..., help="one report: .txt/.md/.html/.mhtml/.pdf/.docx/.doc, or a crawler .jsonl"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="HTML file (default: <stem>-inspect.html)"),
     doc_id: Optional[str] = typer.Option(None, "--id", help="which line of a .jsonl input"),
+    part: Optional[int] = typer.Option(None, "--part", help="which report of a file that holds several (1, 2, …)"),
     system: str = typer.Option("combined", "--system", help="rules|model|combined"),
     no_model: bool = typer.Option(False, "--no-model", help="rules only"),
     model: Optional[Path] = typer.Option(None, "--model", help="tagger folder (default: src/xxgk/models/tagger)"),
@@ -178,7 +179,7 @@ def inspect(
         _fail(f"{document}: no such file")
     try:
         rec, text, note = inspect_file(document, doc_id=doc_id, system=system, use_model=not no_model,
-                                       model_path=str(model) if model else None)
+                                       model_path=str(model) if model else None, part=part)
     except ValueError as e:
         _fail(str(e))
         return

@@ -189,9 +189,12 @@ def inspect_html(rec: Record, text: str) -> str:
 
 
 def inspect_file(path: str | Path, doc_id: str | None = None, system: str = "combined", use_model: bool = True,
-                 model_path: str | None = None) -> tuple[Record, str, str]:
-    """(record, text, note) for one input document; `doc_id` picks a line of a JSONL input."""
-    from xxgk.batch.local import Options, load_model
+                 model_path: str | None = None, part: int | None = None) -> tuple[Record, str, str]:
+    """(record, text, note) for one input document; `doc_id` picks a line of a JSONL input, `part` a report
+    of a file that holds several."""
+    from dataclasses import replace
+
+    from xxgk.batch.local import Options, extract_records, load_model
     from xxgk.errors import InputError
     from xxgk.pipeline import extract
     from xxgk.inputs.reading import iter_inputs, load_item
@@ -214,4 +217,13 @@ def inspect_file(path: str | Path, doc_id: str | None = None, system: str = "com
                   system=opts.system if tagger is not None else System.RULES, with_text=True)
     if len(items) > 1 and doc_id is None:
         note += f"; {len(items)} documents in the input, showing the first (--id to choose)"
+    if part not in (None, 1) or any(w.startswith("W105") for w in rec.warnings):
+        # a file that holds several reports: each is read as `xxgk extract` reads it
+        recs = sorted(extract_records(item, replace(opts, with_text=True), tagger, note),
+                      key=lambda r: r.part.number if r.part else 1)
+        k = part or 1
+        if not 1 <= k <= len(recs):
+            raise ValueError(f"{path}: --part {k}, but the file holds {len(recs)} report(s)")
+        rec = recs[k - 1]
+        note += f"; the file holds {len(recs)} reports, showing report {k} (--part to choose)"
     return rec, rec.text or dec.text, note
