@@ -87,6 +87,8 @@ def run_ray(inputs: list[str], output: str, opts: Options, resume: bool = False,
                                 batch_format="numpy")
             for row in ds.iter_rows():
                 rec = _to_record(row["record"], row)
+                if record_key(rec.source) in done:
+                    continue  # a later report of a file a killed run had begun (local.run says why)
                 sink.write(rec)
                 summary.add(rec)
         finished = True
