@@ -32,6 +32,15 @@ def test_word_control_characters_become_text():
                         "申请人情况\t自然人\t总计\t\t一、本年新收\t71\t74\t\t\n")
 
 
+def test_table_rows_end_their_lines():
+    """Word marks a row's end as a paragraph property (sprmPFTtp): each row is a line, its empty cells kept."""
+    raw = "申请人情况\x07自然人\x07总计\x07\x07一、本年新收\x0771\x0774\x07\x07二、上年结转\x07\x070\x07\x07\r"
+    rows = [13, 27, 38]  # the second mark of each `\x07\x07`: the row's end (the first ends its last cell)
+    assert all(raw[i - 1:i + 1] == "\x07\x07" for i in rows)
+    text = decode_bytes(word97_bytes(raw, rows), ".doc", "x.doc").text
+    assert text == "申请人情况\t自然人\t总计\n一、本年新收\t71\t74\n二、上年结转\t\t0\n\n"
+
+
 def test_nested_fields_keep_the_inner_result():
     raw = "见\x13 IF \x13 PAGE \x14 2\x15 > 1 \x14第\x13 PAGE \x142\x15页\x15。"
     assert decode_bytes(word97_bytes(raw), ".doc", "x.doc").text == "见第2页。"
@@ -83,20 +92,22 @@ def test_other_office_files_and_damaged_containers():
     assert e.value.message.startswith("E024") and "not an OLE file" in e.value.message
 
 
-def _word_text_of_html(html: str) -> str:
+def _word_text_of_html(html: str) -> tuple[str, list[int]]:
     """A report page as Word holds it: a paragraph per block, a table's cells each ended by a cell mark
-    and each row by one more (as Word stores a table)."""
+    and each row by one more (as Word stores a table); and where those row-end marks stand."""
     import lxml.html
 
     root = lxml.html.fromstring(html)
     for el in root.xpath("//script|//style"):
         el.drop_tree()
     out: list[str] = []
+    rows: list[int] = []
 
     def walk(el) -> None:
         if el.tag == "table":
             for tr in el.xpath(".//tr"):
                 out.extend(" ".join(td.text_content().split()) + "\x07" for td in tr.xpath("./td|./th"))
+                rows.append(sum(map(len, out)))
                 out.append("\x07")
             return
         if el.text and el.text.strip():
@@ -110,15 +121,18 @@ def _word_text_of_html(html: str) -> str:
             out.append("\r")
 
     walk(root.find("body") if root.find("body") is not None else root)
-    return "".join(out)
+    return "".join(out), rows
 
 
 def test_a_real_report_reads_the_same_from_a_doc(corpus, tmp_path):
     """平潭 投资促进局 2025 (a train document), its HTML tables rewritten as Word tables."""
     html = (corpus / "more" / "041.html").read_bytes()
     a = run_bytes(html, ".html")
-    b = run_bytes(word97_bytes(_word_text_of_html(html.decode("utf-8"))), ".doc")
-    assert b.status == a.status == "ok"
-    for part in ("active_disclosure", "applications", "review_litigation", "meta"):
-        assert getattr(b, part) == getattr(a, part), part
-    assert [s.number for s in b.sections] == [1, 2, 3, 4, 5, 6]
+    text, rows = _word_text_of_html(html.decode("utf-8"))
+    # with its rows marked (as Word writes them), and without (a file whose paragraph properties are lost)
+    for marked in (rows, []):
+        b = run_bytes(word97_bytes(text, marked), ".doc")
+        assert b.status == a.status == "ok"
+        for part in ("active_disclosure", "applications", "review_litigation", "meta"):
+            assert getattr(b, part) == getattr(a, part), part
+        assert [s.number for s in b.sections] == [1, 2, 3, 4, 5, 6]

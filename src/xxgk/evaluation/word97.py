@@ -10,6 +10,7 @@ text is Word's own: `\\r` ends a paragraph, `\\x07` ends a table cell, `\\x13 â€
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 
 SECTOR = 512
 MINI_CUTOFF = 4096  # streams shorter than this would go to the mini stream; ours are padded past it
@@ -17,18 +18,59 @@ ENDOFCHAIN, FATSECT, FREESECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF, 0x
 TEXT_FC = 1024  # where the text starts in WordDocument, past the FIB
 FIB_RG_FC_LCB_PAIRS = 93  # Word 97's FibRgFcLcb97
 CLX_INDEX = 33  # fcClx / lcbClx: the 34th pair
+PAPX_INDEX = 13  # fcPlcfBtePapx / lcbPlcfBtePapx: where the paragraph properties' pages are listed
+PARAGRAPHS_PER_PAGE = 20  # entries of one 512-byte FKP page: 4 + 13 bytes each, and a PAPX for a row end
+# a paragraph's properties as a row end: cb = 3 (5 bytes follow), istd 0, sprmPFTtp (0x2417) = 1
+TTP_PAPX = bytes([3, 0, 0]) + struct.pack("<H", 0x2417) + bytes([1])
 LID_ZH_CN = 0x0804
 
 
-def word97_bytes(text: str) -> bytes:
-    """A .doc whose main document is `text` (Word's control characters included)."""
+def word97_bytes(text: str, row_ends: Iterable[int] = ()) -> bytes:
+    """A .doc whose main document is `text` (Word's control characters included); `row_ends` are the
+    positions of the `\x07` marks that end a table row (Word marks their paragraphs as row ends)."""
     # the piece table: one piece, character positions 0 â€¦ len(text), its text (UTF-16) at TEXT_FC
     plc = struct.pack("<II", 0, len(text)) + struct.pack("<HIH", 0, TEXT_FC, 0)
     clx = bytes([0x02]) + struct.pack("<I", len(plc)) + plc
-    return _compound({"WordDocument": _word_document(text, len(clx)), "1Table": clx})
+    body = text.encode("utf-16-le")
+    fkp_at = TEXT_FC + len(body) + (-(TEXT_FC + len(body)) % SECTOR)  # paragraph properties, page-aligned
+    pages, bte = _paragraph_pages(text, set(row_ends), fkp_at)
+    word = _word_document(text, len(clx), len(clx), len(bte))
+    word += bytes(fkp_at - len(word)) + pages
+    return _compound({"WordDocument": word, "1Table": clx + bte})
 
 
-def _word_document(text: str, lcb_clx: int) -> bytes:
+def _paragraph_pages(text: str, row_ends: set[int], at: int) -> tuple[bytes, bytes]:
+    """(FKP pages of paragraph properties, the PlcBtePapx pointing at them): every paragraph (ended by a
+    paragraph or cell mark) gets an entry; those ending a table row carry sprmPFTtp."""
+    ends = [i + 1 for i, ch in enumerate(text) if ch in "\r\x07"]
+    if not ends or ends[-1] != len(text):
+        ends.append(len(text))
+    fc = [TEXT_FC + 2 * e for e in ends]
+    pages: list[bytes] = []
+    first_fcs: list[int] = []
+    pns: list[int] = []
+    start, k = TEXT_FC, 0
+    while k < len(ends):
+        page = bytearray(SECTOR)
+        crun = min(PARAGRAPHS_PER_PAGE, len(ends) - k)
+        rgfc = [start] + fc[k:k + crun]
+        struct.pack_into(f"<{crun + 1}I", page, 0, *rgfc)
+        top = SECTOR - 1  # PAPX records are laid from the page's end down (byte 511 holds crun)
+        for j in range(crun):
+            if ends[k + j] - 1 in row_ends:
+                top -= len(TTP_PAPX) + (top - len(TTP_PAPX)) % 2
+                page[top:top + len(TTP_PAPX)] = TTP_PAPX
+                page[4 * (crun + 1) + 13 * j] = top // 2
+        page[SECTOR - 1] = crun
+        first_fcs.append(start)
+        pns.append((at + SECTOR * len(pages)) // SECTOR)
+        pages.append(bytes(page))
+        start, k = rgfc[-1], k + crun
+    bte = struct.pack(f"<{len(pages) + 1}I", *first_fcs, start) + struct.pack(f"<{len(pns)}I", *pns)
+    return b"".join(pages), bte
+
+
+def _word_document(text: str, lcb_clx: int, fc_papx: int, lcb_papx: int) -> bytes:
     body = text.encode("utf-16-le")
     fib = bytearray(TEXT_FC)
     struct.pack_into("<HHHH", fib, 0, 0xA5EC, 0x00C1, 0, LID_ZH_CN)  # wIdent, nFib, unused, lid
@@ -40,6 +82,7 @@ def _word_document(text: str, lcb_clx: int) -> bytes:
     struct.pack_into("<i", fib, 64 + 4 * 3, len(text))  # ccpText
     struct.pack_into("<H", fib, 152, FIB_RG_FC_LCB_PAIRS)
     struct.pack_into("<II", fib, 154 + 8 * CLX_INDEX, 0, lcb_clx)  # fcClx (start of 1Table), lcbClx
+    struct.pack_into("<II", fib, 154 + 8 * PAPX_INDEX, fc_papx, lcb_papx)  # fcPlcfBtePapx, lcbPlcfBtePapx
     return bytes(fib) + body
 
 
