@@ -344,3 +344,26 @@ def test_a_copy_does_not_overrule_a_reviewer():
     text.provenance["active_disclosure.normative_documents.in_force"] = Provenance(method="reviewed")
     join([text, html])
     assert text.active_disclosure.normative_documents.repealed is None and len(text.unsplit) == 1
+
+
+def test_a_copy_places_the_blank_of_a_short_zero_run():
+    """'000000' for seven cells (one blank): the HTML copy shows which cell is blank; the others are filled."""
+    text = rec2021("g23", "洪泽区人民政府", 2023)
+    cf = text.applications.carried_forward
+    cols = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other", "total")
+    for c in cols:
+        setattr(cf, c, None)
+    text.unsplit = [UnsplitRun(paths=[f"applications.carried_forward.{c}" for c in cols], digits="000000",
+                               start=500, end=506,
+                               candidates=[[None if k == b else 0 for k in range(7)] for b in range(7)])]
+    html = rec2021("g23-html", "洪泽区人民政府", 2023, source="reports/g23.html")
+    html.applications.carried_forward.commercial = None
+    join([text, html])
+    assert [getattr(cf, c) for c in cols] == [0, None, 0, 0, 0, 0, 0] and not text.unsplit
+    p = text.provenance["applications.carried_forward.total"]
+    assert p.method == "derived" and (p.start, p.end) == (500, 506)
+    assert "applications.carried_forward.commercial" not in text.provenance
+    from xxgk.panel.review import split_lines
+
+    lines = split_lines(text, UnsplitRun(paths=["a.x", "a.y"], digits="0", candidates=[[0, None]]), [0, None])
+    assert len(lines) == 1 and '"a.x"' in lines[0]  # the blank cell gets no line: it stays null

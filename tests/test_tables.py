@@ -121,6 +121,22 @@ def test_ambiguous_glued_run_is_left_null_not_guessed():
     assert any(w.startswith("W123") for w in rec.warnings)
 
 
+def test_a_zero_run_one_digit_short_is_no_cell():
+    """'000000' for seven cells: six zeros and a blank cell, glued; the blank's place is unknown, so no cell is
+    read (before, the run was taken for one cell: 自然人 0), and the record lists where the blank may be."""
+    text = ("三、收到和处理政府信息公开申请情况 申请人情况 一、本年新收政府信息公开申请数量 1000001"
+            " 二、上年结转政府信息公开申请数量 0000000 四、结转下年度继续办理 000000")
+    rec = run_text(text)
+    cf = rec.applications.carried_forward
+    assert all(getattr(cf, c) is None for c in ("natural_person", "commercial", "total"))
+    assert rec.applications.new_received.total == 1
+    (run,) = [u for u in rec.unsplit if u.paths[0].startswith("applications.carried_forward")]
+    assert run.digits == "000000" and len(run.paths) == 7 and len(run.candidates) == 7
+    assert all(c.count(None) == 1 and c.count(0) == 6 for c in run.candidates)
+    assert text[run.start:run.end] == "000000"
+    assert run.allows([0, None, 0, 0, 0, 0, 0]) and not run.allows([0, 0, 0, 0, 0, 0, 0])
+
+
 T2_2019_GLUED = ("一、总体情况 {prose}。 二、主动公开政府信息情况 第二十条第（一）项 信息内容 本年新制作数量 本年新公开数量 "
                  "对外公开总数量 规章000规范性文件1077第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购1973601627.4 "
                  "三、收到和处理政府信息公开申请情况")

@@ -244,9 +244,17 @@ class UnsplitRun(_Model):
     digits: str = Field(..., description="the run as printed (a minus kept)")
     start: Optional[int] = None
     end: Optional[int] = None
-    candidates: list[list[Union[int, float]]] = Field(
-        ..., description="the splits allowed, one value per path (at most rules.tables.UNSPLIT_LISTED)")
+    candidates: list[list[Optional[Union[int, float]]]] = Field(
+        ..., description="the splits allowed, one value per path (at most rules.tables.UNSPLIT_LISTED); null: "
+                         "the cell is blank in that split (fewer digits than cells)")
     complete: bool = Field(True, description="false when there are more splits than listed")
+
+    def allows(self, values: list) -> bool:
+        """Whether `values` (one per path) are one of the listed splits, a blank only where it has one."""
+        def same(a, b) -> bool:
+            return a is None and b is None or (a is not None and b is not None and float(a) == float(b))
+
+        return any(len(c) == len(values) and all(same(a, b) for a, b in zip(c, values)) for c in self.candidates)
 
 
 class Part(_Model):

@@ -29,7 +29,7 @@ def _cell_offsets(run: UnsplitRun, values: list) -> list[tuple[int | None, int |
     every split agreed on, read already, come before them); otherwise the whole run's."""
     whole = (run.start, run.end)
     texts = [figure_text(v) for v in values]
-    if run.start is None or not run.digits.isdigit() or not run.digits.endswith("".join(texts)):
+    if run.start is None or any(v is None for v in values) or not run.digits.isdigit() or not run.digits.endswith("".join(texts)):
         return [whole] * len(values)
     pos = run.start + len(run.digits) - len("".join(texts))
     out: list[tuple[int | None, int | None]] = []
@@ -54,9 +54,11 @@ def fill_from_copies(records: list[Record]) -> list[str]:
                 continue
             for copy in copies:
                 values = [get_path(copy, p) for p in run.paths]
-                if any(v is None for v in values) or not _allowed(values, run.candidates):
+                if all(v is None for v in values) or not run.allows(values):
                     continue
                 for path, v, (x, y) in zip(run.paths, values, _cell_offsets(run, values)):
+                    if v is None:
+                        continue  # the split's blank cell (a run shorter than its row): null, as the copy has it
                     parent_path, _, leaf = path.rpartition(".")
                     setattr(get_path(rec, parent_path), leaf, v)
                     rec.provenance[path] = Provenance(
@@ -73,6 +75,3 @@ def fill_from_copies(records: list[Record]) -> list[str]:
         rec.unsplit = left
     return notes
 
-
-def _allowed(values: list, candidates: list[list]) -> bool:
-    return any(len(c) == len(values) and all(float(a) == float(b) for a, b in zip(c, values)) for c in candidates)

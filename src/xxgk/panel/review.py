@@ -105,8 +105,9 @@ class ReviewBook:
                 e.used += mark_checks(rec.checks, d)
             elif d.path is not None:
                 e.used += apply_value(rec, d)
-        # a glued run every cell of which a reviewer has given is settled
-        rec.unsplit = [u for u in rec.unsplit if any(get_path(rec, p) is None for p in u.paths)]
+        # a glued run whose cells a reviewer has given as one of its splits is settled
+        rec.unsplit = [u for u in rec.unsplit if all(get_path(rec, p) is None for p in u.paths)
+                       or not u.allows([get_path(rec, p) for p in u.paths])]
         return rec
 
     def unused(self) -> list[str]:
@@ -192,10 +193,12 @@ def decision_line(document: str, rule: str, reviewer: str = "", decision: str = 
 
 
 def split_lines(rec: Record, run: UnsplitRun, split: list, reviewer: str = "") -> list[str]:
-    """The JSONL lines that settle a glued run as one of its allowed splits: a `correct` per cell."""
+    """The JSONL lines that settle a glued run as one of its allowed splits: a `correct` per cell (none for
+    the split's blank cell, which stays null)."""
     note = f"glued '{run.digits}': these cells are {','.join(map(figure_text, split))}"
     return [json.dumps({"document": rec.source, "path": p, "decision": "correct", "value": v, "reviewer": reviewer,
-                        "note": note, "time": _now()}, ensure_ascii=False) for p, v in zip(run.paths, split)]
+                        "note": note, "time": _now()}, ensure_ascii=False)
+            for p, v in zip(run.paths, split) if v is not None]
 
 
 def _now() -> str:

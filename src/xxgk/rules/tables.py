@@ -713,6 +713,17 @@ def parse_table3(t: Text, region: tuple[int, int], year: int | None, html_spans=
             res.warnings.append(Warnings.W133.format(table="table 三", row=specs[r].label,
                                                      raw=" ".join(tk.raw for tk in nums)))
             continue
+        if len(nums) == len(vals) == 1 and digits == ncol - 1 and set(nums[0].raw) == {"0"}:
+            # '000000' for seven cells: six zeros and one blank cell, glued; which cell is blank the text
+            # does not say, so none is read (a zero run is never one cell: a cell has no leading zero)
+            tk = nums[0]
+            res.warnings.append(Warnings.W123.format(table="table 三", digits=tk.raw, n=ncol))
+            res.unsplit.append(UnsplitRun(
+                paths=[f"applications.{specs[r].key}.{c}" for c in APPLICANT_COLUMNS], digits=tk.raw,
+                start=tk.start, end=tk.end,
+                candidates=[[None if k == blank else 0 for k in range(ncol)] for blank in range(ncol)]))
+            rows[r] = [(None, None)] * ncol
+            continue
         if len(vals) < ncol - 1 and nums and len(nums) == len(vals) and digits >= ncol \
                 and all(tk.raw.isdigit() for tk in nums):
             runs = [(tk.start, tk.raw) for tk in nums]
