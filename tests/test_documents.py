@@ -122,3 +122,21 @@ def test_inspect_shows_any_report_of_the_file(pair, tmp_path):
     assert first.doc_id == "compiled" and first.part.number == 1
     with pytest.raises(ValueError):
         inspect_file(d / "compiled.txt", use_model=False, part=3)
+
+
+@pytest.mark.parametrize("head", ["测试县2022年政府信息公开工作年度报告汇编", None])
+def test_a_running_head_between_two_reports_is_not_taken_for_the_second_title(annotations_dir, head):
+    """A compilation's PDF pages carry a running head (the compilation's title, or the first report's); one
+    stands between the first report's end and the second's title: the second report starts at its own."""
+    first = (annotations_dir / "docs" / "seed-000.txt").read_text(encoding="utf-8").strip()
+    second = (annotations_dir / "docs" / "seed-002.txt").read_text(encoding="utf-8").strip()
+    head = head or first.split("\n")[0].lstrip("# ")
+    lines = first.split("\n")
+    paged = [x for k, line in enumerate(lines) for x in ([f"- {k // 25} -", head] if k and k % 25 == 0 else []) + [line]]
+    text = "\n".join(paged) + f"\n- 9 -\n{head}\n" + second
+    rec = run_text(text)
+    (w,) = [w for w in rec.warnings if w.startswith("W105")]
+    assert text[rec.text_length:].startswith(second.split("\n")[0])
+    alone = run_text(second)
+    part = run_text(text[rec.text_length:])
+    assert part.meta == alone.meta and [s.number for s in part.sections] == [1, 2, 3, 4, 5, 6]

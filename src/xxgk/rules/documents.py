@@ -6,7 +6,9 @@ and its running text mixed into the first report's narrative. A report's title t
 own (not quoted, not mentioned in a sentence) starts another report when the first report's
 section headers have run their course before it (section 一 and one of 五 / 六, in the template's
 wording) and a new section 一 follows it. A title repeated as a PDF's running head has no new
-section 一 after it; a title quoted in the text is not standing on its own; neither cuts.
+section 一 after it; a title quoted in the text is not standing on its own; neither cuts. Where a
+running head falls between the first report's end and the second's title, the second report starts
+at the first title there that was not met inside the first report.
 The pipeline reads the text up to that title (warning W105); `xxgk extract` reads the rest as the
 file's next report, a record of its own (batch/local.py, `Record.part`).
 """
@@ -30,15 +32,28 @@ def next_report(t: Text, title: TitleMatch | None, candidates: list[Candidate]) 
     if title is None:
         return None
     strong = [c for c in candidates if c.tier == "strong"]
-    for other in titles_after(t, title.end):
+    titles = titles_after(t, title.end)
+    seen = {_key(title.title)}  # titles met inside the first report: its own, running heads
+    for i, other in enumerate(titles):
         before = {c.number for c in strong if title.end <= c.start < other.start}
-        if 1 not in before or not before & set(CLOSING_SECTIONS):
+        one = next((c for c in strong if c.number == 1 and other.end <= c.start <= other.end + NEXT_SECTION_ONE_CHARS),
+                   None)
+        if 1 not in before or not before & set(CLOSING_SECTIONS) or one is None:
+            seen.add(_key(other.title))
             continue
-        if any(c.number == 1 and other.end <= c.start <= other.end + NEXT_SECTION_ONE_CHARS for c in strong):
-            # the second report starts with its title's label, when a crawler's header gives one (标题: …)
-            m = _LABEL_BEFORE.search(t.text, max(0, other.start - LABEL_CHARS), other.start)
-            return (m.start() if m else other.start), other
+        # the titles between the first report's end and the next section 一: a page's running head (a title
+        # met before) may stand among them; the next report's own is the first not met before
+        group = [o for o in titles[i:] if o.end <= one.start]
+        fresh = [o for o in group if _key(o.title) not in seen]
+        start = fresh[0] if fresh else group[-1]
+        # the second report starts with its title's label, when a crawler's header gives one (标题: …)
+        m = _LABEL_BEFORE.search(t.text, max(0, start.start - LABEL_CHARS), start.start)
+        return (m.start() if m else start.start), start
     return None
+
+
+def _key(title: str) -> str:
+    return re.sub(r"\s+", "", title)
 
 
 _LABEL_BEFORE = re.compile(r"(?:标\s*题|题\s*目|title)\s*[:：|]?\s*$", re.I)
