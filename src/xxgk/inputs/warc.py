@@ -26,6 +26,7 @@ from typing import Iterator
 from xxgk.errors import Errors, InputError
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
+HEAD_BYTES = 4096  # enough of a gzipped archive to decompress its first line (WARC/1.x)
 # content types that can hold a report, and the file suffix whose decoding applies to them
 CONTENT_SUFFIX = {
     "text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md",
@@ -129,7 +130,7 @@ def iter_warc(path: str, doc_suffixes: AbstractSet[str]) -> Iterator[ArchivedDoc
 
 def _first_bytes(fh, n: int = 32) -> bytes:
     """The archive's first bytes, decompressed when it is gzipped; the file is left at its start."""
-    head = fh.read(4096)
+    head = fh.read(HEAD_BYTES)
     fh.seek(0)
     if head.startswith(b"\x1f\x8b"):
         try:
