@@ -140,3 +140,14 @@ def test_a_running_head_between_two_reports_is_not_taken_for_the_second_title(an
     alone = run_text(second)
     part = run_text(text[rec.text_length:])
     assert part.meta == alone.meta and [s.number for s in part.sections] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_second_title_broken_over_two_lines_starts_at_the_body_name(annotations_dir):
+    first = (annotations_dir / "docs" / "seed-000.txt").read_text(encoding="utf-8").strip()
+    second = (annotations_dir / "docs" / "seed-002.txt").read_text(encoding="utf-8").strip()
+    title = second.split("\n")[0]
+    second = second.replace(title, "咸祥镇人民政府\n2022年政府信息公开工作年度报告", 1)
+    rec = run_text(first + "\n" + second)
+    assert (first + "\n" + second)[rec.text_length:].startswith("咸祥镇人民政府\n2022年")
+    part = run_text((first + "\n" + second)[rec.text_length:])
+    assert part.meta.organization == "咸祥镇人民政府" == run_text(second).meta.organization

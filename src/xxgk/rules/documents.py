@@ -8,7 +8,8 @@ section headers have run their course before it (section 一 and one of 五 / �
 wording) and a new section 一 follows it. A title repeated as a PDF's running head has no new
 section 一 after it; a title quoted in the text is not standing on its own; neither cuts. Where a
 running head falls between the first report's end and the second's title, the second report starts
-at the first title there that was not met inside the first report.
+at the first title there that was not met inside the first report; a title broken over two lines
+(the body's name above, `2023年…年度报告` below) starts at the name (meta.titles_after).
 The pipeline reads the text up to that title (warning W105); `xxgk extract` reads the rest as the
 file's next report, a record of its own (batch/local.py, `Record.part`).
 """

@@ -66,20 +66,34 @@ STANDALONE_TITLE_SCORE = 2.0
 def titles_after(t: Text, pos: int) -> list[TitleMatch]:
     """Report titles that stand on their own (not quoted, not mentioned in a sentence) after `pos`."""
     out: list[TitleMatch] = []
-    start = 0
+    start, prev = 0, None  # prev: the last non-empty line before this one
     for raw in t.text.split("\n"):
         a, b = start, start + len(raw)
         start = b + 1
-        if b <= pos or "报" not in t.match[a:b] or not re.search(r"(?:19|20)\d\d", t.match[a:b]):
-            continue
-        comp = t.compact(a, b)
-        s = labels.TITLE_PREFIX.sub("", comp.s)
-        shift = len(comp.s) - len(s)
-        for m in labels.title_matches(s):
-            tm = _title_from_match(t, comp, m, shift, a, b, 0, 0.0)
-            if tm and tm.start >= pos and tm.score >= STANDALONE_TITLE_SCORE:
-                out.append(tm)
+        if b > pos and "报" in t.match[a:b] and re.search(r"(?:19|20)\d\d", t.match[a:b]):
+            for tm in _standalone_titles(t, a, b):
+                if tm.organization is None and prev is not None and prev[0] >= pos \
+                        and prev[1] - prev[0] <= NAME_LINE_CHARS:
+                    # the body's name on the line above (a title broken over two lines): the title starts there
+                    two = [x for x in _standalone_titles(t, prev[0], b) if x.organization and x.start < a]
+                    tm = two[0] if two else tm
+                if tm.start >= pos:
+                    out.append(tm)
+        if raw.strip():
+            prev = (a, b)
     return out
+
+
+# the longest line above a title taken for the body's name it was broken from
+NAME_LINE_CHARS = 40
+
+
+def _standalone_titles(t: Text, a: int, b: int) -> list[TitleMatch]:
+    comp = t.compact(a, b)
+    s = labels.TITLE_PREFIX.sub("", comp.s)
+    shift = len(comp.s) - len(s)
+    found = (_title_from_match(t, comp, m, shift, a, b, 0, 0.0) for m in labels.title_matches(s))
+    return [tm for tm in found if tm and tm.score >= STANDALONE_TITLE_SCORE]
 
 
 def _logical_lines(t: Text, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
