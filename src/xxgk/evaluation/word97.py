@@ -2,8 +2,9 @@
 
 It holds what a reader of the text needs and nothing else: an OLE compound file (format version 3,
 512-byte sectors) with a `WordDocument` stream (the File Information Block, then the text as UTF-16)
-and a `1Table` stream holding the piece table that points at the text. No styles, fonts or
-paragraph properties, so Word itself may refuse it; `xxgk.inputs.doc` and `olefile` read it. The
+and a `1Table` stream holding the piece table that points at the text, and paragraph properties only
+to mark where a table row ends. No styles or fonts, so Word itself may refuse it; `xxgk.inputs.doc`
+and `olefile` read it. The
 text is Word's own: `\\r` ends a paragraph, `\\x07` ends a table cell, `\\x13 … \\x14 … \\x15` is a field.
 """
 
@@ -20,6 +21,7 @@ FIB_RG_FC_LCB_PAIRS = 93  # Word 97's FibRgFcLcb97
 CLX_INDEX = 33  # fcClx / lcbClx: the 34th pair
 PAPX_INDEX = 13  # fcPlcfBtePapx / lcbPlcfBtePapx: where the paragraph properties' pages are listed
 PARAGRAPHS_PER_PAGE = 20  # entries of one 512-byte FKP page: 4 + 13 bytes each, and a PAPX for a row end
+BX_SIZE = 13  # an FKP entry's BxPap: the PAPX's offset in words, 12 reserved bytes
 # a paragraph's properties as a row end: cb = 3 (5 bytes follow), istd 0, sprmPFTtp (0x2417) = 1
 TTP_PAPX = bytes([3, 0, 0]) + struct.pack("<H", 0x2417) + bytes([1])
 LID_ZH_CN = 0x0804
@@ -27,7 +29,7 @@ LID_ZH_CN = 0x0804
 
 def word97_bytes(text: str, row_ends: Iterable[int] = ()) -> bytes:
     """A .doc whose main document is `text` (Word's control characters included); `row_ends` are the
-    positions of the `\x07` marks that end a table row (Word marks their paragraphs as row ends)."""
+    positions of the `\\x07` marks that end a table row (Word marks their paragraphs as row ends)."""
     # the piece table: one piece, character positions 0 … len(text), its text (UTF-16) at TEXT_FC
     plc = struct.pack("<II", 0, len(text)) + struct.pack("<HIH", 0, TEXT_FC, 0)
     clx = bytes([0x02]) + struct.pack("<I", len(plc)) + plc
@@ -60,7 +62,7 @@ def _paragraph_pages(text: str, row_ends: set[int], at: int) -> tuple[bytes, byt
             if ends[k + j] - 1 in row_ends:
                 top -= len(TTP_PAPX) + (top - len(TTP_PAPX)) % 2
                 page[top:top + len(TTP_PAPX)] = TTP_PAPX
-                page[4 * (crun + 1) + 13 * j] = top // 2
+                page[4 * (crun + 1) + BX_SIZE * j] = top // 2
         page[SECTOR - 1] = crun
         first_fcs.append(start)
         pns.append((at + SECTOR * len(pages)) // SECTOR)
