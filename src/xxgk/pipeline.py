@@ -147,11 +147,11 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
         # alone, and says where the rest starts (rules/documents.py)
         cut, other = later
         warnings.append(Warnings.W105.format(start=cut, title=other.title))
-        t = Text(dec.text[:cut])
+        head = dec.before(cut)
+        t, html_spans = Text(head.text), head.html_spans
         rec.text_length = len(t.text)
         if with_text:
             rec.text = t.text
-        html_spans = [(x, min(y, cut)) for x, y in html_spans if x < cut]
         meta, title = extract_meta(t)
         rule_cands = find_candidates(t, title.end if title else None)
     rec.meta = meta

@@ -57,6 +57,11 @@ class Decoded:
     html_spans: list[tuple[int, int]] = field(default_factory=list)  # text ranges rendered from HTML tables
     kind: str = "text"
 
+    def before(self, cut: int) -> "Decoded":
+        """The text up to `cut` (the first report of a file that holds several)."""
+        return Decoded(text=self.text[:cut], sha256=self.sha256, warnings=list(self.warnings),
+                       html_spans=[(x, min(y, cut)) for x, y in self.html_spans if x < cut], kind=self.kind)
+
     def after(self, cut: int) -> "Decoded":
         """The text from `cut` on (the next report of a file that holds several), offsets counted from there."""
         return Decoded(text=self.text[cut:], sha256=self.sha256, warnings=list(self.warnings),
