@@ -207,3 +207,35 @@ def test_config_schema_refuses_typos(tmp_path, tiny_config):
     for shipped in sorted((Path(__file__).resolve().parents[1] / "training").glob("*.toml")):
         cfg, _ = load_config(shipped)
         assert cfg.model.features == "rules" and cfg.train.steps > 0
+
+
+def test_sweep_grid_and_spread_by_hand():
+    from xxgk.training import parse_grid, run_figures, spread
+
+    assert parse_grid(["model.layers=4,6", "train.lr=1e-4", "train.evaluate_test=false"]) == [
+        {"model": {"layers": 4}, "train": {"lr": 1e-4, "evaluate_test": False}},
+        {"model": {"layers": 6}, "train": {"lr": 1e-4, "evaluate_test": False}}]
+    assert parse_grid([]) == [{}]
+    with pytest.raises(ValueError):
+        parse_grid(["layers=4"])
+    s = spread([0.8, 0.9, 1.0])
+    assert s["mean"] == 0.9 and s["sd"] == 0.1 and (s["min"], s["max"], s["n"]) == (0.8, 1.0, 3)
+    meta = {"seed": 5, "threshold": 0.6, "training": {"steps_run": 10, "best_step": 4},
+            "metrics": {"dev_pipeline": {"rules": {"narrative": {"f1": 0.5}, "counts": {"f1": 0.9}},
+                                         "model": {"narrative": {"f1": 0.7}}}}}
+    fig = run_figures(meta)
+    assert fig["scores"] == {"dev": {"rules": {"narrative": 0.5, "counts": 0.9}, "model": {"narrative": 0.7}}}
+    assert (fig["seed"], fig["best_step"]) == (5, 4)
+
+
+def test_sweep_runs_every_setting_and_seed_in_processes(tmp_path, tiny_config):
+    from xxgk.training import sweep
+
+    summary = sweep(tiny_config, [{"train": {"steps": 3}}, {"train": {"steps": 5}}], [7, 8], tmp_path / "sw",
+                    jobs=2, log=lambda *a: None)
+    runs = summary["runs"]
+    assert [(r["setting"], r["seed"], r["steps_run"]) for r in runs] == [
+        ("train.steps=3", 7, 3), ("train.steps=3", 8, 3), ("train.steps=5", 7, 5), ("train.steps=5", 8, 5)]
+    assert json.loads((tmp_path / "sw" / "sweep.json").read_text())["seeds"] == [7, 8]
+    assert not [p for p in (tmp_path / "sw").iterdir() if p.is_dir()]  # models not kept unless asked
+    assert all((tmp_path / "sw" / f"{r['name']}.log").read_text() for r in runs)

@@ -197,11 +197,12 @@ from xxgk.evaluation.commands import evaluate as _evaluate    # noqa: E402  (lig
 from xxgk.evaluation.commands import inspect as _inspect    # noqa: E402
 
 from xxgk.tagger import commands as tagger_commands    # noqa: E402
-from xxgk.training import export_predictions_command, train_command    # noqa: E402
+from xxgk.training import export_predictions_command, sweep_command, train_command    # noqa: E402
 
 app.command("evaluate")(_evaluate)
 app.command("inspect")(_inspect)
 app.command("train")(train_command)
+app.command("train-sweep")(sweep_command)
 app.command("export-predictions")(export_predictions_command)
 app.command("import-annotations")(tagger_commands.import_annotations)
 app.command("convert-encoder")(tagger_commands.convert_encoder)

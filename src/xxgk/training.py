@@ -14,10 +14,11 @@ folder is only replaced with `force`.
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -27,9 +28,11 @@ from xxgk.spans import LABELS, SpanSource
 
 
 def train(config: str | Path | None, output: str | Path | None = None, force: bool = False,
-          overrides: dict | None = None, log: Callable[[str], Any] = print, rules: SpanSource | None = None) -> Path:
+          overrides: dict | None = None, log: Callable[[str], Any] = print, rules: SpanSource | None = None,
+          onnx: bool = True) -> Path:
     """Fine-tune a tagger as `config` says and write its model folder (default: runs/tagger-<time>);
-    `rules` default to `xxgk.rules.hints.RuleSpans`."""
+    `rules` default to `xxgk.rules.hints.RuleSpans`.  Without `onnx` no model.onnx is written
+    (`xxgk export-onnx` writes it later; the scores are the torch model's either way)."""
     import torch
 
     from xxgk.evaluation.tagging import RuleCache, model_span_f1, score_folder
@@ -95,7 +98,7 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
                               "history": result.history},
                  "config": cfg.as_dict()})
     # stored as it will be loaded (int8 round trip), so thresholds and metrics are of the shipped weights
-    note = write_model_folder(tmp, net, bert, tok, meta, mc.quantization)
+    note = write_model_folder(tmp, net, bert, tok, meta, mc.quantization, onnx=onnx)
     if note:
         log(note)
     # reload exactly as the pipeline will, then choose the threshold and score
@@ -105,6 +108,166 @@ def train(config: str | Path | None, output: str | Path | None = None, force: bo
     tmp.rename(out)
     log(f"wrote {out} in {(time.time() - t0) / 60:.1f} min (threshold {read_meta(out)['threshold']})")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweeps: one recipe over several seeds (and settings), the spread reported
+# ---------------------------------------------------------------------------------------------
+
+# the record-level figures a sweep reports, per split and system (the card's `<split>_pipeline` tables)
+SWEEP_KEYS = ("sections", "counts", "count_category", "narrative")
+SWEEP_SYSTEMS = ("rules", "model", "combined")
+
+
+def parse_grid(assignments: Sequence[str]) -> list[dict]:
+    """`["model.layers=4,6", "train.lr=1e-4"]` → one overrides dict per combination (values parsed as
+    TOML scalars: 4 → int, 1e-4 → float, false → bool, anything else a string)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    axes: list[tuple[list[str], list[Any]]] = []
+    for a in assignments:
+        key, sep, vals = a.partition("=")
+        if not sep or not key.strip() or "." not in key:
+            raise ValueError(f"{a!r}: expected SECTION.KEY=V1,V2,…")
+        parsed = []
+        for v in vals.split(","):
+            v = v.strip()
+            try:
+                parsed.append(tomllib.loads(f"x = {v}")["x"])
+            except tomllib.TOMLDecodeError:
+                parsed.append(v)
+        axes.append((key.strip().split("."), parsed))
+    combos: list[dict] = [{}]
+    for path, values in axes:
+        nxt = []
+        for c in combos:
+            for v in values:
+                d = json.loads(json.dumps(c))
+                node = d
+                for part in path[:-1]:
+                    node = node.setdefault(part, {})
+                node[path[-1]] = v
+                nxt.append(d)
+        combos = nxt
+    return combos
+
+
+def _flat(d: dict, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def run_figures(meta: dict) -> dict:
+    """What a sweep keeps of one run's tagger.json: the record-level F1 per split, system and key."""
+    metrics = meta.get("metrics", {})
+    scores = {}
+    for split in ("dev", "test"):
+        tab = metrics.get(f"{split}_pipeline")
+        if tab:
+            scores[split] = {sys: {k: tab[sys][k]["f1"] for k in SWEEP_KEYS if k in tab.get(sys, {})}
+                             for sys in SWEEP_SYSTEMS if sys in tab}
+    tr = meta.get("training", {})
+    return {"seed": meta.get("seed"), "threshold": meta.get("threshold"), "steps_run": tr.get("steps_run"),
+            "best_step": tr.get("best_step"), "minutes": tr.get("minutes"), "device": tr.get("device"),
+            "scores": scores}
+
+
+def _sweep_one(job: dict) -> dict:
+    out = Path(job["output"])
+    with open(out.parent / f"{out.name}.log", "w", encoding="utf-8") as f:
+        train(job["config"], out, force=True, overrides=job["overrides"], onnx=job["onnx"],
+              log=lambda s: print(s, file=f, flush=True))
+    from xxgk.tagger.saving import read_meta
+
+    fig = run_figures(read_meta(out))
+    if not job["keep"]:
+        shutil.rmtree(out)
+    return {"name": job["name"], "setting": job["setting"], **fig}
+
+
+def spread(values: Sequence[float]) -> dict:
+    """Mean, sample standard deviation, min and max of one figure over seeds."""
+    import statistics
+
+    vs = [float(v) for v in values]
+    return {"mean": round(statistics.fmean(vs), 4), "sd": round(statistics.stdev(vs), 4) if len(vs) > 1 else 0.0,
+            "min": min(vs), "max": max(vs), "n": len(vs)}
+
+
+def sweep(config: str | Path, grid: Sequence[dict], seeds: Sequence[int], output: str | Path, jobs: int = 1,
+          fixed: dict | None = None, keep_models: bool = False, onnx: bool = False,
+          log: Callable[[str], Any] = print) -> dict:
+    """Train `config` once per setting of `grid` (overrides dicts) and seed, `jobs` runs at a time
+    (separate processes; torch threads shared out), and write `output`/sweep.json: every run's
+    record-level F1 (the figures of its model card) and, per setting, their spread over the seeds."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from xxgk.tagger.config import merge_overrides
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
+    job_list: list[dict] = []
+    for setting in grid or [{}]:
+        label = ",".join(f"{k}={v}" for k, v in _flat(setting).items()) or "config"
+        for seed in seeds:
+            over = merge_overrides(merge_overrides(fixed or {}, setting),
+                                   {"train": {"seed": int(seed), "threads": threads}})
+            name = f"{len(job_list):02d}-" + "".join(c if c.isalnum() or c in "=.-" else "_" for c in label) \
+                + f"-s{seed}"
+            job_list.append({"config": str(config), "output": str(output / name), "overrides": over,
+                             "onnx": onnx, "keep": keep_models, "name": name, "setting": label})
+    runs: list[dict] = []
+    if jobs <= 1:
+        for j in job_list:
+            runs.append(_sweep_one(j))
+            log(f"done {j['name']}")
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            futs = {pool.submit(_sweep_one, j): j for j in job_list}
+            for fut in as_completed(futs):
+                try:
+                    runs.append(fut.result())
+                    log(f"done {futs[fut]['name']}")
+                except Exception as e:  # one failed run is reported, the others go on
+                    runs.append({"name": futs[fut]["name"], "setting": futs[fut]["setting"], "error": repr(e)})
+                    log(f"FAILED {futs[fut]['name']}: {e!r}")
+    runs.sort(key=lambda r: r["name"])
+    settings: dict[str, dict] = {}
+    for r in runs:
+        if "error" in r:
+            continue
+        agg = settings.setdefault(r["setting"], {})
+        for split, systems in r["scores"].items():
+            for system, keys in systems.items():
+                for key, f1 in keys.items():
+                    agg.setdefault(f"{split}.{system}.{key}", []).append(f1)
+    summary = {"config": str(config), "fixed": fixed or {}, "seeds": list(seeds), "runs": runs,
+               "settings": {s: {k: spread(v) for k, v in figs.items()} for s, figs in settings.items()}}
+    (output / "sweep.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    return summary
+
+
+def sweep_table(summary: dict, split: str = "dev") -> str:
+    """Markdown: one row per setting, mean ± sd over seeds of the record-level narrative figures."""
+    cols = [(f"{split}.{sys}.{key}", f"{sys} {key}") for key in ("count_category", "narrative")
+            for sys in SWEEP_SYSTEMS]
+    lines = ["| setting | seeds | " + " | ".join(c for _, c in cols) + " |", "|---|---:|" + "---|" * len(cols)]
+    for setting, figs in summary["settings"].items():
+        n = max((f["n"] for f in figs.values()), default=0)
+        cells = [f"{figs[k]['mean']:.3f} ± {figs[k]['sd']:.3f}" if k in figs else "–" for k, _ in cols]
+        lines.append(f"| {setting} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,6 +287,7 @@ def train_command(
     force: bool = typer.Option(False, "--force", help="replace an existing model folder (e.g. src/xxgk/models/tagger)"),
     steps: Optional[int] = typer.Option(None, "--steps", help="override train.steps"),
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | auto (default: config)"),
+    onnx: bool = typer.Option(True, "--onnx/--no-onnx", help="also write model.onnx (later: xxgk export-onnx)"),
 ) -> None:
     """Fine-tune the tagger on annotations/ (train split) and extra data; writes a model folder with its card."""
     from xxgk.tagger.config import TrainError
@@ -136,10 +300,44 @@ def train_command(
     if device is not None:
         over.setdefault("train", {})["device"] = device
     try:
-        out = train(config, output, force=force, overrides=over or None, log=typer.echo)
+        out = train(config, output, force=force, overrides=over or None, log=typer.echo, onnx=onnx)
     except (TrainError, ValueError, OSError) as e:
         _fail(str(e))
     typer.echo(str(out))
+
+
+def sweep_command(
+    config: Path = typer.Option(Path("training/tagger-dev.toml"), "--config", "-c", help="training config (TOML)"),
+    output: Path = typer.Option(..., "--output", "-o", help="folder for the runs and sweep.json"),
+    seeds: str = typer.Option("13,14,15", "--seeds", help="comma-separated seeds"),
+    grid: List[str] = typer.Option([], "--grid", help="SECTION.KEY=V1,V2 (repeatable; every combination is run)"),
+    fixed: List[str] = typer.Option([], "--set", help="SECTION.KEY=VALUE for every run (repeatable)"),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="runs at a time (processes; one GPU is shared)"),
+    keep_models: bool = typer.Option(False, "--keep-models", help="keep each run's model folder"),
+) -> None:
+    """Train one recipe over several seeds (and settings); prints the spread of the record-level figures."""
+    from xxgk.tagger.config import TrainError
+
+    if not config.exists():
+        _fail(f"config {config} not found")
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+        combos = parse_grid(grid)
+        fixed_combos = parse_grid(fixed)
+        if len(fixed_combos) > 1:
+            raise ValueError("--set takes one value per key (--grid takes several)")
+        fixed_over = fixed_combos[0]
+        summary = sweep(config, combos, seed_list, output, jobs=jobs, fixed=fixed_over, keep_models=keep_models,
+                        log=typer.echo)
+    except (TrainError, ValueError, OSError) as e:
+        _fail(str(e))
+    for split in ("dev", "test"):
+        if any(k.startswith(split + ".") for figs in summary["settings"].values() for k in figs):
+            typer.echo(f"\n{split} (record level, F1 mean ± sd over seeds)\n" + sweep_table(summary, split))
+    failed = [r["name"] for r in summary["runs"] if "error" in r]
+    if failed:
+        _fail(f"{len(failed)} run(s) failed: {', '.join(failed)} (see their .log files)")
+    typer.echo(str(output / "sweep.json"))
 
 
 def export_predictions_command(

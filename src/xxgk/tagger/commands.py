@@ -53,8 +53,11 @@ def convert_encoder(
 def export_onnx(
     folder: Path = typer.Argument(..., help="a tagger folder (e.g. src/xxgk/models/tagger)"),
 ) -> None:
-    """Write FOLDER/model.onnx (int8, for ONNX Runtime) from its model.safetensors; training does this itself."""
+    """Write FOLDER/model.onnx (int8, for ONNX Runtime) from its model.safetensors, and say so in its card;
+    training does this itself unless run with --no-onnx."""
+    from xxgk.tagger.card import write_card
     from xxgk.tagger.onnx_export import ExportUnavailable, export_onnx as export
+    from xxgk.tagger.saving import read_meta
 
     if not (folder / "model.safetensors").is_file() or not (folder / "tagger.json").is_file():
         _fail(f"{folder} is not a tagger folder (model.safetensors and tagger.json expected)")
@@ -62,4 +65,5 @@ def export_onnx(
         rec = export(folder)
     except ExportUnavailable as e:
         _fail(str(e))
+    write_card(folder, read_meta(folder))
     typer.echo(f"{folder / rec['file']}: {rec['bytes'] / 2**20:.1f} MiB, {rec['quantization']}, fused {rec['fused']}")

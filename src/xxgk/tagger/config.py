@@ -93,10 +93,11 @@ class TrainConfig(_Section):
         return self.model_dump(mode="json")
 
 
-def _merge(base: dict, over: dict) -> dict:
+def merge_overrides(base: dict, over: dict) -> dict:
+    """`base` with `over` laid on it, nested tables merged key by key."""
     out = dict(base)
     for k, v in over.items():
-        out[k] = _merge(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+        out[k] = merge_overrides(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
     return out
 
 
@@ -117,7 +118,7 @@ def load_config(path: str | Path | None, overrides: dict | None = None) -> tuple
         except tomllib.TOMLDecodeError as e:
             raise TrainError(f"{path}: not TOML: {e}") from None
         digest = hashlib.sha256(b).hexdigest()
-    values = _merge(raw, overrides) if overrides else raw
+    values = merge_overrides(raw, overrides) if overrides else raw
     # relative paths: against the repo root for a config in <repo>/training/, else the working directory
     cdir = Path(path).resolve().parent if path is not None else None
     base_dir = cdir.parent if cdir is not None and cdir.name == "training" else Path.cwd()
