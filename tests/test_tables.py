@@ -407,3 +407,36 @@ def test_glued_minus_is_the_sign_of_the_change_column():
     (run,) = rec.unsplit
     assert run.paths == ["active_disclosure.licensing.change", "active_disclosure.licensing.decisions"]
     assert sorted(run.candidates) == [[-72, 0], [-7, 20]]
+
+
+def test_a_figure_with_thousands_separators_is_one_figure_never_a_glued_run():
+    """`规范性文件1,077` with two cells missing: 1,077 is one figure (1077), not digits to split (it used to
+    crash the glued-run search); the missing cells stay null with W121."""
+    text = T2_2019_GLUED.format(prose="全年公开信息10条").replace("规范性文件1077", "规范性文件1,077")
+    rec = run_text(text)
+    nd = rec.active_disclosure.normative_documents
+    assert (nd.made, nd.published, nd.total_public) == (1077, None, None)
+    p = rec.provenance["active_disclosure.normative_documents.made"]
+    assert text[p.start:p.end] == "1,077"
+    assert any(w.startswith("W121") for w in rec.warnings)
+    assert not [u for u in rec.unsplit if u.digits.startswith("1,077")]
+
+
+def test_counts_with_thousands_separators_and_a_decimal_part():
+    from xxgk.conventions import parse_count
+
+    assert parse_count("2,764.2万宗") == (27642000, "宗", False)
+    assert parse_count("108,932人次") == (108932, "人次", False)
+
+
+def test_glued_plus_is_not_a_digit_of_the_run():
+    """`+110` for three cells: the plus is no digit, so the run is 110 and splits as 1, 1, 0 (it used to crash
+    the glued-run search)."""
+    base = ("二、主动公开政府信息情况 第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可{}"
+            "其他对外管理服务事项000第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费{} 三、收到和处理政府信息公开申请情况")
+    text = base.format("+110", "0 0")
+    rec = run_text(text)
+    lic = rec.active_disclosure.licensing
+    assert (lic.prior_items, lic.change, lic.decisions) == (1, 1, 0)
+    p = rec.provenance["active_disclosure.licensing.prior_items"]
+    assert text[p.start:p.end] == "1" and text[p.start - 1] == "+"

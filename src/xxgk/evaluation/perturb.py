@@ -82,6 +82,17 @@ def fullwidth_digits(s: str) -> str:
     return s.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
 
 
+# a figure of four or more digits before a counting unit (the units written here, independently of the
+# rules), as pages exported from spreadsheets print it: 108932人次 → 108,932人次; years, dates, phone
+# numbers and table runs are not followed by such a unit, so only figures get separators
+_COUNTED_FIGURE = re.compile(r"(?<![\d.,])([1-9]\d{3,8})(?=(?:\.\d+)?(?:余|多)?[万千]?(?:余|多)?"
+                             r"(?:人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封))")
+
+
+def thousands_separators(s: str) -> str:
+    return _COUNTED_FIGURE.sub(lambda m: f"{int(m.group(1)):,}", s)
+
+
 def hard_wrap(s: str, rng: random.Random) -> str:
     width = rng.randint(*WRAP_WIDTH)
     out = []
@@ -170,6 +181,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("trad", "traditional characters, UTF-8", ".txt", False, lambda s, i, r: _utf8(to_traditional(s))),
     Form("crlf", "Windows line ends", ".txt", False, lambda s, i, r: _utf8(s.replace("\n", "\r\n"))),
     Form("fullwidth", "full-width digits (０-９)", ".txt", False, lambda s, i, r: _utf8(fullwidth_digits(s))),
+    Form("thousands", "figures before a counting unit written with thousands separators (108,932人次)", ".txt",
+         False, lambda s, i, r: _utf8(thousands_separators(s))),
     Form("oneline", "every line break turned into one space", ".txt", False, lambda s, i, r: _utf8(one_line(s))),
     Form("wrap", "hard-wrapped at 38-60 characters", ".txt", False, lambda s, i, r: _utf8(hard_wrap(s, r))),
     Form("spam", "junk lines injected between lines, table rows included", ".txt", False,

@@ -279,7 +279,7 @@ T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
 # bounded whitespace between optional parts, so long runs of spaces or digits cannot make it explode.
 # (a hard wrap may cut a figure in two: 11\n18条 is 1118)
 COUNT = re.compile(
-    r"(?<!\d)(?<!\d[.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\n\d+)?(?:\.\d+)?)\s{0,3}(?P<approx0>余|多)?(?P<mult>万|千|百)?"
+    r"(?<!\d)(?<!\d[.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\n\d+)?(?:\.\d+)?)\s{0,3}(?P<approx0>余|多)?(?P<mult>万|千|百)?"
     r"(?P<approx>余|多)?\s{0,3}(?P<unit>人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封)"
     r"(?P<approx2>左右|以上)?"
 )

@@ -438,14 +438,18 @@ def _fit_row(t: Text, spec, values: list[Tok], res: TableResult, html_spans, pro
     frac = ""
     if values and floats[-1] and values[-1].kind == "num" and values[-1].raw.count(".") == 1:
         frac = values[-1].raw.split(".")[1]
-    if len(values) < n and nums and all(tk.kind == "num" and "." not in tk.raw for tk in values[:-1]) \
+    # a figure printed with a thousands separator (`1,077`) is one figure: it is never split
+    if len(values) < n and nums and all(tk.kind == "num" and "." not in tk.raw and "," not in tk.raw
+                                        for tk in values[:-1]) and "," not in values[-1].raw \
             and values[-1].kind == "num" and ("." not in values[-1].raw or frac) \
             and sum(len(tk.raw.lstrip("+-")) for tk in values) - (len(frac) + 1 if frac else 0) >= n:
         # glued digits: split, then disambiguate by numbers the prose repeats
         # a run glued after a figure with a minus (`1-10`) starts with a negative cell, which can only
         # be the change column (本年增/减)
         negative = [tk.raw[0] in "-−" for tk in values]
-        runs = [(tk.start + 1, tk.raw[1:]) if neg else (tk.start, tk.raw) for tk, neg in zip(values, negative)]
+        # the sign is not a digit of the run (a minus is kept apart above; a plus says nothing)
+        runs = [(tk.start + 1, tk.raw[1:]) if neg or tk.raw[0] == "+" else (tk.start, tk.raw)
+                for tk, neg in zip(values, negative)]
         if frac:
             runs[-1] = (runs[-1][0], runs[-1][1][:-len(frac) - 1])
         splits, complete = glued.split_candidates([r for _, r in runs], n)
