@@ -239,3 +239,13 @@ def test_sweep_runs_every_setting_and_seed_in_processes(tmp_path, tiny_config):
     assert json.loads((tmp_path / "sw" / "sweep.json").read_text())["seeds"] == [7, 8]
     assert not [p for p in (tmp_path / "sw").iterdir() if p.is_dir()]  # models not kept unless asked
     assert all((tmp_path / "sw" / f"{r['name']}.log").read_text() for r in runs)
+
+
+def test_sweep_reports_a_failed_run_and_goes_on(tmp_path, tiny_config):
+    from xxgk.training import sweep
+
+    summary = sweep(tiny_config, [{"train": {"steps": 2}}, {"model": {"base": "/nonexistent/encoder"}}], [7],
+                    tmp_path / "sw", jobs=1, log=lambda *a: None)
+    ok, bad = summary["runs"]
+    assert ok["steps_run"] == 2 and "error" not in ok
+    assert "error" in bad and list(summary["settings"]) == ["train.steps=2"]

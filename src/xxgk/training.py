@@ -14,6 +14,7 @@ folder is only replaced with `force`.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import shutil
@@ -228,20 +229,23 @@ def sweep(config: str | Path, grid: Sequence[dict], seeds: Sequence[int], output
             job_list.append({"config": str(config), "output": str(output / name), "overrides": over,
                              "onnx": onnx, "keep": keep_models, "name": name, "setting": label})
     runs: list[dict] = []
+
+    def collect(job: dict, result: Callable[[], dict]) -> None:
+        try:
+            runs.append(result())
+            log(f"done {job['name']}")
+        except Exception as e:  # noqa: BLE001 (one failed run is reported, the others go on)
+            runs.append({"name": job["name"], "setting": job["setting"], "error": repr(e)})
+            log(f"FAILED {job['name']}: {e!r}")
+
     if jobs <= 1:
         for j in job_list:
-            runs.append(_sweep_one(j))
-            log(f"done {j['name']}")
+            collect(j, functools.partial(_sweep_one, j))
     else:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
             futs = {pool.submit(_sweep_one, j): j for j in job_list}
             for fut in as_completed(futs):
-                try:
-                    runs.append(fut.result())
-                    log(f"done {futs[fut]['name']}")
-                except Exception as e:  # one failed run is reported, the others go on
-                    runs.append({"name": futs[fut]["name"], "setting": futs[fut]["setting"], "error": repr(e)})
-                    log(f"FAILED {futs[fut]['name']}: {e!r}")
+                collect(futs[fut], fut.result)
     runs.sort(key=lambda r: r["name"])
     settings: dict[str, dict] = {}
     for r in runs:
@@ -313,7 +317,8 @@ def sweep_command(
     grid: List[str] = typer.Option([], "--grid", help="SECTION.KEY=V1,V2 (repeatable; every combination is run)"),
     fixed: List[str] = typer.Option([], "--set", help="SECTION.KEY=VALUE for every run (repeatable)"),
     jobs: int = typer.Option(1, "--jobs", "-j", help="runs at a time (processes; one GPU is shared)"),
-    keep_models: bool = typer.Option(False, "--keep-models", help="keep each run's model folder"),
+    keep_models: bool = typer.Option(False, "--keep-models",
+                                     help="keep each run's model folder (without model.onnx: xxgk export-onnx)"),
 ) -> None:
     """Train one recipe over several seeds (and settings); prints the spread of the record-level figures."""
     from xxgk.tagger.config import TrainError
