@@ -192,3 +192,19 @@ def test_real_pdf_text_layer(corpus):
     dec = load_item(item)
     assert dec.kind == "pdf"
     assert "淮安市人民政府" in dec.text and "行政处罚 3985758" in dec.text
+
+
+def test_pdf_written_by_the_harness_reads_back_line_by_line():
+    """The harness's PDF form (xxgk.evaluation.pdfwrite: STSong-Light, no embedded font): its text layer
+    comes back through the ordinary PDF path, paragraphs broken at the page width but never inside a
+    figure, table cells in their columns, a long row label wrapped in its cell below the figures."""
+    from xxgk.evaluation.pdfwrite import CHARS_PER_LINE, pdf_bytes
+    from xxgk.inputs.pdf import pdf_to_text
+
+    para = "本年主动公开政府信息" * 4 + "全年共计" + "12345条，其中工作动态90条。"  # the page ends inside 12345
+    text = "\n".join([para, "一、本年新收政府信息公开申请数量\t34\t0\t0\t0\t0\t0\t34", "规章\t0\t1\t12"])
+    got = pdf_to_text(pdf_bytes(text), "x.pdf").split("\n")
+    assert CHARS_PER_LINE == 47 and got[0] == para[:44] and got[1] == para[44:]  # 12345 kept whole
+    assert got[2].split()[1:] == ["34", "0", "0", "0", "0", "0", "34"] and got[2].startswith("一、本年新收")
+    assert "".join(got[2].split()[:1] + got[3:-1]) == "一、本年新收政府信息公开申请数量"
+    assert got[-1] == "规章 0 1 12"

@@ -283,13 +283,14 @@ def is_headline_total(s: str, a: int, b: int) -> bool:
 # linking counts to categories
 # ---------------------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[。；;！!？?]|\n\s*\n|(?<![\u4e00-\u9fff\w，,、“《（( \t])\n|\n(?=\s*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]))")
+_SENTENCE_END = re.compile(r"[。；;！!？?]|\n\s*\n|(?<![\u4e00-\u9fff\w，,、“《（( \t”’》」』])\n|\n(?=\s*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]))")
 
 
 def clause_break(gap: str) -> bool:
     """Whether a gap ends the clause: sentence punctuation, a blank line, or a line break that is not
-    a hard wrap (a wrap joins two characters of one sentence, or follows a comma, an opening quote or
-    bracket, or a space; a break before an enumerator does not)."""
+    a hard wrap (a wrap joins two characters of one sentence, or follows a comma, a quotation mark or
+    title mark (a PDF hangs a closing one at a line's end: “部分公开”⏎0件), an opening bracket, or a
+    space; a break before an enumerator does not)."""
     return bool(_SENTENCE_END.search(gap))
 _NUM = re.compile(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?")
 _MULT = {"万": 10000, "千": 1000, "百": 100}

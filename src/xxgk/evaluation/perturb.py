@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Callable
 
+from xxgk.evaluation.pdfwrite import pdf_bytes
 from xxgk.evaluation.word97 import word97_bytes
 
 # Width of a hard wrap: scraped pages were seen wrapped at 38 to 60 characters per line.
@@ -198,6 +199,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("docx", "DOCX, one paragraph per line", ".docx", False, lambda s, i, r: docx_bytes(s)),
     Form("doc", "Word 97-2003 .doc, one paragraph per line", ".doc", False,
          lambda s, i, r: word97_bytes(s.replace("\n", "\r"))),
+    Form("pdf", "PDF text layer: lines broken at the page width, table cells drawn in columns, 47 lines a page",
+         ".pdf", False, lambda s, i, r: pdf_bytes(s)),
     Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
     Form("glued", "line breaks removed with no separator (lossy: table digits run together)", ".txt", True,
          lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", "", s))),

@@ -1,0 +1,123 @@
+"""A minimal PDF around a text, for the robustness harness and the tests: a text layer as a report
+exported to PDF has one.
+
+Lines longer than the page is wide are broken where the page ends (as a PDF's paragraphs are). A line
+holding tabs is a table row: its first cell gets a wide column, the others share the rest, and a cell
+wider than its column is wrapped inside it, top-aligned, so a long row label spreads over several
+printed lines with the figures on its first one (as a Word table exported to PDF prints it). A page
+holds `LINES_PER_PAGE` printed lines. The font is `STSong-Light`, one of the CJK fonts every PDF reader knows
+without embedding (Adobe-GB1, text encoded as UCS-2 through the predefined `UniGB-UCS2-H` CMap), so
+the file stays small and carries no font program; pdfminer maps its glyphs back to Unicode. Nothing
+else (no images, no metadata).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+PAGE_W, PAGE_H = 595, 842  # A4, points
+MARGIN = 50
+FONT_SIZE = 10.5  # 五号, the size most reports are set in
+LINE_HEIGHT = 1.5 * FONT_SIZE
+LINES_PER_PAGE = int((PAGE_H - 2 * MARGIN) // LINE_HEIGHT)
+CHARS_PER_LINE = int((PAGE_W - 2 * MARGIN) // FONT_SIZE)  # every glyph is one em wide (the font's DW)
+# a font descriptor like the one PDF writers give STSong-Light (readers warn without one)
+_DESCRIPTOR = (b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
+               b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>")
+
+
+def _hex(s: str) -> str:
+    # UCS-2: a character outside the Basic Multilingual Plane has no code in UniGB-UCS2-H
+    return "<" + "".join(f"{ord(c):04X}" if ord(c) < 0x10000 else "003F" for c in s) + ">"
+
+
+LABEL_COLUMN = 0.3  # the share of the width a table's first column (the row labels) gets
+CELL_PAD = 4.0  # points left free at a cell's right edge
+
+
+# a line is not broken inside a run of these (a figure, a Latin word), as word processors lay text out
+_UNBREAKABLE = set("0123456789.,%+-−ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# nor does a line start with closing punctuation: it hangs at the end of the line before
+_NO_LINE_START = set("，。、；：！？）】》”’,.;:!?)")
+
+
+def _wrap(s: str, width: int) -> list[str]:
+    """`s` broken into lines of at most `width` characters (one more for hanging punctuation)."""
+    width = max(1, width)
+    out: list[str] = []
+    while len(s) > width:
+        cut = width
+        if s[cut] in _UNBREAKABLE:
+            k = cut
+            while k > 0 and s[k - 1] in _UNBREAKABLE:
+                k -= 1
+            if k > 0:  # else the run is longer than a line: break it where the line ends
+                cut = k
+        if s[cut] in _NO_LINE_START:
+            cut += 1
+        out.append(s[:cut])
+        s = s[cut:]
+    out.append(s)
+    return out
+
+
+def _layout(text: str) -> list[list[tuple[float, str]]]:
+    """Printed lines, each a list of (x, text): paragraphs broken at the page width, table rows with
+    their cells wrapped inside their columns."""
+    inner = PAGE_W - 2 * MARGIN
+    out: list[list[tuple[float, str]]] = []
+    for line in text.split("\n"):
+        if "\t" not in line:
+            out += [[(MARGIN, piece)] for piece in _wrap(line, CHARS_PER_LINE)]
+            continue
+        cells = line.split("\t")
+        first = inner * LABEL_COLUMN if len(cells) > 2 else inner / 2
+        widths = [first] + [(inner - first) / (len(cells) - 1)] * (len(cells) - 1)
+        xs = [MARGIN + sum(widths[:k]) for k in range(len(cells))]
+        pieces = [_wrap(c.strip(), int((w - CELL_PAD) // FONT_SIZE)) for c, w in zip(cells, widths)]
+        for i in range(max(len(p) for p in pieces)):
+            out.append([(x, p[i]) for x, p in zip(xs, pieces) if i < len(p)])
+    return out
+
+
+def _page_stream(lines: list[list[tuple[float, str]]]) -> bytes:
+    ops = ["BT", f"/F1 {FONT_SIZE} Tf"]
+    y: float = PAGE_H - MARGIN
+    for segments in lines:
+        y -= LINE_HEIGHT
+        for x, piece in segments:
+            if piece.strip():
+                ops.append(f"1 0 0 1 {x:.1f} {y:.1f} Tm {_hex(piece)} Tj")
+    ops.append("ET")
+    return zlib.compress("\n".join(ops).encode("ascii"))
+
+
+def pdf_bytes(text: str) -> bytes:
+    """A PDF whose text layer prints `text` (tabs separate the cells of a table row)."""
+    lines = _layout(text)
+    pages = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
+    # objects: 1 catalog, 2 page tree, 3 font, 4 CID font, 5 descriptor, then a page and its content each
+    first_page = 6
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(pages)))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
+            b"/DescendantFonts [4 0 R] >>",
+            b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+            b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R /DW 1000 >>",
+            _DESCRIPTOR]
+    for i, page in enumerate(pages):
+        stream = _page_stream(page)
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] "
+                    f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode())
+        objs.append(f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, obj in enumerate(objs):
+        offsets.append(len(out))
+        out += f"{i + 1} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
