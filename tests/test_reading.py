@@ -208,3 +208,29 @@ def test_pdf_written_by_the_harness_reads_back_line_by_line():
     assert got[2].split()[1:] == ["34", "0", "0", "0", "0", "0", "34"] and got[2].startswith("一、本年新收")
     assert "".join(got[2].split()[:1] + got[3:-1]) == "一、本年新收政府信息公开申请数量"
     assert got[-1] == "规章 0 1 12"
+
+
+def test_pdf_row_with_a_blank_cell_keeps_its_columns():
+    """An empty cell leaves nothing in a PDF's text layer; the rows that fill every column show where
+    the columns are, so the short row is written with tabs and its blank stays blank (not its
+    neighbour's figure). A row with more blanks than a third of the columns (more likely another
+    table's row whose figures happen to line up) is left as pdfplumber gives it."""
+    from helpers import run_text
+    from layouts import report
+    from xxgk.evaluation.pdfwrite import pdf_bytes
+    from xxgk.inputs.pdf import pdf_to_text
+
+    lines = report(layout="tab").split("\n")
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("四、结转下年度继续办理"))
+    cells = lines[k].split("\t")  # label, an empty second label column, 7 figures, an empty last column
+    assert len(cells) == 10 and cells[1] == cells[9] == ""
+    cells[3] = ""  # 商业企业 left empty
+    lines[k] = "\t".join(cells)
+    lines.insert(k + 1, "（八）备注\t\t7\t\t\t\t\t\t7\t")
+    got = pdf_to_text(pdf_bytes("\n".join(lines)), "x.pdf").split("\n")
+    assert "\t".join([cells[0], *cells[2:9]]) in got  # the blank under 商业企业 kept
+    assert "（八）备注 7 7" in got  # five blanks of seven: not repaired
+    rec = run_text("\n".join(got))
+    want = run_text("\n".join(lines)).applications.carried_forward
+    cf = rec.applications.carried_forward
+    assert cf.commercial is None and cf == want

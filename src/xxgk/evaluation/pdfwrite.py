@@ -1,10 +1,12 @@
 """A minimal PDF around a text, for the robustness harness and the tests: a text layer as a report
 exported to PDF has one.
 
-Lines longer than the page is wide are broken where the page ends (as a PDF's paragraphs are). A line
-holding tabs is a table row: its first cell gets a wide column, the others share the rest, and a cell
-wider than its column is wrapped inside it, top-aligned, so a long row label spreads over several
-printed lines with the figures on its first one (as a Word table exported to PDF prints it). A page
+Lines longer than the page is wide are broken where the page ends (as a PDF's paragraphs are). Lines
+holding tabs are the rows of a table with one grid: its first column is wide, the others share the
+rest, and a row with fewer cells than the grid has its first cell merged across the columns it lacks
+(its figures stay under the table's value columns, as in the template's tables). A cell wider than
+its column is wrapped inside it, top-aligned, so a long row label spreads over several printed lines
+with the figures on its first one (as a Word table exported to PDF prints it). A page
 holds `LINES_PER_PAGE` printed lines. The font is `STSong-Light`, one of the CJK fonts every PDF reader knows
 without embedding (Adobe-GB1, text encoded as UCS-2 through the predefined `UniGB-UCS2-H` CMap), so
 the file stays small and carries no font program; pdfminer maps its glyphs back to Unicode. Nothing
@@ -66,17 +68,29 @@ def _layout(text: str) -> list[list[tuple[float, str]]]:
     their cells wrapped inside their columns."""
     inner = PAGE_W - 2 * MARGIN
     out: list[list[tuple[float, str]]] = []
-    for line in text.split("\n"):
-        if "\t" not in line:
-            out += [[(MARGIN, piece)] for piece in _wrap(line, CHARS_PER_LINE)]
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        if "\t" not in lines[i]:
+            out += [[(MARGIN, piece)] for piece in _wrap(lines[i], CHARS_PER_LINE)]
+            i += 1
             continue
-        cells = line.split("\t")
-        first = inner * LABEL_COLUMN if len(cells) > 2 else inner / 2
-        widths = [first] + [(inner - first) / (len(cells) - 1)] * (len(cells) - 1)
-        xs = [MARGIN + sum(widths[:k]) for k in range(len(cells))]
-        pieces = [_wrap(c.strip(), int((w - CELL_PAD) // FONT_SIZE)) for c, w in zip(cells, widths)]
-        for i in range(max(len(p) for p in pieces)):
-            out.append([(x, p[i]) for x, p in zip(xs, pieces) if i < len(p)])
+        j = i
+        while j < len(lines) and "\t" in lines[j]:
+            j += 1
+        rows = [ln.rstrip("\t ").split("\t") for ln in lines[i:j]]  # trailing empty cells are no columns
+        grid = max(len(r) for r in rows)
+        first = inner * LABEL_COLUMN if grid > 2 else inner / 2
+        widths = [first] + [(inner - first) / (grid - 1)] * (grid - 1)
+        edges = [MARGIN + sum(widths[:k]) for k in range(grid + 1)]
+        for cells in rows:
+            span = grid - len(cells)  # the first cell takes the columns the row lacks
+            xs = [edges[0]] + edges[span + 1:grid]
+            ws = [edges[span + 1] - edges[0]] + widths[span + 1:]
+            pieces = [_wrap(c.strip(), int((w - CELL_PAD) // FONT_SIZE)) for c, w in zip(cells, ws)]
+            for k in range(max(len(p) for p in pieces)):
+                out.append([(x, p[k]) for x, p in zip(xs, pieces) if k < len(p)])
+        i = j
     return out
 
 
