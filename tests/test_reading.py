@@ -234,3 +234,14 @@ def test_pdf_row_with_a_blank_cell_keeps_its_columns():
     want = run_text("\n".join(lines)).applications.carried_forward
     cf = rec.applications.carried_forward
     assert cf.commercial is None and cf == want
+
+
+def test_pdf_with_centred_cells_prints_the_figures_beside_the_middle_of_the_label():
+    from xxgk.evaluation.pdfwrite import pdf_bytes
+    from xxgk.inputs.pdf import pdf_to_text
+
+    label = "属于本机关不掌握相关政府信息的情况说明以及其他需要另行说明事项"  # three lines in its column
+    got = pdf_to_text(pdf_bytes(f"{label}\t4\t0\t0\t0\t0\t0\t4\n规章\t0\t0\t0", middle=True), "x.pdf").split("\n")
+    first, middle, last = got[:3]
+    assert not any(ch.isdigit() for ch in first + last) and first + middle.split()[0] + last == label
+    assert middle.split()[1:] == ["4", "0", "0", "0", "0", "0", "4"]

@@ -59,13 +59,14 @@ def _wrap(s: str, width: int) -> list[str]:
             cut += 1
         out.append(s[:cut])
         s = s[cut:]
-    out.append(s)
+    if s or not out:  # (a hung mark may have taken the last character)
+        out.append(s)
     return out
 
 
-def _layout(text: str) -> list[list[tuple[float, str]]]:
+def _layout(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
     """Printed lines, each a list of (x, text): paragraphs broken at the page width, table rows with
-    their cells wrapped inside their columns."""
+    their cells wrapped inside their columns, top-aligned (or, with `middle`, centred vertically)."""
     inner = PAGE_W - 2 * MARGIN
     out: list[list[tuple[float, str]]] = []
     lines = text.split("\n")
@@ -88,7 +89,10 @@ def _layout(text: str) -> list[list[tuple[float, str]]]:
             xs = [edges[0]] + edges[span + 1:grid]
             ws = [edges[span + 1] - edges[0]] + widths[span + 1:]
             pieces = [_wrap(c.strip(), int((w - CELL_PAD) // FONT_SIZE)) for c, w in zip(cells, ws)]
-            for k in range(max(len(p) for p in pieces)):
+            height = max(len(p) for p in pieces)
+            if middle:  # a short cell's lines stand in the middle of its row
+                pieces = [[""] * ((height - len(p)) // 2) + p for p in pieces]
+            for k in range(height):
                 out.append([(x, p[k]) for x, p in zip(xs, pieces) if k < len(p)])
         i = j
     return out
@@ -106,9 +110,10 @@ def _page_stream(lines: list[list[tuple[float, str]]]) -> bytes:
     return zlib.compress("\n".join(ops).encode("ascii"))
 
 
-def pdf_bytes(text: str) -> bytes:
-    """A PDF whose text layer prints `text` (tabs separate the cells of a table row)."""
-    lines = _layout(text)
+def pdf_bytes(text: str, middle: bool = False) -> bytes:
+    """A PDF whose text layer prints `text` (tabs separate the cells of a table row); with `middle`,
+    table cells are centred vertically in their rows, as many reports set them."""
+    lines = _layout(text, middle)
     pages = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
     # objects: 1 catalog, 2 page tree, 3 font, 4 CID font, 5 descriptor, then a page and its content each
     first_page = 6

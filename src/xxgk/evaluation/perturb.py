@@ -201,6 +201,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          lambda s, i, r: word97_bytes(s.replace("\n", "\r"))),
     Form("pdf", "PDF text layer: lines broken at the page width, table cells drawn in columns, 47 lines a page",
          ".pdf", False, lambda s, i, r: pdf_bytes(s)),
+    Form("pdf-centred", "the same PDF with table cells centred vertically (figures beside the middle line of a "
+         "long label)", ".pdf", False, lambda s, i, r: pdf_bytes(s, middle=True)),
     Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
     Form("glued", "line breaks removed with no separator (lossy: table digits run together)", ".txt", True,
          lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", "", s))),
