@@ -5,12 +5,15 @@ Lines longer than the page is wide are broken where the page ends (as a PDF's pa
 holding tabs are the rows of a table with one grid: its first column is wide, the others share the
 rest, and a row with fewer cells than the grid has its first cell merged across the columns it lacks
 (its figures stay under the table's value columns, as in the template's tables). A cell wider than
-its column is wrapped inside it, top-aligned, so a long row label spreads over several printed lines
-with the figures on its first one (as a Word table exported to PDF prints it). A page
-holds `LINES_PER_PAGE` printed lines. The font is `STSong-Light`, one of the CJK fonts every PDF reader knows
-without embedding (Adobe-GB1, text encoded as UCS-2 through the predefined `UniGB-UCS2-H` CMap), so
-the file stays small and carries no font program; pdfminer maps its glyphs back to Unicode. Nothing
-else (no images, no metadata).
+its column is wrapped inside it, top-aligned (or centred), so a long row label spreads over several
+printed lines (as a Word table exported to PDF prints it). A page holds `LINES_PER_PAGE` printed
+lines. No page numbers or running heads: page furniture is the harness's `pages` form, so that this
+form is one damage.
+
+The font is `STSong-Light`, one of the CJK fonts every PDF reader knows without embedding (Adobe-GB1,
+text encoded as UCS-2 through the predefined `UniGB-UCS2-H` CMap), so the file stays small and
+carries no font program; pdfminer maps its glyphs back to Unicode. Nothing else (no images, no
+metadata).
 """
 
 from __future__ import annotations
