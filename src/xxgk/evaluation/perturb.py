@@ -90,7 +90,12 @@ _COUNTED_FIGURE = re.compile(r"(?<![\d.,])([1-9]\d{3,8})(?=(?:\.\d+)?(?:余|多)
                              r"(?:人次|场次|条|件|篇|期|个|次|份|场|项|部|宗|批|起|则|封))")
 
 
+# a whole table cell of four or more digits (tab-separated rows, where every cell is one figure)
+_CELL_FIGURE = re.compile(r"(?<=\t)([1-9]\d{3,8})(\.\d+)?(?=\t|\n|$)")
+
+
 def thousands_separators(s: str) -> str:
+    s = _CELL_FIGURE.sub(lambda m: f"{int(m.group(1)):,}{m.group(2) or ''}", s)
     return _COUNTED_FIGURE.sub(lambda m: f"{int(m.group(1)):,}", s)
 
 
@@ -182,7 +187,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("trad", "traditional characters, UTF-8", ".txt", False, lambda s, i, r: _utf8(to_traditional(s))),
     Form("crlf", "Windows line ends", ".txt", False, lambda s, i, r: _utf8(s.replace("\n", "\r\n"))),
     Form("fullwidth", "full-width digits (０-９)", ".txt", False, lambda s, i, r: _utf8(fullwidth_digits(s))),
-    Form("thousands", "figures before a counting unit written with thousands separators (108,932人次)", ".txt",
+    Form("thousands", "figures before a counting unit and table cells written with thousands separators "
+         "(108,932人次, 5,949.08)", ".txt",
          False, lambda s, i, r: _utf8(thousands_separators(s))),
     Form("oneline", "every line break turned into one space", ".txt", False, lambda s, i, r: _utf8(one_line(s))),
     Form("wrap", "hard-wrapped at 38-60 characters", ".txt", False, lambda s, i, r: _utf8(hard_wrap(s, r))),
