@@ -245,3 +245,18 @@ def test_pdf_with_centred_cells_prints_the_figures_beside_the_middle_of_the_labe
     first, middle, last = got[:3]
     assert not any(ch.isdigit() for ch in first + last) and first + middle.split()[0] + last == label
     assert middle.split()[1:] == ["4", "0", "0", "0", "0", "0", "4"]
+
+
+def test_docx_tables_written_by_the_harness_read_back_as_tab_rows():
+    """The harness's DOCX form puts table rows in real Word tables (one grid, a shorter row's label
+    merged across the columns it lacks); the reader gives each row back as one tab-separated line,
+    empty cells kept, a merged cell once."""
+    from xxgk.evaluation.perturb import docx_bytes
+    from xxgk.inputs.docx import docx_to_text
+
+    text = "一、总体情况\n\t自然人\t商业企业\t总计\n一、本年新收\t\t34\t0\t34\n四、结转下年度继续办理\t5\t\t5\n规章\t0\t1\t12"
+    assert docx_to_text(docx_bytes(text), "x.docx") == text
+    import docx
+
+    (table,) = docx.Document(io.BytesIO(docx_bytes(text))).tables
+    assert len(table.rows) == 4 and len(table.columns) == 5

@@ -162,11 +162,33 @@ def html_page(s: str, title: str) -> str:
 
 
 def docx_bytes(s: str) -> bytes:
+    """A DOCX of `s`: a paragraph per line, and each run of tab-separated lines a Word table with one
+    grid, a shorter row's first cell merged across the columns it lacks (as the template's tables
+    merge their row labels)."""
     import docx
 
     d = docx.Document()
-    for line in s.split("\n"):
-        d.add_paragraph(line)
+    lines = s.split("\n")
+    i = 0
+    while i < len(lines):
+        if "\t" not in lines[i]:
+            d.add_paragraph(lines[i])
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and "\t" in lines[j]:
+            j += 1
+        rows = [ln.rstrip("\t ").split("\t") for ln in lines[i:j]]
+        grid = max(len(r) for r in rows)
+        table = d.add_table(rows=len(rows), cols=grid)
+        for r, cells in enumerate(rows):
+            span = grid - len(cells)
+            out = table.rows[r].cells
+            if span:
+                out[0].merge(out[span])
+            for k, text in enumerate(cells):
+                out[span + k if k else 0].text = text
+        i = j
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
@@ -202,7 +224,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("jsonl", "crawler JSONL line (id, url, text)", ".jsonl", False,
          lambda s, i, r: _utf8(json.dumps({"id": i, "url": f"http://example.invalid/{i}", "text": s},
                                           ensure_ascii=False) + "\n")),
-    Form("docx", "DOCX, one paragraph per line", ".docx", False, lambda s, i, r: docx_bytes(s)),
+    Form("docx", "DOCX, one paragraph per line, table rows in Word tables", ".docx", False,
+         lambda s, i, r: docx_bytes(s)),
     Form("doc", "Word 97-2003 .doc, one paragraph per line", ".doc", False,
          lambda s, i, r: word97_bytes(s.replace("\n", "\r"))),
     Form("pdf", "PDF text layer: lines broken at the page width, table cells drawn in columns, 47 lines a page",
