@@ -136,3 +136,15 @@ def test_a_real_report_reads_the_same_from_a_doc(corpus, tmp_path):
         for part in ("active_disclosure", "applications", "review_litigation", "meta"):
             assert getattr(b, part) == getattr(a, part), part
         assert [s.number for s in b.sections] == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_harness_doc_form_puts_table_rows_in_word_tables(tmp_path):
+    """perturb.doc_bytes: a tab-separated line becomes a Word table row (cell marks, a row-end mark);
+    read back, every line is what it was, empty cells included."""
+    from xxgk.evaluation.perturb import doc_bytes
+    from xxgk.inputs.reading import iter_inputs, load_item
+
+    text = "一、总体情况\n\t自然人\t商业企业\t总计\n四、结转下年度继续办理\t5\t\t5\n二、主动公开政府信息情况"
+    f = tmp_path / "a.doc"
+    f.write_bytes(doc_bytes(text))
+    assert load_item(next(iter(iter_inputs([str(f)])))).text.rstrip("\n") == text

@@ -194,6 +194,24 @@ def docx_bytes(s: str) -> bytes:
     return buf.getvalue()
 
 
+def doc_bytes(s: str) -> bytes:
+    """A Word 97-2003 file of `s` as Word stores it: a paragraph per line (`\\r`), and a tab-separated line a
+    table row, each cell ended by a cell mark and the row by one more, marked as a row end."""
+    out: list[str] = []
+    row_ends: list[int] = []
+    pos = 0
+    for line in s.split("\n"):
+        if "\t" in line:
+            part = "".join(cell + "\x07" for cell in line.rstrip("\t ").split("\t"))
+            row_ends.append(pos + len(part))
+            part += "\x07"
+        else:
+            part = line + "\r"
+        out.append(part)
+        pos += len(part)
+    return word97_bytes("".join(out), row_ends)
+
+
 def one_line(s: str) -> str:
     return re.sub(r"\s*\n\s*", " ", s)
 
@@ -226,8 +244,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
                                           ensure_ascii=False) + "\n")),
     Form("docx", "DOCX, one paragraph per line, table rows in Word tables", ".docx", False,
          lambda s, i, r: docx_bytes(s)),
-    Form("doc", "Word 97-2003 .doc, one paragraph per line", ".doc", False,
-         lambda s, i, r: word97_bytes(s.replace("\n", "\r"))),
+    Form("doc", "Word 97-2003 .doc, one paragraph per line, table rows in Word tables", ".doc", False,
+         lambda s, i, r: doc_bytes(s)),
     Form("pdf", "PDF text layer: lines broken at the page width, table cells drawn in columns, 47 lines a page",
          ".pdf", False, lambda s, i, r: pdf_bytes(s)),
     Form("pdf-centred", "the same PDF with table cells centred vertically (figures beside the middle line of a "
