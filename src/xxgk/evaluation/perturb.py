@@ -152,7 +152,30 @@ def page_breaks(s: str) -> str:
 
 
 def html_page(s: str, title: str) -> str:
-    paras = "".join(f"<p>{escape(line)}</p>\n" for line in s.split("\n") if line.strip())
+    """`s` as a web page: a <p> per line, each run of tab-separated lines a <table> with one grid (a
+    shorter row's first cell spanning the columns it lacks), inside a site's chrome."""
+    lines = s.split("\n")
+    parts: list[str] = []
+    i = 0
+    while i < len(lines):
+        if "\t" not in lines[i]:
+            if lines[i].strip():
+                parts.append(f"<p>{escape(lines[i])}</p>\n")
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and "\t" in lines[j]:
+            j += 1
+        rows = [ln.rstrip("\t ").split("\t") for ln in lines[i:j]]
+        grid = max(len(r) for r in rows)
+        trs = []
+        for cells in rows:
+            span = grid - len(cells) + 1
+            tds = [f'<td colspan="{span}">' if k == 0 and span > 1 else "<td>" for k in range(len(cells))]
+            trs.append("<tr>" + "".join(f"{td}{escape(c)}</td>" for td, c in zip(tds, cells)) + "</tr>")
+        parts.append("<table border='1'>" + "\n".join(trs) + "</table>\n")
+        i = j
+    paras = "".join(parts)
     nav = "".join(f'<li><a href="/n{i}">栏目{i}</a></li>' for i in range(12))
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
             f"<body><div class='nav'><ul>{nav}</ul></div>"
@@ -238,7 +261,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          ".txt", False, lambda s, i, r: _utf8(letter_spaced(s, r))),
     Form("pages", "a PDF's page breaks every 25 lines, tables included: page number and running head", ".txt",
          False, lambda s, i, r: _utf8(page_breaks(s))),
-    Form("html", "one <p> per line inside page chrome", ".html", False, lambda s, i, r: _utf8(html_page(s, i))),
+    Form("html", "one <p> per line, table rows in <table>s, inside page chrome", ".html", False,
+         lambda s, i, r: _utf8(html_page(s, i))),
     Form("jsonl", "crawler JSONL line (id, url, text)", ".jsonl", False,
          lambda s, i, r: _utf8(json.dumps({"id": i, "url": f"http://example.invalid/{i}", "text": s},
                                           ensure_ascii=False) + "\n")),
