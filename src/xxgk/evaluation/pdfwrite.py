@@ -2,9 +2,8 @@
 exported to PDF has one.
 
 Lines longer than the page is wide are broken where the page ends (as a PDF's paragraphs are). Lines
-holding tabs are the rows of a table with one grid: its first column is wide, the others share the
-rest, and a row with fewer cells than the grid has its first cell merged across the columns it lacks
-(its figures stay under the table's value columns, as in the template's tables). A cell wider than
+holding tabs are the rows of a table (`blocks.Table`: one grid, a shorter row's label merged across
+the columns it lacks); its first column is wide, the others share the rest. A cell wider than
 its column is wrapped inside it, top-aligned (or centred), so a long row label spreads over several
 printed lines (as a Word table exported to PDF prints it). A page holds `LINES_PER_PAGE` printed
 lines. No page numbers or running heads: page furniture is the harness's `pages` form, so that this
@@ -19,6 +18,8 @@ metadata).
 from __future__ import annotations
 
 import zlib
+
+from xxgk.evaluation.blocks import blocks
 
 PAGE_W, PAGE_H = 595, 842  # A4, points
 MARGIN = 50
@@ -72,32 +73,23 @@ def _layout(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
     their cells wrapped inside their columns, top-aligned (or, with `middle`, centred vertically)."""
     inner = PAGE_W - 2 * MARGIN
     out: list[list[tuple[float, str]]] = []
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        if "\t" not in lines[i]:
-            out += [[(MARGIN, piece)] for piece in _wrap(lines[i], CHARS_PER_LINE)]
-            i += 1
+    for block in blocks(text):
+        if isinstance(block, str):
+            out += [[(MARGIN, piece)] for piece in _wrap(block, CHARS_PER_LINE)]
             continue
-        j = i
-        while j < len(lines) and "\t" in lines[j]:
-            j += 1
-        rows = [ln.rstrip("\t ").split("\t") for ln in lines[i:j]]  # trailing empty cells are no columns
-        grid = max(len(r) for r in rows)
-        first = inner * LABEL_COLUMN if grid > 2 else inner / 2
-        widths = [first] + [(inner - first) / (grid - 1)] * (grid - 1)
-        edges = [MARGIN + sum(widths[:k]) for k in range(grid + 1)]
-        for cells in rows:
-            span = grid - len(cells)  # the first cell takes the columns the row lacks
-            xs = [edges[0]] + edges[span + 1:grid]
-            ws = [edges[span + 1] - edges[0]] + widths[span + 1:]
+        first = inner * LABEL_COLUMN if block.grid > 2 else inner / 2
+        widths = [first] + [(inner - first) / (block.grid - 1)] * (block.grid - 1)
+        edges = [MARGIN + sum(widths[:k]) for k in range(block.grid + 1)]
+        for cells in block.rows:
+            cols = block.columns(cells)
+            xs = [edges[c] for c, _ in cols]
+            ws = [edges[c + n] - edges[c] for c, n in cols]
             pieces = [_wrap(c.strip(), int((w - CELL_PAD) // FONT_SIZE)) for c, w in zip(cells, ws)]
             height = max(len(p) for p in pieces)
             if middle:  # a short cell's lines stand in the middle of its row
                 pieces = [[""] * ((height - len(p)) // 2) + p for p in pieces]
             for k in range(height):
                 out.append([(x, p[k]) for x, p in zip(xs, pieces) if k < len(p)])
-        i = j
     return out
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Callable
 
+from xxgk.evaluation.blocks import blocks
 from xxgk.evaluation.pdfwrite import pdf_bytes
 from xxgk.evaluation.word97 import word97_bytes
 
@@ -152,29 +153,19 @@ def page_breaks(s: str) -> str:
 
 
 def html_page(s: str, title: str) -> str:
-    """`s` as a web page: a <p> per line, each run of tab-separated lines a <table> with one grid (a
-    shorter row's first cell spanning the columns it lacks), inside a site's chrome."""
-    lines = s.split("\n")
+    """`s` as a web page: a <p> per line, each run of tab-separated lines a <table> (`blocks`: a shorter
+    row's first cell spanning the columns it lacks), inside a site's chrome."""
     parts: list[str] = []
-    i = 0
-    while i < len(lines):
-        if "\t" not in lines[i]:
-            if lines[i].strip():
-                parts.append(f"<p>{escape(lines[i])}</p>\n")
-            i += 1
+    for block in blocks(s):
+        if isinstance(block, str):
+            if block.strip():
+                parts.append(f"<p>{escape(block)}</p>\n")
             continue
-        j = i
-        while j < len(lines) and "\t" in lines[j]:
-            j += 1
-        rows = [ln.rstrip("\t ").split("\t") for ln in lines[i:j]]
-        grid = max(len(r) for r in rows)
         trs = []
-        for cells in rows:
-            span = grid - len(cells) + 1
-            tds = [f'<td colspan="{span}">' if k == 0 and span > 1 else "<td>" for k in range(len(cells))]
+        for cells in block.rows:
+            tds = [f'<td colspan="{n}">' if n > 1 else "<td>" for _, n in block.columns(cells)]
             trs.append("<tr>" + "".join(f"{td}{escape(c)}</td>" for td, c in zip(tds, cells)) + "</tr>")
         parts.append("<table border='1'>" + "\n".join(trs) + "</table>\n")
-        i = j
     paras = "".join(parts)
     nav = "".join(f'<li><a href="/n{i}">栏目{i}</a></li>' for i in range(12))
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
@@ -185,33 +176,22 @@ def html_page(s: str, title: str) -> str:
 
 
 def docx_bytes(s: str) -> bytes:
-    """A DOCX of `s`: a paragraph per line, and each run of tab-separated lines a Word table with one
-    grid, a shorter row's first cell merged across the columns it lacks (as the template's tables
-    merge their row labels)."""
+    """A DOCX of `s`: a paragraph per line, and each run of tab-separated lines a Word table (`blocks`:
+    a shorter row's first cell merged across the columns it lacks)."""
     import docx
 
     d = docx.Document()
-    lines = s.split("\n")
-    i = 0
-    while i < len(lines):
-        if "\t" not in lines[i]:
-            d.add_paragraph(lines[i])
-            i += 1
+    for block in blocks(s):
+        if isinstance(block, str):
+            d.add_paragraph(block)
             continue
-        j = i
-        while j < len(lines) and "\t" in lines[j]:
-            j += 1
-        rows = [ln.rstrip("\t ").split("\t") for ln in lines[i:j]]
-        grid = max(len(r) for r in rows)
-        table = d.add_table(rows=len(rows), cols=grid)
-        for r, cells in enumerate(rows):
-            span = grid - len(cells)
+        table = d.add_table(rows=len(block.rows), cols=block.grid)
+        for r, cells in enumerate(block.rows):
             out = table.rows[r].cells
-            if span:
-                out[0].merge(out[span])
-            for k, text in enumerate(cells):
-                out[span + k if k else 0].text = text
-        i = j
+            for (col, n), text in zip(block.columns(cells), cells):
+                if n > 1:
+                    out[col].merge(out[col + n - 1])
+                out[col].text = text
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
