@@ -268,8 +268,9 @@ def test_html_tables_written_by_the_harness_read_back_as_tab_rows():
     from xxgk.evaluation.perturb import html_page
     from xxgk.inputs.html import html_to_text
 
-    text = "一、总体情况\n\t自然人\t商业企业\t总计\n一、本年新收\t\t34\t0\t34\n四、结转下年度继续办理\t5\t\t5\n规章\t0\t1\t12"
+    text = ("一、总体情况\n\t自然人\t商业企业\t总计\n一、本年新收\t\t34\t0\t34\n三、本年度办理结果\t（一）予以公开\t1\t0\t1\n"
+            "\t（二）部分公开\t0\t0\t0\n四、结转下年度继续办理\t5\t\t5\n规章\t0\t1\t12")
     page = html_page(text, "标题")
-    assert page.count("<table") == 1 and 'colspan="2"' in page
+    assert page.count("<table") == 1 and 'colspan="2"' in page and 'rowspan="2">三、本年度办理结果' in page
     got, _spans = html_to_text(page, "x.html")
     assert got.strip().split("\n")[1:] == text.split("\n")

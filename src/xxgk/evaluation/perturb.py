@@ -161,10 +161,26 @@ def html_page(s: str, title: str) -> str:
             if block.strip():
                 parts.append(f"<p>{escape(block)}</p>\n")
             continue
-        trs = []
+        # a row's leading empty cells under a cell of the same width are that cell spanning down
+        # (rowspan), as the template's row labels do (三、本年度办理结果 over its rows)
+        grid_rows: list[list[dict]] = []
+        above: dict[tuple[int, int], dict] = {}
         for cells in block.rows:
-            tds = [f'<td colspan="{n}">' if n > 1 else "<td>" for _, n in block.columns(cells)]
-            trs.append("<tr>" + "".join(f"{td}{escape(c)}</td>" for td, c in zip(tds, cells)) + "</tr>")
+            lead = next((k for k, c in enumerate(cells) if c.strip()), len(cells))
+            row = []
+            for k, ((col, n), text) in enumerate(zip(block.columns(cells), cells)):
+                if k < lead and (col, n) in above:
+                    above[(col, n)]["rowspan"] += 1
+                    continue
+                td = {"text": text, "colspan": n, "rowspan": 1}
+                row.append(td)
+                above = {key: v for key, v in above.items() if key[0] + key[1] <= col or key[0] >= col + n}
+                above[(col, n)] = td
+            grid_rows.append(row)
+        trs = ["<tr>" + "".join(
+            "<td" + (f' colspan="{td["colspan"]}"' if td["colspan"] > 1 else "")
+            + (f' rowspan="{td["rowspan"]}"' if td["rowspan"] > 1 else "") + f">{escape(td['text'])}</td>"
+            for td in row) + "</tr>" for row in grid_rows]
         parts.append("<table border='1'>" + "\n".join(trs) + "</table>\n")
     paras = "".join(parts)
     nav = "".join(f'<li><a href="/n{i}">栏目{i}</a></li>' for i in range(12))
