@@ -234,6 +234,10 @@ def test_pdf_row_with_a_blank_cell_keeps_its_columns():
     want = run_text("\n".join(lines)).applications.carried_forward
     cf = rec.applications.carried_forward
     assert cf.commercial is None and cf == want
+    from helpers import run_bytes
+
+    warned = [w for w in run_bytes(pdf_bytes("\n".join(lines)), ".pdf").warnings if w.startswith("W106")]
+    assert warned and warned[0].startswith("W106 1 PDF table row(s)")  # the record says a row was placed
 
 
 def test_pdf_with_centred_cells_prints_the_figures_beside_the_middle_of_the_label():

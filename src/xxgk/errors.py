@@ -42,6 +42,8 @@ class Warnings:
     W104 = "W104 the text starts with the JSON line's '{field}' field (line {line}), which it did not hold"
     W105 = ("W105 another report starts at character {start} ('{title}'): this record holds the report before "
             "it, read alone (`xxgk extract` reads the next as a record of its own)")
+    W106 = ("W106 {n} PDF table row(s) with empty cells read by their columns (a text layer leaves an empty cell "
+            "out; the table's full rows show where each figure stands)")
     W110 = "W110 section {number} ({title}) not found"
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"

@@ -119,8 +119,9 @@ def table_columns(rows: list[_Row]) -> list[_Columns]:
     return sets
 
 
-def _with_blank_cells(pages: list[list[dict]]) -> list[list[str]]:
-    """Each page's lines of text, the short rows of trusted column sets written with tabs."""
+def _with_blank_cells(pages: list[list[dict]]) -> tuple[list[list[str]], int]:
+    """Each page's lines of text, the short rows of trusted column sets written with tabs; and how many
+    rows were."""
     texts = [[ln["text"] for ln in lines] for lines in pages]
     rows: list[_Row] = []
     at = 0
@@ -130,6 +131,7 @@ def _with_blank_cells(pages: list[list[dict]]) -> list[list[str]]:
             if r is not None:
                 rows.append(r)
             at += 1
+    repaired = 0
     for cols in table_columns(rows):
         if len(cols.full) < MIN_FULL_ROWS:
             continue
@@ -142,10 +144,16 @@ def _with_blank_cells(pages: list[list[dict]]) -> list[list[str]]:
             for k, v in zip(placed, row.values):
                 cells[k] = v
             texts[row.page][row.line] = "\t".join([row.label, *cells])
-    return texts
+            repaired += 1
+    return texts, repaired
 
 
 def pdf_to_text(data: bytes, path: str) -> str:
+    return read_pdf(data, path)[0]
+
+
+def read_pdf(data: bytes, path: str) -> tuple[str, int]:
+    """The text, and the number of table rows whose empty cells were put back by their columns."""
     try:
         import pdfplumber
     except ImportError as e:  # pragma: no cover - declared dependency
@@ -161,7 +169,8 @@ def pdf_to_text(data: bytes, path: str) -> str:
         raise
     except Exception as e:  # pdfminer raises many unrelated types for broken files
         raise InputError(Errors.E008.format(path=path, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
-    text = "\n".join("\n".join(lines) for lines in _with_blank_cells(pages))
+    texts, repaired = _with_blank_cells(pages)
+    text = "\n".join("\n".join(lines) for lines in texts)
     if not text.strip():
         raise InputError(Errors.E009.format(path=path))
-    return normalise_newlines(text)
+    return normalise_newlines(text), repaired

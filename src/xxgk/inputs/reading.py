@@ -283,9 +283,11 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
     sha = hashlib.sha256(data).hexdigest()
     sniffed = next((kind for magic, kind in _MAGIC if data.startswith(magic)), None)
     if sniffed == "pdf" or (suffix == ".pdf" and sniffed is None and b"%PDF" in data[:1024]):
-        from xxgk.inputs.pdf import pdf_to_text
+        from xxgk.inputs.pdf import read_pdf
 
-        return Decoded(text=pdf_to_text(data, path), sha256=sha, kind="pdf")
+        text, repaired = read_pdf(data, path)
+        return Decoded(text=text, sha256=sha, kind="pdf",
+                       warnings=[Warnings.W106.format(n=repaired)] if repaired else [])
     if suffix == ".pdf":
         raise InputError(Errors.E008.format(path=path, detail=f"content is {sniffed or 'not a PDF'}"))
     if sniffed == "zip" and suffix in (".docx", ".txt", ".md", ".html", ".htm"):
