@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Callable
 
-from xxgk.evaluation.blocks import blocks
+from xxgk.evaluation.blocks import Table, blocks
 from xxgk.evaluation.pdfwrite import pdf_bytes
 from xxgk.evaluation.word97 import word97_bytes
 
@@ -152,36 +152,43 @@ def page_breaks(s: str) -> str:
     return "\n".join(out)
 
 
+def _html_table(table: Table) -> str:
+    """A <table> of a block's rows: a shorter row's label with colspan (`Table.columns`), and a row's
+    leading empty cells under a cell of the same width folded into it as rowspan, as report pages
+    write a label over several rows (三、本年度办理结果)."""
+    grid_rows: list[list[dict]] = []
+    above: dict[tuple[int, int], dict] = {}  # (first column, width) → the cell last placed there
+    for cells in table.rows:
+        lead = next((k for k, c in enumerate(cells) if c.strip()), len(cells))
+        row: list[dict] = []
+        for k, ((col, n), text) in enumerate(zip(table.columns(cells), cells)):
+            if k < lead and (col, n) in above:
+                above[(col, n)]["rowspan"] += 1
+                continue
+            td = {"text": text, "colspan": n, "rowspan": 1}
+            row.append(td)
+            above = {key: v for key, v in above.items() if key[0] + key[1] <= col or key[0] >= col + n}
+            above[(col, n)] = td
+        grid_rows.append(row)
+
+    def cell(td: dict) -> str:
+        span = (f' colspan="{td["colspan"]}"' if td["colspan"] > 1 else "") + \
+            (f' rowspan="{td["rowspan"]}"' if td["rowspan"] > 1 else "")
+        return f"<td{span}>{escape(td['text'])}</td>"
+
+    return "<table border='1'>" + "\n".join("<tr>" + "".join(map(cell, r)) + "</tr>" for r in grid_rows) + "</table>\n"
+
+
 def html_page(s: str, title: str) -> str:
-    """`s` as a web page: a <p> per line, each run of tab-separated lines a <table> (`blocks`: a shorter
-    row's first cell spanning the columns it lacks), inside a site's chrome."""
+    """`s` as a web page: a <p> per line, each run of tab-separated lines a <table> (`_html_table`),
+    inside a site's chrome."""
     parts: list[str] = []
     for block in blocks(s):
         if isinstance(block, str):
             if block.strip():
                 parts.append(f"<p>{escape(block)}</p>\n")
-            continue
-        # a row's leading empty cells under a cell of the same width are that cell spanning down
-        # (rowspan), as the template's row labels do (三、本年度办理结果 over its rows)
-        grid_rows: list[list[dict]] = []
-        above: dict[tuple[int, int], dict] = {}
-        for cells in block.rows:
-            lead = next((k for k, c in enumerate(cells) if c.strip()), len(cells))
-            row = []
-            for k, ((col, n), text) in enumerate(zip(block.columns(cells), cells)):
-                if k < lead and (col, n) in above:
-                    above[(col, n)]["rowspan"] += 1
-                    continue
-                td = {"text": text, "colspan": n, "rowspan": 1}
-                row.append(td)
-                above = {key: v for key, v in above.items() if key[0] + key[1] <= col or key[0] >= col + n}
-                above[(col, n)] = td
-            grid_rows.append(row)
-        trs = ["<tr>" + "".join(
-            "<td" + (f' colspan="{td["colspan"]}"' if td["colspan"] > 1 else "")
-            + (f' rowspan="{td["rowspan"]}"' if td["rowspan"] > 1 else "") + f">{escape(td['text'])}</td>"
-            for td in row) + "</tr>" for row in grid_rows]
-        parts.append("<table border='1'>" + "\n".join(trs) + "</table>\n")
+        else:
+            parts.append(_html_table(block))
     paras = "".join(parts)
     nav = "".join(f'<li><a href="/n{i}">栏目{i}</a></li>' for i in range(12))
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
