@@ -278,3 +278,13 @@ def test_html_tables_written_by_the_harness_read_back_as_tab_rows():
     assert page.count("<table") == 1 and 'colspan="2"' in page and 'rowspan="2">三、本年度办理结果' in page
     got, _spans = html_to_text(page, "x.html")
     assert got.strip().split("\n")[1:] == text.split("\n")
+
+
+def test_harness_writers_take_a_line_of_tabs_alone():
+    """A tab-separated line with nothing after its first cell (`标题\\t`, a lone tab) is a one-column
+    table: every writer of the harness renders it."""
+    from xxgk.evaluation.perturb import FORMS, render
+
+    for form in FORMS:
+        _suffix, data = render(form, "一、总体情况\t\n\t\n全年公开信息1000条。\n规章\t0\t1\t12", "doc")
+        assert data, form

@@ -77,8 +77,11 @@ def _layout(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
         if isinstance(block, str):
             out += [[(MARGIN, piece)] for piece in _wrap(block, CHARS_PER_LINE)]
             continue
-        first = inner * LABEL_COLUMN if block.grid > 2 else inner / 2
-        widths = [first] + [(inner - first) / (block.grid - 1)] * (block.grid - 1)
+        if block.grid == 1:  # tabs with nothing after them: one full-width cell
+            widths = [inner]
+        else:
+            first = inner * LABEL_COLUMN if block.grid > 2 else inner / 2
+            widths = [first] + [(inner - first) / (block.grid - 1)] * (block.grid - 1)
         edges = [MARGIN + sum(widths[:k]) for k in range(block.grid + 1)]
         for cells in block.rows:
             cols = block.columns(cells)
