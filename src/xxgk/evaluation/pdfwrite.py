@@ -78,7 +78,7 @@ def _layout(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
             out += [[(MARGIN, piece)] for piece in _wrap(block, CHARS_PER_LINE)]
             continue
         if block.grid == 1:  # tabs with nothing after them: one full-width cell
-            widths = [inner]
+            widths: list[float] = [float(inner)]
         else:
             first = inner * LABEL_COLUMN if block.grid > 2 else inner / 2
             widths = [first] + [(inner - first) / (block.grid - 1)] * (block.grid - 1)
