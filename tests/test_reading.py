@@ -288,3 +288,17 @@ def test_harness_writers_take_a_line_of_tabs_alone():
     for form in FORMS:
         _suffix, data = render(form, "一、总体情况\t\n\t\n全年公开信息1000条。\n规章\t0\t1\t12", "doc")
         assert data, form
+
+
+def test_pdf_with_an_outer_label_running_down_its_rows_reads_like_the_table():
+    """Table 三 with two label columns: the harness's PDF prints the outer label (三、本年度办理结果) one
+    character a line down the rows it spans, as real PDFs do; the record reads the same cells."""
+    from helpers import run_text
+    from layouts import consistent_table3, report
+    from xxgk.evaluation.pdfwrite import pdf_bytes
+    from xxgk.inputs.pdf import pdf_to_text
+
+    text = report(consistent_table3(3), layout="tab")
+    got = pdf_to_text(pdf_bytes(text), "x.pdf")
+    assert "\n、 " in got and "\n本 " in got  # the outer label's characters beside the rows' own labels
+    assert run_text(got).applications == run_text(text).applications

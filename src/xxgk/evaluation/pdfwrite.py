@@ -5,8 +5,10 @@ Lines longer than the page is wide are broken where the page ends (as a PDF's pa
 holding tabs are the rows of a table (`blocks.Table`: one grid, a shorter row's label merged across
 the columns it lacks); its first column is wide, the others share the rest. A cell wider than
 its column is wrapped inside it, top-aligned (or centred), so a long row label spreads over several
-printed lines (as a Word table exported to PDF prints it). A page holds `LINES_PER_PAGE` printed
-lines. No page numbers or running heads: page furniture is the harness's `pages` form, so that this
+printed lines (as a Word table exported to PDF prints it). A table with two label columns (三、本年度
+办理结果 over its rows' own labels) has a narrow outer column whose label runs down the rows it spans,
+one character a line, beside their labels and figures, as real PDFs print table 三. A page holds
+`LINES_PER_PAGE` printed lines. No page numbers or running heads: page furniture is the harness's `pages` form, so that this
 form is one damage.
 
 The font is `STSong-Light`, one of the CJK fonts every PDF reader knows without embedding (Adobe-GB1,
@@ -39,6 +41,7 @@ def _hex(s: str) -> str:
 
 LABEL_COLUMN = 0.3  # the share of the width a table's first column (the row labels) gets
 CELL_PAD = 4.0  # points left free at a cell's right edge
+NARROW_COLUMN = FONT_SIZE + CELL_PAD + 1  # a column one character wide
 
 
 # a line is not broken inside a run of these (a figure, a Latin word), as word processors lay text out
@@ -68,6 +71,18 @@ def _wrap(s: str, width: int) -> list[str]:
     return out
 
 
+def _run_down(out: list[list[tuple[float, str]]], x: float, group: tuple[int, str] | None) -> None:
+    """Print a group's outer label one character a line from the group's first printed line on, beside
+    the rows it spans (more lines when it is longer than they are)."""
+    if group is None:
+        return
+    at, label = group
+    for k, ch in enumerate(label):
+        if at + k == len(out):
+            out.append([])
+        out[at + k].insert(0, (x, ch))
+
+
 def _layout(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
     """Printed lines, each a list of (x, text): paragraphs broken at the page width, table rows with
     their cells wrapped inside their columns, top-aligned (or, with `middle`, centred vertically)."""
@@ -82,9 +97,29 @@ def _layout(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
         else:
             first = inner * LABEL_COLUMN if block.grid > 2 else inner / 2
             widths = [first] + [(inner - first) / (block.grid - 1)] * (block.grid - 1)
+        narrow = block.grid > 3 and any(len(r) == block.grid and not r[0].strip() and r[1].strip()
+                                        for r in block.rows)
+        if narrow:
+            # two label columns (三、本年度办理结果 over its rows' own labels): the outer one is a
+            # narrow column its label runs down, one character a line
+            widths = [NARROW_COLUMN, first - NARROW_COLUMN] + widths[1:-1]
         edges = [MARGIN + sum(widths[:k]) for k in range(block.grid + 1)]
+        group: tuple[int, str] | None = None  # (first printed line, label) of a label running down rows
         for cells in block.rows:
             cols = block.columns(cells)
+            both = narrow and len(cells) == block.grid
+            if both and cells[0].strip() and cells[1].strip():  # an outer label starts a group of rows
+                _run_down(out, edges[0], group)
+                group = (len(out), cells[0].strip())
+                cells, cols = cells[1:], cols[1:]  # printed down its rows (close), not in this one
+            elif both and not cells[0].strip() and group is not None:  # the group goes on
+                cells, cols = cells[1:], cols[1:]
+            else:
+                _run_down(out, edges[0], group)
+                group = None
+                if narrow and cols[0] == (0, 1) and len(cells) > 1 and not cells[1].strip():
+                    # a label over both label columns (一、本年新收…): one cell across them
+                    cells, cols = [cells[0], *cells[2:]], [(0, 2), *cols[2:]]
             xs = [edges[c] for c, _ in cols]
             ws = [edges[c + n] - edges[c] for c, n in cols]
             pieces = [_wrap(c.strip(), int((w - CELL_PAD) // FONT_SIZE)) for c, w in zip(cells, ws)]
@@ -93,6 +128,7 @@ def _layout(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
                 pieces = [[""] * ((height - len(p)) // 2) + p for p in pieces]
             for k in range(height):
                 out.append([(x, p[k]) for x, p in zip(xs, pieces) if k < len(p)])
+        _run_down(out, edges[0], group)
     return out
 
 
