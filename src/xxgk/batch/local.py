@@ -130,14 +130,10 @@ def extract_item(item: InputItem, opts: Options, tagger=None, note: str | None =
 def extract_records(item: InputItem, opts: Options, tagger=None, note: str | None = None) -> list[Record]:
     """The records of one input: one, or one per report when the file holds several (W105; `Record.part`),
     the file's first report last."""
-    from xxgk.pipeline import extract
-
     try:
         with _time_limit(opts.timeout):
             dec = load_item(item, opts.max_bytes)
-            system = opts.system if tagger is not None else "rules"
-            rec = extract(dec, item.doc_id, item.source, item.url, tagger=tagger, system=system,
-                          with_text=opts.with_text)
+            rec = _extract(dec, item, opts, tagger)
     except Exception as e:  # noqa: BLE001 (every failure becomes a failed record naming the input)
         return [_failed(item, e, opts)]
     return _parts(item, dec, _finished(rec, opts, tagger, note), opts, tagger, note)
@@ -147,8 +143,6 @@ def _parts(item: InputItem, dec, first: Record, opts: Options, tagger, note: str
     """`first` and, when it says another report follows (W105), the records of the reports after it, each
     read alone from where it starts.  The file's first report comes last, so that an output holding it
     holds the whole file (what --resume goes by)."""
-    from xxgk.pipeline import extract
-
     out, starts = [first], [0]
     while len(out) < MAX_PARTS and out[-1].status != "failed" and _continues(out[-1]):
         cut = out[-1].text_length or 0
@@ -160,8 +154,7 @@ def _parts(item: InputItem, dec, first: Record, opts: Options, tagger, note: str
         part = replace(item, doc_id=f"{item.doc_id}#{k}", source=f"{item.source}#{k}")
         try:
             with _time_limit(opts.timeout):
-                rec = extract(dec, part.doc_id, part.source, item.url, tagger=tagger,
-                              system=opts.system if tagger is not None else "rules", with_text=opts.with_text)
+                rec = _extract(dec, part, opts, tagger)
             out.append(_finished(rec, opts, tagger, note))
         except Exception as e:  # noqa: BLE001 (one report of the file fails, not the file)
             out.append(_failed(part, e, opts))
@@ -169,6 +162,14 @@ def _parts(item: InputItem, dec, first: Record, opts: Options, tagger, note: str
         for k, (rec, start) in enumerate(zip(out, starts), 1):
             rec.part = Part(number=k, of=len(out), start=start)
     return out[1:] + out[:1]
+
+
+def _extract(dec, item: InputItem, opts: Options, tagger) -> Record:
+    """The pipeline on one decoded text, as the options say (rules alone when no tagger is loaded)."""
+    from xxgk.pipeline import extract
+
+    return extract(dec, item.doc_id, item.source, item.url, tagger=tagger,
+                   system=opts.system if tagger is not None else "rules", with_text=opts.with_text)
 
 
 def _continues(rec: Record) -> bool:
