@@ -283,7 +283,11 @@ def test_unreadable_folder_and_file_are_input_errors():
         out = root / "out"
         out.mkdir()
         os.chmod(out, 0o777)
-        run([str(root / "in" / "good.txt")], str(out / "warm.jsonl"), RULES, progress=False)  # imports, in root
+        # the same command once as root first: the child can then import nothing the CLI needs from a Python
+        # installed under /root (rich, for one, imports colorsys only when it prints a summary)
+        warm = runner.invoke(app, ["extract", str(root / "in" / "good.txt"), "-o", str(out / "warm.jsonl"),
+                                   "--no-model", "-q"])
+        assert warm.exit_code == 0, warm.output
         code, text = _run_cli_as_unprivileged(
             ["extract", str(root / "in"), str(locked / "hidden.txt"), "-o", str(out / "r.jsonl"), "--no-model", "-q"],
             out / "result.json")
