@@ -367,3 +367,54 @@ def test_a_copy_places_the_blank_of_a_short_zero_run():
 
     lines = split_lines(text, UnsplitRun(paths=["a.x", "a.y"], digits="0", candidates=[[0, None]]), [0, None])
     assert len(lines) == 1 and '"a.x"' in lines[0]  # the blank cell gets no line: it stays null
+
+
+def _glued_in_a_series(nd24=(1, 1, 16)):
+    """2022 → 2023 → 2024 of one district; 2023's normative-documents row is glued '4016' (4,0,16 or 4,1,6)."""
+    a22 = rec2021("s22", "洪泽区人民政府", 2022, nd=(3, 1, 12))
+    a23 = rec2021("s23", "洪泽区人民政府", 2023, nd=(4, 0, 16))
+    nd = a23.active_disclosure.normative_documents
+    nd.repealed = nd.in_force = None
+    a23.unsplit = [UnsplitRun(paths=["active_disclosure.normative_documents.repealed",
+                                     "active_disclosure.normative_documents.in_force"],
+                              digits="4016", start=200, end=204, candidates=[[0, 16], [1, 6]])]
+    a24 = rec2021("s24", "洪泽区人民政府", 2024, nd=nd24)
+    return a22, a23, a24
+
+
+def test_the_years_around_a_glued_run_settle_it_when_one_split_alone_rolls_forward():
+    """12 in force in 2022, 4 issued in 2023: 0 repealed and 16 in force roll forward (and on to 2024's 16);
+    1 and 6 fail both years."""
+    a22, a23, a24 = _glued_in_a_series()
+    panel = join([a22, a23, a24])
+    nd = a23.active_disclosure.normative_documents
+    assert (nd.repealed, nd.in_force) == (0, 16) and not a23.unsplit
+    p = a23.provenance["active_disclosure.normative_documents.in_force"]
+    assert p.method == "derived" and (p.start, p.end) == (202, 204)
+    assert "cross_year.in_force.normative_documents (2022→2023)" in p.note and "reports/s22.txt" in p.note
+    assert any(w.startswith("W164") and "reports/s24.txt" in w for w in a23.warnings)
+    assert any(n.startswith("W164") for n in panel.notes)
+    # the checks that chose the split say they cannot test it; the others are untouched
+    for year in (2023, 2024):
+        c = by_rule(panel.checks, "cross_year.in_force.normative_documents", year)
+        assert c.status == "NOT_ASSESSABLE" and "chose the split" in (c.message or "")
+    assert by_rule(panel.checks, "cross_year.in_force.regulations", 2023).status == "PASS"
+
+
+def test_a_glued_run_is_left_alone_unless_one_split_alone_passes():
+    # 2024 says 20 in force: 0,16 rolls forward from 2022 but not into 2024, and 1,6 into neither
+    a22, a23, a24 = _glued_in_a_series(nd24=(1, 1, 20))
+    join([a22, a23, a24])
+    assert a23.active_disclosure.normative_documents.in_force is None and len(a23.unsplit) == 1
+    assert not any(w.startswith("W164") for w in a23.warnings)
+    # no neighbouring report: no check can assess a split, and none is chosen by default
+    a23 = _glued_in_a_series()[1]
+    join([a23])
+    assert len(a23.unsplit) == 1
+    # '8801' as 上一年项目数量 8 and 本年增/减 80, or 88 and 0: both give 2020's 88 (more/047.txt's case)
+    b19 = rec2019("b19", "洪泽区人民政府", 2019, licensing=(88, 0, 5))
+    b19.active_disclosure.licensing.prior_items = b19.active_disclosure.licensing.change = None
+    b19.unsplit = [UnsplitRun(paths=["active_disclosure.licensing.prior_items", "active_disclosure.licensing.change"],
+                              digits="8801", candidates=[[8, 80], [88, 0]])]
+    join([b19, rec2019("b20", "洪泽区人民政府", 2020, licensing=(88, -7, 20))])
+    assert b19.active_disclosure.licensing.prior_items is None and len(b19.unsplit) == 1

@@ -64,6 +64,8 @@ class Warnings:
     W162 = "W162 left out of the panel ({why}): {source}"
     W163 = ("W163 {paths} = {split} as {copy}, a copy of the same report, prints them (a split of the glued "
             "'{digits}' the row allows): {source}")
+    W164 = ("W164 {paths} = {split}: the only split of glued '{digits}' that passes {rules}, read with {others} "
+            "(the body's reports of the years around it): {source}")
 
 
 class XXGKError(Exception):

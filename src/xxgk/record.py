@@ -256,6 +256,22 @@ class UnsplitRun(_Model):
 
         return any(len(c) == len(values) and all(same(a, b) for a, b in zip(c, values)) for c in self.candidates)
 
+    def cell_offsets(self, values: list) -> list[tuple[Optional[int], Optional[int]]]:
+        """Offsets of each cell's digits in a split (`values`, one per path) when the run is plain digits
+        and the open cells end it (the cells every split agreed on, read already, come before them);
+        otherwise the whole run's."""
+        whole = (self.start, self.end)
+        texts = [figure_text(v) for v in values]
+        if self.start is None or any(v is None for v in values) or not self.digits.isdigit() \
+                or not self.digits.endswith("".join(texts)):
+            return [whole] * len(values)
+        pos = self.start + len(self.digits) - len("".join(texts))
+        out: list[tuple[Optional[int], Optional[int]]] = []
+        for s in texts:
+            out.append((pos, pos + len(s)))
+            pos += len(s)
+        return out
+
 
 class Part(_Model):
     """added: where a report stands in a file that holds several (a compilation, pages glued together)."""

@@ -22,6 +22,7 @@ from xxgk.panel.identity import Identities, load_aliases, raw_name, resolve
 from xxgk.batch.sinks import prepare_folder
 from xxgk.panel.read import iter_records
 from xxgk.panel.review import CROSS_YEAR_PREFIX, ReviewBook, load_review, mark_checks
+from xxgk.panel.settle import settle_by_years, used_checks
 
 # the wide table's columns and the body pages' small multiples, in this order
 HEADLINE = (
@@ -122,7 +123,9 @@ def join(records: list[Record], aliases: dict[str, str] | None = None, book: Rev
             if len(by_year[year]) > 1:
                 panel.notes.extend(fill_from_copies(by_year[year]))
                 panel.conflicts.append(Conflict(body, year, by_year[year], _differing(by_year[year])))
-        panel.checks.extend(body_checks(body, by_year))
+        notes, used = settle_by_years(body, by_year)
+        panel.notes.extend(notes)
+        panel.checks.extend(used_checks(body_checks(body, by_year), used))
     if book is not None:
         _review_cross_year(panel, book)
         panel.notes.extend(book.unused())

@@ -24,19 +24,15 @@ def same_figures(a: Record, b: Record) -> bool:
     return bool(both) and all(ca[p] == cb[p] for p in both)
 
 
-def _cell_offsets(run: UnsplitRun, values: list) -> list[tuple[int | None, int | None]]:
-    """Offsets of each cell's digits when the run is plain digits and the open cells end it (the cells
-    every split agreed on, read already, come before them); otherwise the whole run's."""
-    whole = (run.start, run.end)
-    texts = [figure_text(v) for v in values]
-    if run.start is None or any(v is None for v in values) or not run.digits.isdigit() or not run.digits.endswith("".join(texts)):
-        return [whole] * len(values)
-    pos = run.start + len(run.digits) - len("".join(texts))
-    out: list[tuple[int | None, int | None]] = []
-    for s in texts:
-        out.append((pos, pos + len(s)))
-        pos += len(s)
-    return out
+def fill_run(rec: Record, run: UnsplitRun, values: list, note: str) -> None:
+    """Put a split of an unsplit run into the record's cells, each marked `derived` with its offsets and
+    `note`; a blank cell of the split (a run shorter than its row) stays null."""
+    for path, v, (x, y) in zip(run.paths, values, run.cell_offsets(values)):
+        if v is None:
+            continue
+        parent_path, _, leaf = path.rpartition(".")
+        setattr(get_path(rec, parent_path), leaf, v)
+        rec.provenance[path] = Provenance(method="derived", start=x, end=y, note=note)
 
 
 def fill_from_copies(records: list[Record]) -> list[str]:
@@ -56,14 +52,8 @@ def fill_from_copies(records: list[Record]) -> list[str]:
                 values = [get_path(copy, p) for p in run.paths]
                 if all(v is None for v in values) or not run.allows(values):
                     continue
-                for path, v, (x, y) in zip(run.paths, values, _cell_offsets(run, values)):
-                    if v is None:
-                        continue  # the split's blank cell (a run shorter than its row): null, as the copy has it
-                    parent_path, _, leaf = path.rpartition(".")
-                    setattr(get_path(rec, parent_path), leaf, v)
-                    rec.provenance[path] = Provenance(
-                        method="derived", start=x, end=y,
-                        note=f"split of glued '{run.digits}' as {copy.source} prints it (a copy of the same report)")
+                fill_run(rec, run, values,
+                         f"split of glued '{run.digits}' as {copy.source} prints it (a copy of the same report)")
                 msg = Warnings.W163.format(paths=", ".join(run.paths), digits=run.digits,
                                            split=",".join(map(figure_text, values)), copy=copy.source, source=rec.source)
                 rec.warnings.append(msg)
