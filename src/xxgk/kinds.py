@@ -353,15 +353,39 @@ class KindModel:
         return out
 
 
+# Categories whose words alone fix the kind (annotations/GUIDE.md, "Deciding"): the thing counted is
+# named, whatever the paragraph is about. First match wins. Only words no other kind counts: an
+# audience figure, a 行政复议/行政诉讼 case, a 建议/提案 of deputies, a press conference.
+GUIDE_CATEGORY_KINDS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(rx)) for kind, rx in (
+    ("views", r"(?:访问|浏览|阅读|观看|点击|播放)(?:量|次数|人次)|点赞(?:量|数)?$|粉丝(?:量|数)?$"),
+    ("review_litigation", r"行政复议|行政诉讼"),
+    ("other", r"人大代表建议|政协(?:委员)?提案|建议提案"),
+    ("press_conferences", r"新闻发布会|吹风会"),
+))
+# the pre-2019 statistics of information made (制作、获取政府信息总数) or classed 依申请公开 / 不予公开 (a
+# class of information, not applications or their outcomes): `other`, by the guide
+CLASSED_CATEGORY = re.compile(r"^(?:依申请公开|不[予子]公开|免予公开)(?:类)?(?:政府)?(?:信息)?(?:数)?$")
+MADE_CLAUSE = re.compile(r"(?:制作|获取)、?(?:制作|获取)?(?:的)?政府信息(?:总数|数量?)?(?:为|共|达)?$")
+
+
 def guide_kind(row: dict[str, str]) -> str | None:
     """The kind annotations/GUIDE.md ("Deciding") fixes without weighing anything, or None:
     a TOTAL span is always `disclosed_total` (its category may be the channel it was published
-    through); `个` of outlets (政务新媒体33个, 2个政府网站, 8个栏目: cue `x:outlets`) is `platforms`.
-    These rows are left out of the classifier's training (`kinds_train.load_examples`)."""
+    through); `个` of outlets (政务新媒体33个, 2个政府网站, 8个栏目: cue `x:outlets`) is `platforms`;
+    a category naming what only one kind counts (`GUIDE_CATEGORY_KINDS`) is that kind; the pre-2019
+    statistics of information made or classed 依申请公开 / 不予公开 are `other`.
+    These rows are left out of the classifier's training (`kinds_train.fit`)."""
     if row.get("total") == "T":
         return "disclosed_total"
     if "x:outlets" in row.get("cues", "").split():
         return "platforms"
+    category = row.get("category", "")
+    if "x:classed" in row.get("cues", "").split() and CLASSED_CATEGORY.search(category) \
+            or MADE_CLAUSE.search(row.get("before", "")):
+        return "other"
+    for kind, rx in GUIDE_CATEGORY_KINDS:
+        if rx.search(category):
+            return kind
     return None
 
 
