@@ -46,3 +46,53 @@ def test_the_tagger_reads_traditional_text_in_simplified_form_at_the_same_offset
     assert t.simplified[t.simplified.index("1,234")] == "1" and "，" in t.simplified  # nothing else folded
     plain = Text("一、总体情况\n本年度主动公开政府信息120条。")
     assert not plain.traditional and plain.simplified is plain.text
+
+
+def test_markdown_markup_is_blank_in_the_match_view():
+    """Heading marks, bold, escapes and a pipe table's rule row say nothing: blanks in `match`, at the
+    same offsets; an escaped enumerator keeps its dot next to its digit; the text itself is unchanged."""
+    from xxgk.text import blank_markup
+
+    s = "## 一、总体情况\n**二、主动公开政府信息情况**\n| 信息内容 | 本年制发件数 |\n| --- | :---: |\n1\\.属于国家秘密\t\\-185\n____年"
+    t = Text(s)
+    assert len(t.match) == len(s) and t.text == s
+    lines = t.match.split("\n")
+    assert lines[0] == "   一、总体情况" and lines[1] == "  二、主动公开政府信息情况  "
+    assert lines[2] == s.split("\n")[2] and not lines[3].strip()  # the header row stays, the rule row goes
+    assert lines[4] == "1. 属于国家秘密\t -185" and lines[5] == "    年"
+    assert blank_markup("规章 3---5") == "规章 3---5"  # dashes between figures are no rule row
+
+
+def test_double_spacing_reads_as_single_spacing():
+    """A blank line after every line (markdown paragraphs, some scrapes) separates nothing: the views and
+    the linking of counts read the page as single-spaced, so a hard wrap still joins; a page with a few
+    paragraph breaks keeps them."""
+    from xxgk.conventions import link_counts
+    from xxgk.spans import Span
+    from xxgk.text import double_spacing, single_spaced
+
+    lines = [f"第{k}段文字，内容较长需要换行处理。" for k in range(12)] + ["涉及的行政诉讼数为", "0件。"]
+    doubled = "\n\n".join(lines)
+    ranges = double_spacing(doubled)
+    assert len(ranges) == 13 and all(doubled[a:b] == "\n" for a, b in ranges)
+    flat = single_spaced(doubled)
+    assert len(flat) == len(doubled) and "涉及的行政诉讼数为\n 0件。" in flat
+    assert double_spacing("\n".join(lines[:6]) + "\n\n" + "\n".join(lines[6:])) == []  # one paragraph break
+    a = doubled.index("行政诉讼数")
+    n = doubled.index("0件")
+    (item,) = link_counts(doubled, [Span(a, a + 5, "CATEGORY", 1.0), Span(n, n + 2, "COUNT", 1.0)])
+    assert item.category == "行政诉讼数" and item.value == 0
+    assert Text(doubled).unwrapped is not None
+
+
+def test_invisible_characters_are_taken_out_and_line_separators_break_lines():
+    """Zero-width characters would split a figure or a word if blanked; U+2028/2029 end a line."""
+    from xxgk.inputs.html import html_to_text
+    from xxgk.text import normalise_newlines
+
+    s = "行政\u200b处罚10\u200d10件\u2028第二行\u2029\ufeff第三行\x07"
+    assert normalise_newlines(s) == "行政处罚1010件\n第二行\n第三行 "
+    text, spans = html_to_text("<p>全年公开\u200b信息</p><table><tr><td>规章</td><td>1\u200b2</td></tr></table>", "t.html")
+    assert "全年公开信息" in text and "规章" in text
+    (a, b), = spans
+    assert "12" in text[a:b]  # the table's span counted on the text without them

@@ -25,7 +25,7 @@ from functools import lru_cache
 from xxgk.rules import labels
 from xxgk.record import NarrativeCount
 from xxgk.spans import COUNT_LABELS, Span
-from xxgk.text import fold
+from xxgk.text import fold, single_spaced
 
 # ---------------------------------------------------------------------------------------------
 # header lines
@@ -320,6 +320,7 @@ def parse_count(s: str) -> tuple[float | int | None, str | None, bool]:
 def link_counts(text: str, spans: Sequence[Span]) -> list[NarrativeCount]:
     """COUNT / TOTAL / CATEGORY spans → narrative items, in document order (other labels are ignored).
     A count's `value`, when the span gives one, overrides the value read from its text."""
+    text = single_spaced(text)  # a double-spaced page's blank lines end no clause (text.double_spacing)
     spans = sorted(spans, key=lambda s: s.start)
     cats = sorted(((s.start, s.end) for s in spans if s.label == "CATEGORY"), key=lambda c: c[1])
     cat_ends = [c[1] for c in cats]
@@ -348,8 +349,10 @@ def link_counts(text: str, spans: Sequence[Span]) -> list[NarrativeCount]:
 
 
 # a line break and the blanks around it; blanks between two Chinese characters or punctuation marks
-# (a hard wrap that a flattened page turned into a space: 公 示公告; no labelled category holds one)
-_WRAP = re.compile(r"[ \t\u3000]*\r?\n[ \t\u3000]*|(?<=[^\x00-\x7f\u3000])[ \t\u3000]+(?=[^\x00-\x7f\u3000])")
+# (a hard wrap that a flattened page turned into a space: 公 示公告; no labelled category holds one); a
+# no-break space (&nbsp;, indenting a page's lines) is a blank like any other
+_WRAP = re.compile(r"[ \t\u3000\xa0]*\r?\n[ \t\u3000\xa0]*"
+                   r"|(?<=[^\x00-\x7f\u3000\xa0])[ \t\u3000\xa0]+(?=[^\x00-\x7f\u3000\xa0])")
 
 
 def unwrap(s: str) -> str:

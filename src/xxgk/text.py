@@ -23,13 +23,51 @@ from importlib import resources
 from xxgk.rules import labels
 from xxgk.spans import Span
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that show as nothing (zero-width spaces and joiners, direction marks and embeddings, word
+# joiner, byte-order mark): pages and copies from editors carry them, some sites sprinkle them through
+# the text to mark copies. They are taken out, not blanked: a blank inside 1010 or 政务信息 would split it.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+_LINE_SEPARATORS = re.compile(r"[\u2028\u2029]")
+
+
+def strip_invisible(s: str) -> str:
+    """`s` without the characters that show as nothing (`_INVISIBLE`)."""
+    return _INVISIBLE.sub("", s)
+
+
+def double_spacing(s: str) -> list[tuple[int, int]]:
+    """On a double-spaced page (DOUBLE_SPACED_SHARE), the blank line after each line of text, with its
+    line break: (start, end) ranges; [] on any other page."""
+    lines = s.split("\n")
+    starts = [0]
+    for ln in lines[:-1]:
+        starts.append(starts[-1] + len(ln) + 1)
+    text_lines = [i for i, ln in enumerate(lines) if ln.strip()]
+    doubled = [i for i in text_lines if i + 2 < len(lines) and not lines[i + 1].strip() and lines[i + 2].strip()]
+    if len(doubled) < DOUBLE_SPACED_MIN_LINES or len(doubled) < DOUBLE_SPACED_SHARE * len(text_lines):
+        return []
+    return [(starts[i + 1], starts[i + 2]) for i in doubled]
+
+
+def single_spaced(s: str) -> str:
+    """A double-spaced page with the blank line after each line of text turned into blanks (same length),
+    so a line break reads as on a single-spaced page: a hard wrap joins, a paragraph's end ends a clause;
+    any other text as it is."""
+    ranges = double_spacing(s)
+    if not ranges:
+        return s
+    chars = list(s)
+    for a, b in ranges:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
 
 
 def normalise_newlines(s: str) -> str:
-    """Unify line endings and blank control characters (the only edits made to the text)."""
+    """Unify line endings (Unicode's line and paragraph separators too), take out the characters that show
+    as nothing and blank control characters (the only edits made to the text)."""
     s = s.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub(" ", s)
+    return _CONTROL.sub(" ", _LINE_SEPARATORS.sub("\n", strip_invisible(s)))
 
 
 @functools.lru_cache(maxsize=4)
@@ -79,6 +117,28 @@ def _fold_table() -> dict[int, str]:
 
 _AMBIGUOUS_TRADITIONAL = {"覆": "复", "瞭": "了"}
 
+# What a web-to-markdown converter adds to a page says nothing the report says: heading marks (`## `),
+# bold (`**`), backslash escapes (`1\.`, `\-185`) and a pipe table's rule row (`| --- | --- |`, which
+# would stand between a row label and its figures). The match view blanks them (same length), so
+# labels, headers and figures match as on the page the markdown was made from.
+_MD_MARKUP = re.compile(r"^[ \t]*#{1,6}(?=[ \t])"  # a heading mark
+                        r"|\*\*|__"  # bold
+                        r"|\\(?=[\\`*_{}\[\]()#+\-.!|>])"  # an escape
+                        r"|^[ \t]*(?=[^\n]*\|)(?=[^\n]*---)[|:\- \t]+$",  # a table's rule row
+                        re.M)
+
+
+# an escaped enumerator's dot (`1\.公开内容`): the dot moves onto the backslash and the blank follows it
+# (`1. 公开内容`), so the line still starts with an enumerator
+_MD_ESCAPED_DOT = re.compile(r"(?<=\d)\\\.")
+
+
+def blank_markup(s: str) -> str:
+    """`s` with markdown markup turned into blanks (same length and offsets)."""
+    if not ("#" in s or "*" in s or "_" in s or "\\" in s or "---" in s):
+        return s
+    return _MD_MARKUP.sub(lambda m: " " * len(m.group()), _MD_ESCAPED_DOT.sub(". ", s))
+
 
 def fold(s: str) -> str:
     """The match view of a short string (same length)."""
@@ -126,6 +186,11 @@ class Compact:
         return self._cstarts[k] + seg_len
 
 
+# A page is double-spaced (markdown's paragraphs, scrapes that put a blank line after every line) when
+# at least this share of its lines with text, and at least this many, are followed by one blank line
+# and then more text: its blank lines then separate nothing that its single line breaks do not.
+DOUBLE_SPACED_SHARE = 0.8
+DOUBLE_SPACED_MIN_LINES = 10
 # A page counts as hard-wrapped when at least WRAP_MIN_LINES lines, and WRAP_MIN_SHARE of the lines
 # of WRAP_MIN_WIDTH characters or more, have one and the same length (scrapes were seen wrapped at
 # 38 to 60 characters; prose paragraphs and table rows vary in length).
@@ -187,7 +252,7 @@ class Text:
     traditional: bool = field(init=False)
 
     def __post_init__(self):
-        self.match = self.text.translate(_fold_table())
+        self.match = blank_markup(self.text.translate(_fold_table()))
         t2s = _t2s_table()
         # "traditional" when a noticeable share of CJK characters changed under t2s
         changed = sum(1 for ch in self.text[:20000] if ord(ch) in t2s)
@@ -289,12 +354,18 @@ class Text:
     @functools.cached_property
     def unwrapped(self) -> Shortened | None:
         """The text as its sentences were written: without its `wrap_breaks` (a sentence a hard wrap cut
-        is whole again), its `interrupting_lines` and its `letter_spacing`; None when there is nothing
+        is whole again), its `interrupting_lines`, its `letter_spacing` and its `double_spacing` (so a
+        line break a hard wrap put in a double-spaced page reads as one); None when there is nothing
         to take out."""
         drop = set(self.wrap_breaks) | set(self.letter_spacing)
-        for a, b in self.interrupting_lines:
+        for a, b in self.interrupting_lines + self.double_spacing:
             drop.update(range(a, b))
         return Shortened.leaving_out(self.text, drop) if drop else None
+
+    @functools.cached_property
+    def double_spacing(self) -> list[tuple[int, int]]:
+        """`double_spacing(self.text)`."""
+        return double_spacing(self.text)
 
     @functools.cached_property
     def wrap_width(self) -> int | None:

@@ -12,7 +12,8 @@ The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`,
 re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
 PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
-page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, UTF-16 without BOM.
+page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, zero-width
+characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -238,6 +239,55 @@ def doc_bytes(s: str) -> bytes:
     return word97_bytes("".join(out), row_ends)
 
 
+# a line a web-to-markdown converter makes a heading: short, and starting with a section's or
+# subsection's enumerator (the <h2>/<strong> of the page it converts)
+MD_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+部分)")
+MD_HEADING_MAX_CHARS = 30
+# what such converters escape: markup characters anywhere, and a line start that would read as a list
+_MD_INLINE = re.compile(r"([*_`\[\]|])")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-+#>])|(\d+)(?=\.))")
+
+
+def _md_cells(table: Table, row: list[str]) -> list[str]:
+    """A row's cells on the table's grid: a shorter row's label, then the empty cells it spans."""
+    return [row[0]] + [""] * (table.grid - len(row)) + row[1:]
+
+
+def markdown(s: str, rng: random.Random) -> str:
+    """`s` as a web-to-markdown converter (html2text, markdownify, a reader API) writes the page: blank
+    lines between paragraphs; enumerated short lines without figures as headings (`## ` or `**…**`, one
+    style a page); markup characters and list-like line starts escaped (`\\*`, `\\-185`, `1\\.`); and each run of
+    tab-separated lines a pipe table, its first row the header, a `| --- |` rule under it, a shorter
+    row's label followed by the empty cells of the columns it spans."""
+    bold = rng.random() < 0.5
+    out: list[str] = []
+    for block in blocks(s):
+        if isinstance(block, Table):
+            rows = ["| " + " | ".join(_MD_INLINE.sub(r"\\\1", c.strip()) for c in _md_cells(block, r)) + " |"
+                    for r in block.rows]
+            out.append("\n".join([rows[0], "|" + " --- |" * block.grid] + rows[1:]))
+            continue
+        line = block.strip()
+        if not line:
+            continue
+        line = _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\"),
+                                  _MD_INLINE.sub(r"\\\1", line))
+        if MD_HEADING.match(line) and len(line) <= MD_HEADING_MAX_CHARS and not re.search(r"\d", line):
+            line = f"**{line}**" if bold else f"## {line}"
+        out.append(line)
+    return "\n\n".join(out) + "\n"
+
+
+# Share of characters followed by an invisible one in the `zerowidth` form (a site that marks copies
+# puts one every few characters).
+ZERO_WIDTH_RATE = 0.15
+ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
+
+
+def zero_width(s: str, rng: random.Random) -> str:
+    return "".join(c + (rng.choice(ZERO_WIDTH) if rng.random() < ZERO_WIDTH_RATE else "") for c in s)
+
+
 def one_line(s: str) -> str:
     return re.sub(r"\s*\n\s*", " ", s)
 
@@ -277,6 +327,15 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          ".pdf", False, lambda s, i, r: pdf_bytes(s)),
     Form("pdf-centred", "the same PDF with table cells centred vertically (figures beside the middle line of a "
          "long label)", ".pdf", False, lambda s, i, r: pdf_bytes(s, middle=True)),
+    Form("nbsp", "every line indented with no-break spaces (a page's &nbsp; indents, kept by the scrape)", ".txt",
+         False, lambda s, i, r: _utf8(re.sub(r"(?m)^(?=\S)", "\u00a0" * 4, s))),
+    Form("zerowidth", "zero-width spaces and joiners sprinkled through the text (editors' leftovers, copy marks)",
+         ".txt", False, lambda s, i, r: _utf8(zero_width(s, r))),
+    Form("double", "double-spaced: a blank line after every line", ".txt", False,
+         lambda s, i, r: _utf8(s.replace("\n", "\n\n"))),
+    Form("markdown", "a web-to-markdown converter's output: paragraphs apart, enumerated headings as ## or **bold**, "
+         "markup escaped, tables as pipe tables with a header rule", ".md", False,
+         lambda s, i, r: _utf8(markdown(s, r))),
     Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
     Form("glued", "line breaks removed with no separator (lossy: table digits run together)", ".txt", True,
          lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", "", s))),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from xxgk.errors import Errors, InputError
-from xxgk.text import normalise_newlines
+from xxgk.text import normalise_newlines, strip_invisible
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "tr",
           "table", "blockquote", "pre", "dd", "dt", "dl", "header", "footer", "main", "center", "hr", "form",
@@ -30,7 +30,7 @@ def html_to_text(html: str, path: str) -> tuple[str, list[tuple[int, int]]]:
         from lxml import etree
     except ImportError as e:  # pragma: no cover - declared dependency
         raise InputError(Errors.E016.format(path=path, detail=e)) from None
-    html = html.lstrip("\ufeff")
+    html = strip_invisible(html)  # before the table spans are counted: normalising later removes nothing
     if not html.strip():
         raise InputError(Errors.E002.format(path=path))
     try:
