@@ -297,17 +297,22 @@ def test_doc_id_shared_by_two_records_must_be_named_by_source(tmp_path):
         .check_unique(recs)
 
 
-def _glued_copy_pair(copy_nd=(4, 0, 16)):
-    """a23 as page text, its normative-documents row glued into '4016' (4,0,16 or 4,0,1 6 … several fit),
-    and the same report as HTML printing the row cell by cell."""
-    text = rec2021("a23", "洪泽区人民政府", 2023, nd=(4, 0, 16))
-    nd = text.active_disclosure.normative_documents
+def _glued_2023(doc_id: str) -> Record:
+    """A 2023 report whose normative-documents row was glued into '4016': issued 4 read, repealed and in
+    force left null with the splits 0,16 and 1,6."""
+    rec = rec2021(doc_id, "洪泽区人民政府", 2023, nd=(4, 0, 16))
+    nd = rec.active_disclosure.normative_documents
     nd.repealed = nd.in_force = None
-    text.unsplit = [UnsplitRun(paths=["active_disclosure.normative_documents.repealed",
-                                      "active_disclosure.normative_documents.in_force"],
-                               digits="4016", start=200, end=204, candidates=[[0, 16], [1, 6]])]
-    html = rec2021("a23-html", "洪泽区人民政府", 2023, nd=copy_nd, source="reports/a23.html")
-    return text, html
+    rec.unsplit = [UnsplitRun(paths=["active_disclosure.normative_documents.repealed",
+                                     "active_disclosure.normative_documents.in_force"],
+                              digits="4016", start=200, end=204, candidates=[[0, 16], [1, 6]])]
+    return rec
+
+
+def _glued_copy_pair(copy_nd=(4, 0, 16)):
+    """a23 as page text, its row glued (`_glued_2023`), and the same report as HTML printing the row
+    cell by cell."""
+    return _glued_2023("a23"), rec2021("a23-html", "洪泽区人民政府", 2023, nd=copy_nd, source="reports/a23.html")
 
 
 def test_a_copy_of_the_same_report_decides_a_glued_run():
@@ -370,16 +375,9 @@ def test_a_copy_places_the_blank_of_a_short_zero_run():
 
 
 def _glued_in_a_series(nd24=(1, 1, 16)):
-    """2022 → 2023 → 2024 of one district; 2023's normative-documents row is glued '4016' (4,0,16 or 4,1,6)."""
-    a22 = rec2021("s22", "洪泽区人民政府", 2022, nd=(3, 1, 12))
-    a23 = rec2021("s23", "洪泽区人民政府", 2023, nd=(4, 0, 16))
-    nd = a23.active_disclosure.normative_documents
-    nd.repealed = nd.in_force = None
-    a23.unsplit = [UnsplitRun(paths=["active_disclosure.normative_documents.repealed",
-                                     "active_disclosure.normative_documents.in_force"],
-                              digits="4016", start=200, end=204, candidates=[[0, 16], [1, 6]])]
-    a24 = rec2021("s24", "洪泽区人民政府", 2024, nd=nd24)
-    return a22, a23, a24
+    """2022 → 2023 → 2024 of one district; 2023's normative-documents row is glued (`_glued_2023`)."""
+    return (rec2021("s22", "洪泽区人民政府", 2022, nd=(3, 1, 12)), _glued_2023("s23"),
+            rec2021("s24", "洪泽区人民政府", 2024, nd=nd24))
 
 
 def test_the_years_around_a_glued_run_settle_it_when_one_split_alone_rolls_forward():
