@@ -302,3 +302,18 @@ def test_pdf_with_an_outer_label_running_down_its_rows_reads_like_the_table():
     got = pdf_to_text(pdf_bytes(text), "x.pdf")
     assert "\n、 " in got and "\n本 " in got  # the outer label's characters beside the rows' own labels
     assert run_text(got).applications == run_text(text).applications
+
+
+def test_html_character_references_left_in_plain_text_are_read(tmp_path):
+    """A scrape that stripped the tags but kept the entities: they are read as the characters they stand
+    for, with a warning counting them; a name HTML does not define, or one without its semicolon, stays."""
+    body = "&nbsp;&nbsp;一、总体情况\n&ldquo;放管服&rdquo;改革&#12290;规章&nbsp;0&nbsp;1\nR&D &copy &foo; 1&amp;2"
+    dec = decode_bytes(body.encode("utf-8"), ".txt", "t.txt")
+    assert dec.text == "\xa0\xa0一、总体情况\n“放管服”改革。规章\xa00\xa01\nR&D &copy &foo; 1&2"
+    assert any(w.startswith("W107 8 ") for w in dec.warnings)
+    assert not any(w.startswith("W107") for w in decode_bytes("R&D 1&2".encode(), ".txt", "t.txt").warnings)
+    line = json.dumps({"id": "a", "text": "规章&nbsp;0&nbsp;1"}, ensure_ascii=False)
+    (tmp_path / "c.jsonl").write_text(line + "\n", encoding="utf-8")
+    (item,) = iter_inputs([str(tmp_path / "c.jsonl")])
+    dec = load_item(item)
+    assert dec.text == "规章\xa00\xa01" and any(w.startswith("W107 2 ") for w in dec.warnings)

@@ -44,6 +44,8 @@ class Warnings:
             "it, read alone (`xxgk extract` reads the next as a record of its own)")
     W106 = ("W106 {n} PDF table row(s) with empty cells read by their columns (a text layer leaves an empty cell "
             "out; the table's full rows show where each figure stands)")
+    W107 = ("W107 {n} HTML character reference(s) in the text (&nbsp;, &ldquo;, &#12290; …: a scrape that stripped the "
+            "tags but kept the entities) read as the characters they stand for")
     W110 = "W110 section {number} ({title}) not found"
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"

@@ -12,8 +12,8 @@ The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`,
 re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
 PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
-page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, zero-width
-characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
+page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, HTML
+character references left in text, zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -278,6 +278,15 @@ def markdown(s: str, rng: random.Random) -> str:
     return "\n\n".join(out) + "\n"
 
 
+_ENTITY_FOR = {"“": "&ldquo;", "”": "&rdquo;", "—": "&mdash;", "。": "&#12290;", "&": "&amp;"}
+
+
+def html_entities(s: str) -> str:
+    """`s` as a scrape that stripped a page's tags but kept its character references writes it."""
+    s = "".join(_ENTITY_FOR.get(c, c) for c in s)
+    return re.sub(r"(?m)^(?=\S)", "&nbsp;" * 4, s)
+
+
 # Share of characters followed by an invisible one in the `zerowidth` form (a site that marks copies
 # puts one every few characters).
 ZERO_WIDTH_RATE = 0.15
@@ -329,6 +338,9 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          "long label)", ".pdf", False, lambda s, i, r: pdf_bytes(s, middle=True)),
     Form("nbsp", "every line indented with no-break spaces (a page's &nbsp; indents, kept by the scrape)", ".txt",
          False, lambda s, i, r: _utf8(re.sub(r"(?m)^(?=\S)", "\u00a0" * 4, s))),
+    Form("entities", "HTML character references left in the text by a scrape that stripped the tags: &nbsp; "
+         "indents, &ldquo;…&rdquo; quotes, &mdash;, &#12290; for 。", ".txt", False,
+         lambda s, i, r: _utf8(html_entities(s))),
     Form("zerowidth", "zero-width spaces and joiners sprinkled through the text (editors' leftovers, copy marks)",
          ".txt", False, lambda s, i, r: _utf8(zero_width(s, r))),
     Form("double", "double-spaced: a blank line after every line", ".txt", False,

@@ -245,7 +245,9 @@ def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
         text, spans = html_to_text(body, where)
         dec = Decoded(text=text, sha256=sha, html_spans=spans, kind="jsonl-html")
     else:
-        dec = Decoded(text=normalise_newlines(body), sha256=sha, kind="jsonl-text")
+        body, n = unescape_entities(body)
+        dec = Decoded(text=normalise_newlines(body), sha256=sha, kind="jsonl-text",
+                      warnings=[Warnings.W107.format(n=n)] if n else [])
     title = obj.get("title")
     if isinstance(title, str) and title.strip() and _missing_title(dec.text, title):
         # the crawler kept the page's title apart (as a page's <title> or 标题 header would carry it): it
@@ -319,7 +321,37 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
 
         body, spans = html_to_text(text, path)
         return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="html")
+    text, n = unescape_entities(text)
+    if n:
+        warnings.append(Warnings.W107.format(n=n))
     return Decoded(text=normalise_newlines(text), sha256=sha, warnings=warnings, kind="text")
+
+
+# An HTML character reference with its semicolon (`&nbsp;`, `&ldquo;`, `&#12290;`, `&#x3002;`): a scrape
+# that strips a page's tags but not its entities leaves them in the text, between a table's figures
+# (`规章&nbsp;0&nbsp;1`) and at the start of lines. Without the semicolon (`&copy`, `?a=1&para=2`) a
+# name is left as written.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def unescape_entities(text: str) -> tuple[str, int]:
+    """Plain text with its HTML character references read as characters, and how many there were
+    (a name HTML does not define is left as written)."""
+    import html
+
+    if "&" not in text:
+        return text, 0
+    n = 0
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal n
+        got = html.unescape(m.group())
+        if got == m.group():
+            return got
+        n += 1
+        return got
+
+    return _ENTITY.sub(one, text), n
 
 
 _GB = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}  # declared GB charsets: read as the superset
