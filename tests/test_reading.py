@@ -317,3 +317,13 @@ def test_html_character_references_left_in_plain_text_are_read(tmp_path):
     (item,) = iter_inputs([str(tmp_path / "c.jsonl")])
     dec = load_item(item)
     assert dec.text == "规章\xa00\xa01" and any(w.startswith("W107 2 ") for w in dec.warnings)
+
+
+def test_html_tags_left_in_plain_text_are_read_as_breaks_and_gaps():
+    """Leftover tags end lines where blocks or breaks were, a cell's end is a tab, inline tags go; a `<`
+    that opens no known tag stays (收到申请<5件)."""
+    body = ("<p>一、总体情况</p>\n<p>全年公开<span style='font-family:宋体'>政务</span>信息185条。<br>二、主动公开</p>\n"
+            "<tr><td>规章</td><td>0</td><td>1</td></tr>\n收到申请<5件")
+    dec = decode_bytes(body.encode("utf-8"), ".txt", "t.txt")
+    assert dec.text == "一、总体情况\n全年公开政务信息185条。\n二、主动公开\n规章\t0\t1\t\n收到申请<5件"
+    assert any(w.startswith("W108 15 ") for w in dec.warnings), dec.warnings

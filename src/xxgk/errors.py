@@ -46,6 +46,8 @@ class Warnings:
             "out; the table's full rows show where each figure stands)")
     W107 = ("W107 {n} HTML character reference(s) in the text (&nbsp;, &ldquo;, &#12290; …: a scrape that stripped the "
             "tags but kept the entities) read as the characters they stand for")
+    W108 = ("W108 {n} HTML tag(s) left in the text (<br>, <p>, <span …>: a scrape that did not take the page apart) "
+            "read as the line breaks and cell gaps they stand for")
     W110 = "W110 section {number} ({title}) not found"
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"

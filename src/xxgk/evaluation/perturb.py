@@ -13,7 +13,7 @@ re-encoding, traditional characters, Windows line ends, full-width digits, bodie
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
 PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
 page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, HTML
-character references left in text, zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
+tags and character references left in text, zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -287,6 +287,17 @@ def html_entities(s: str) -> str:
     return re.sub(r"(?m)^(?=\S)", "&nbsp;" * 4, s)
 
 
+def leftover_tags(s: str, rng: random.Random) -> str:
+    """`s` with the tags a careless scrape leaves: a line as a paragraph (`<p>…</p>`) or ended by `<br>`,
+    and now and then a run of Chinese characters inside a styled `<span>`."""
+    def spans(line: str) -> str:
+        return re.sub(r"[\u4e00-\u9fff]{2,6}", lambda m: f"<span style='font-family:宋体'>{m.group()}</span>"
+                      if rng.random() < 0.2 else m.group(), line)
+
+    return "\n".join(line if not line.strip() else f"<p>{spans(line)}</p>" if rng.random() < 0.3
+                     else f"{spans(line)}<br>" for line in s.split("\n"))
+
+
 # Share of characters followed by an invisible one in the `zerowidth` form (a site that marks copies
 # puts one every few characters).
 ZERO_WIDTH_RATE = 0.15
@@ -338,6 +349,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          "long label)", ".pdf", False, lambda s, i, r: pdf_bytes(s, middle=True)),
     Form("nbsp", "every line indented with no-break spaces (a page's &nbsp; indents, kept by the scrape)", ".txt",
          False, lambda s, i, r: _utf8(re.sub(r"(?m)^(?=\S)", "\u00a0" * 4, s))),
+    Form("tags", "HTML tags left in the text by a scrape that did not take the page apart: <br> at line ends, "
+         "<p>…</p> around some lines, <span …> around some words", ".txt", False, lambda s, i, r: _utf8(leftover_tags(s, r))),
     Form("entities", "HTML character references left in the text by a scrape that stripped the tags: &nbsp; "
          "indents, &ldquo;…&rdquo; quotes, &mdash;, &#12290; for 。", ".txt", False,
          lambda s, i, r: _utf8(html_entities(s))),

@@ -245,9 +245,8 @@ def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
         text, spans = html_to_text(body, where)
         dec = Decoded(text=text, sha256=sha, html_spans=spans, kind="jsonl-html")
     else:
-        body, n = unescape_entities(body)
-        dec = Decoded(text=normalise_newlines(body), sha256=sha, kind="jsonl-text",
-                      warnings=[Warnings.W107.format(n=n)] if n else [])
+        body, warnings = _plain(body, [])
+        dec = Decoded(text=normalise_newlines(body), sha256=sha, kind="jsonl-text", warnings=warnings)
     title = obj.get("title")
     if isinstance(title, str) and title.strip() and _missing_title(dec.text, title):
         # the crawler kept the page's title apart (as a page's <title> or 标题 header would carry it): it
@@ -321,10 +320,50 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
 
         body, spans = html_to_text(text, path)
         return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="html")
-    text, n = unescape_entities(text)
-    if n:
-        warnings.append(Warnings.W107.format(n=n))
+    text, warnings = _plain(text, warnings)
     return Decoded(text=normalise_newlines(text), sha256=sha, warnings=warnings, kind="text")
+
+
+def _plain(text: str, warnings: list[str]) -> tuple[str, list[str]]:
+    """Plain text with what a careless scrape left of the page's markup read: tags (W108), then
+    character references (W107)."""
+    text, tags = strip_leftover_tags(text)
+    text, refs = unescape_entities(text)
+    return text, warnings + ([Warnings.W108.format(n=tags)] if tags else []) + \
+        ([Warnings.W107.format(n=refs)] if refs else [])
+
+
+# Tags a scrape that did not take the page apart leaves in its text (`规章\t0\t1<br>`, `<p>二、…</p>`,
+# `<span style=…>`): a line's end where a block or a line break was (unless one is there already), a
+# tab after a table cell, nothing for the rest. Only these names: a `<` in the text is otherwise kept.
+_BLOCK_TAG = re.compile(r"[ \t]*<(?:br|/?(?:p|div|li|ul|ol|h[1-6]|tr|table|tbody|thead|section|article))\b[^<>]{0,300}?/?>"
+                        r"[ \t]*(\n?)", re.I)
+_CELL_END = re.compile(r"</t[dh]\s*>", re.I)
+_INLINE_TAG = re.compile(r"</?(?:td|th|span|font|strong|b|i|em|u|a|img|sup|sub|o:p|st1:[a-z]+)\b[^<>]{0,300}?/?>", re.I)
+
+
+def strip_leftover_tags(text: str) -> tuple[str, int]:
+    """Plain text without the page tags left in it (`_BLOCK_TAG`, `_CELL_END`, `_INLINE_TAG`), and how many."""
+    if "<" not in text:
+        return text, 0
+    n = 0
+
+    def block(m: re.Match[str]) -> str:
+        nonlocal n
+        n += 1
+        at_line_start = m.start() == 0 or text[m.start() - 1] == "\n"
+        return "" if at_line_start else "\n"  # a line already starts here, or the tag ends one
+
+    def fixed(repl: str):
+        def one(m: re.Match[str]) -> str:
+            nonlocal n
+            n += 1
+            return repl
+        return one
+
+    text = _BLOCK_TAG.sub(block, text)
+    text = _CELL_END.sub(fixed("\t"), text)
+    return _INLINE_TAG.sub(fixed(""), text), n
 
 
 # An HTML character reference with its semicolon (`&nbsp;`, `&ldquo;`, `&#12290;`, `&#x3002;`): a scrape
