@@ -96,3 +96,22 @@ def test_invisible_characters_are_taken_out_and_line_separators_break_lines():
     assert "全年公开信息" in text and "规章" in text
     (a, b), = spans
     assert "12" in text[a:b]  # the table's span counted on the text without them
+
+
+def test_a_half_width_full_stop_ending_a_chinese_sentence_reads_as_one():
+    from xxgk.text import full_stops
+
+    s = "结合我局实际.一、总体情况\n邮箱pz@163.com.二、主动公开\n解读率100%.公开局长办公会议12次\n"
+    assert full_stops(s) == s.replace("际.", "际。").replace("com.二", "com。二").replace("%.", "%。")
+    for kept in ("5949.08", "1.属于国家秘密", "二.主动公开", "www.gov.cn", "总计00000001.属于", "等等...", "3.5亿"):
+        assert full_stops(kept) == kept, kept
+    assert Text("工作.二、主动公开").match == "工作。二、主动公开"
+    assert Text("传真：0591-23100206.一、总体情况").match.endswith("06。一、总体情况")
+
+
+def test_a_headings_decoration_is_blank_in_the_match_view():
+    from xxgk.text import blank_markup
+
+    assert blank_markup("【一、总体情况】\n■ 二、主动公开\n〖三、收到〗") == " 一、总体情况 \n  二、主动公开\n 三、收到 "
+    for kept in ("详见【附件】", "文字【注】文字", "【一、总体情况】。后文"):
+        assert blank_markup(kept) == kept, kept

@@ -133,11 +133,38 @@ _MD_MARKUP = re.compile(r"^[ \t]*#{1,6}(?=[ \t])"  # a heading mark
 _MD_ESCAPED_DOT = re.compile(r"(?<=\d)\\\.")
 
 
+# A half-width full stop where the text ends a Chinese sentence (`…工作。` written `…工作.`, as pipelines that
+# turn all punctuation half-width write it): the match view reads it as 。 so sentences, clauses and
+# headers glued after them end and start as in the original. Not after a Chinese numeral (`二.主动公开`
+# is an enumerator), not after a short figure or a Latin letter (5949.08, 1.属于…, www.gov.cn) and not in
+# an ellipsis (...); before a Chinese character it is one also after a Latin letter or % (@163.com.一、…,
+# 解读率100%.公开…). After a figure only before a section's enumerator (传真：0591-23100206.一、总体情况):
+# a one-line body glues figures onto enumerators (总计0000000 + 1.属于国家秘密).
+_HALF_WIDTH_STOP = re.compile(r"(?<=[\u4e00-\u9fff”’」』）)])(?<![一二三四五六七八九十])\.(?!\.)"
+                              r"|(?<=[A-Za-z%])\.(?=[\u4e00-\u9fff])|(?<=\d)\.(?=[一二三四五六七八九十]、)")
+
+
+def full_stops(s: str) -> str:
+    """`s` with a half-width full stop that ends a Chinese sentence read as 。 (same length)."""
+    return _HALF_WIDTH_STOP.sub("。", s) if "." in s else s
+
+
+# Decoration around a line that says nothing either: bullets before it (■ 一、总体情况) and brackets
+# around all of it (【一、总体情况】), as reposts of a report dress its headers.
+_BULLETS = "■□●○◆◇▲△★☆◎▶►"
+_BULLETED = re.compile(rf"^[ \t]*[{_BULLETS}]+", re.M)
+_BRACKETED = re.compile(r"^([ \t]*)[【〖]([^\n【】〖〗]{2,40})[】〗](?=[ \t]*$)", re.M)
+
+
 def blank_markup(s: str) -> str:
-    """`s` with markdown markup turned into blanks (same length and offsets)."""
-    if not ("#" in s or "*" in s or "_" in s or "\\" in s or "---" in s):
-        return s
-    return _MD_MARKUP.sub(lambda m: " " * len(m.group()), _MD_ESCAPED_DOT.sub(". ", s))
+    """`s` with markdown markup and a line's decoration turned into blanks (same length and offsets)."""
+    if "#" in s or "*" in s or "_" in s or "\\" in s or "---" in s:
+        s = _MD_MARKUP.sub(lambda m: " " * len(m.group()), _MD_ESCAPED_DOT.sub(". ", s))
+    if any(c in s for c in _BULLETS):
+        s = _BULLETED.sub(lambda m: " " * len(m.group()), s)
+    if "【" in s or "〖" in s:
+        s = _BRACKETED.sub(lambda m: f"{m.group(1)} {m.group(2)} ", s)
+    return s
 
 
 def fold(s: str) -> str:
@@ -252,7 +279,7 @@ class Text:
     traditional: bool = field(init=False)
 
     def __post_init__(self):
-        self.match = blank_markup(self.text.translate(_fold_table()))
+        self.match = full_stops(blank_markup(self.text.translate(_fold_table())))
         t2s = _t2s_table()
         # "traditional" when a noticeable share of CJK characters changed under t2s
         changed = sum(1 for ch in self.text[:20000] if ord(ch) in t2s)

@@ -13,7 +13,7 @@ re-encoding, traditional characters, Windows line ends, full-width digits, bodie
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
 PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
 page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, HTML
-tags and character references left in text, zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
+tags and character references left in text, half-width full stops, headings in 【】 or after a bullet, zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -248,6 +248,15 @@ _MD_INLINE = re.compile(r"([*_`\[\]|])")
 _MD_LINE_START = re.compile(r"^(\s*)(?:([-+#>])|(\d+)(?=\.))")
 
 
+def decorated(s: str, rng: random.Random) -> str:
+    """`s` as a repost dresses its headings (the lines `markdown` makes headings): each in 【…】 or after a
+    bullet (■ ), one style a page."""
+    bracket = rng.random() < 0.5
+    return "\n".join((f"【{ln.strip()}】" if bracket else f"■ {ln.strip()}")
+                     if MD_HEADING.match(ln) and len(ln.strip()) <= MD_HEADING_MAX_CHARS and not re.search(r"\d", ln)
+                     else ln for ln in s.split("\n"))
+
+
 def _md_cells(table: Table, row: list[str]) -> list[str]:
     """A row's cells on the table's grid: a shorter row's label, then the empty cells it spans."""
     return [row[0]] + [""] * (table.grid - len(row)) + row[1:]
@@ -349,6 +358,10 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          "long label)", ".pdf", False, lambda s, i, r: pdf_bytes(s, middle=True)),
     Form("nbsp", "every line indented with no-break spaces (a page's &nbsp; indents, kept by the scrape)", ".txt",
          False, lambda s, i, r: _utf8(re.sub(r"(?m)^(?=\S)", "\u00a0" * 4, s))),
+    Form("decorated", "enumerated heading lines dressed as reposts dress them: 【一、总体情况】 or ■ 一、总体情况",
+         ".txt", False, lambda s, i, r: _utf8(decorated(s, r))),
+    Form("halfstop", "every 。 written as a half-width full stop '.' (pipelines that make punctuation half-width)",
+         ".txt", False, lambda s, i, r: _utf8(s.replace("。", "."))),
     Form("tags", "HTML tags left in the text by a scrape that did not take the page apart: <br> at line ends, "
          "<p>…</p> around some lines, <span …> around some words", ".txt", False, lambda s, i, r: _utf8(leftover_tags(s, r))),
     Form("entities", "HTML character references left in the text by a scrape that stripped the tags: &nbsp; "
