@@ -1,10 +1,12 @@
 """Normalised text and the views used for matching, all sharing one offset space.
 
 `Text.text` is the document text that records point into: the decoded input with line
-endings unified and control characters blanked.  `Text.match` has exactly the same length:
-each character folded on its own (NFKC when that yields one character, traditional → simplified
-by opencc's character table), so an offset found in `match` is an offset into `text`, and
-titles or categories can be sliced from `text` as written.  `Text.compact(a, b)` drops
+endings unified, invisible characters taken out and control characters blanked.  `Text.match` has
+exactly the same length: each character folded on its own (NFKC when that yields one character,
+traditional → simplified by opencc's character table), markdown markup and a line's dress blanked
+(`blank_markup`), a half-width full stop that ends a Chinese sentence read as 。 (`full_stops`), so
+an offset found in `match` is an offset into `text`, and titles or categories can be sliced from
+`text` as written.  `Text.compact(a, b)` drops
 whitespace, table pipes and injected pinyin so that labels broken across lines or spaced
 out still match; it keeps a map from each compact character back to its offset.
 """

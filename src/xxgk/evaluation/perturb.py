@@ -12,8 +12,9 @@ The forms follow what scrapes were seen to do (see `../shared/tools/perturb.py`,
 re-encoding, traditional characters, Windows line ends, full-width digits, bodies flattened to one
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
 PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
-page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, HTML
-tags and character references left in text, half-width full stops, headings in 【】 or after a bullet, zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
+page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, headings
+in 【】 or after a bullet, half-width full stops, HTML tags and character references left in text,
+zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -248,13 +249,17 @@ _MD_INLINE = re.compile(r"([*_`\[\]|])")
 _MD_LINE_START = re.compile(r"^(\s*)(?:([-+#>])|(\d+)(?=\.))")
 
 
+def _heading_line(line: str) -> bool:
+    """A line a converter or a repost treats as a heading (`MD_HEADING`, short, no figures)."""
+    return bool(MD_HEADING.match(line)) and len(line.strip()) <= MD_HEADING_MAX_CHARS and not re.search(r"\d", line)
+
+
 def decorated(s: str, rng: random.Random) -> str:
     """`s` as a repost dresses its headings (the lines `markdown` makes headings): each in 【…】 or after a
     bullet (■ ), one style a page."""
     bracket = rng.random() < 0.5
-    return "\n".join((f"【{ln.strip()}】" if bracket else f"■ {ln.strip()}")
-                     if MD_HEADING.match(ln) and len(ln.strip()) <= MD_HEADING_MAX_CHARS and not re.search(r"\d", ln)
-                     else ln for ln in s.split("\n"))
+    return "\n".join((f"【{ln.strip()}】" if bracket else f"■ {ln.strip()}") if _heading_line(ln) else ln
+                     for ln in s.split("\n"))
 
 
 def _md_cells(table: Table, row: list[str]) -> list[str]:
@@ -281,7 +286,7 @@ def markdown(s: str, rng: random.Random) -> str:
             continue
         line = _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\"),
                                   _MD_INLINE.sub(r"\\\1", line))
-        if MD_HEADING.match(line) and len(line) <= MD_HEADING_MAX_CHARS and not re.search(r"\d", line):
+        if _heading_line(line):
             line = f"**{line}**" if bold else f"## {line}"
         out.append(line)
     return "\n\n".join(out) + "\n"

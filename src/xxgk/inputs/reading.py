@@ -337,7 +337,7 @@ def _plain(text: str, warnings: list[str]) -> tuple[str, list[str]]:
 # `<span style=…>`): a line's end where a block or a line break was (unless one is there already), a
 # tab after a table cell, nothing for the rest. Only these names: a `<` in the text is otherwise kept.
 _BLOCK_TAG = re.compile(r"[ \t]*<(?:br|/?(?:p|div|li|ul|ol|h[1-6]|tr|table|tbody|thead|section|article))\b[^<>]{0,300}?/?>"
-                        r"[ \t]*(\n?)", re.I)
+                        r"[ \t]*\n?", re.I)
 _CELL_END = re.compile(r"</t[dh]\s*>", re.I)
 _INLINE_TAG = re.compile(r"</?(?:td|th|span|font|strong|b|i|em|u|a|img|sup|sub|o:p|st1:[a-z]+)\b[^<>]{0,300}?/?>", re.I)
 
@@ -385,9 +385,7 @@ def unescape_entities(text: str) -> tuple[str, int]:
     def one(m: re.Match[str]) -> str:
         nonlocal n
         got = html.unescape(m.group())
-        if got == m.group():
-            return got
-        n += 1
+        n += got != m.group()
         return got
 
     return _ENTITY.sub(one, text), n
