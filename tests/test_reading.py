@@ -327,3 +327,25 @@ def test_html_tags_left_in_plain_text_are_read_as_breaks_and_gaps():
     dec = decode_bytes(body.encode("utf-8"), ".txt", "t.txt")
     assert dec.text == "一、总体情况\n全年公开政务信息185条。\n二、主动公开\n规章\t0\t1\t\n收到申请<5件"
     assert any(w.startswith("W108 15 ") for w in dec.warnings), dec.warnings
+
+
+def test_mojibake_is_read_back_and_a_western_text_is_left_alone():
+    """A Chinese page whose UTF-8 (or GB18030) bytes were read as Windows-1252 or Latin-1 is decoded again
+    (W109); a text that is Western to begin with, or already Chinese, is not touched."""
+    from xxgk.inputs.reading import repair_mojibake
+
+    good = "平潭综合实验区2022年度政府信息公开工作年度报告\n一、总体情况\n规章\t0\t1"
+    for bad in (good.encode("utf-8").decode("latin-1"), good.encode("gb18030").decode("latin-1")):
+        dec = decode_bytes(bad.encode("utf-8"), ".txt", "m.txt")
+        assert dec.text == good and any(w.startswith("W109") for w in dec.warnings)
+    for kept in ("Café déjà vu — naïve résumé", good, "平潭 Ã©"):
+        assert repair_mojibake(kept) == (kept, None)
+
+
+def test_a_json_string_saved_with_its_escapes_gets_its_breaks_back():
+    body = r'一、总体情况\n全年公开信息185条，\"政务公开\"专栏\u5e73\u6f6d。\n规章\t0\t1'
+    dec = decode_bytes(body.encode("utf-8"), ".txt", "e.txt")
+    assert dec.text == '一、总体情况\n全年公开信息185条，"政务公开"专栏平潭。\n规章\t0\t1'
+    assert any(w.startswith("W100") and "4 of them" in w for w in dec.warnings)  # 2 breaks, 2 tabs
+    real = "第一行\n第二行\n路径 C:\\new\n"  # more real breaks than written ones: left as written
+    assert decode_bytes(real.encode("utf-8"), ".txt", "r.txt").text == real

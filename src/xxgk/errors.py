@@ -36,6 +36,8 @@ class Errors:
 
 
 class Warnings:
+    W100 = ("W100 the text held its line breaks and tabs as escape sequences (\\n, \\t: {n} of them, a JSON string saved "
+            "as it was) and has them back")
     W101 = "W101 text decoded as {encoding} (detected, confidence {confidence})"
     W102 = "W102 {n} undecodable byte sequences replaced"
     W103 = "W103 traditional characters found; matched after conversion to simplified"
@@ -48,6 +50,7 @@ class Warnings:
             "tags but kept the entities) read as the characters they stand for")
     W108 = ("W108 {n} HTML tag(s) left in the text (<br>, <p>, <span …>: a scrape that did not take the page apart) "
             "read as the line breaks and cell gaps they stand for")
+    W109 = "W109 the text was mojibake ({how}): its characters were read back as the bytes they came from and decoded again"
     W110 = "W110 section {number} ({title}) not found"
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"

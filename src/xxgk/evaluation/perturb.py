@@ -13,8 +13,8 @@ re-encoding, traditional characters, Windows line ends, full-width digits, bodie
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
 PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
 page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, headings
-in 【】 or after a bullet, half-width full stops, HTML tags and character references left in text,
-zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
+in 【】 or after a bullet, half-width full stops, mojibake, a JSON string saved with its escapes, HTML
+tags and character references left in text, zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
 """
 
 from __future__ import annotations
@@ -312,6 +312,18 @@ def leftover_tags(s: str, rng: random.Random) -> str:
                      else f"{spans(line)}<br>" for line in s.split("\n"))
 
 
+def mojibake(s: str) -> str:
+    """`s`'s UTF-8 bytes read as Windows-1252, as a Western system shows them (its five undefined bytes
+    passed through as the code points of the same number)."""
+    out = []
+    for b in s.encode("utf-8"):
+        try:
+            out.append(bytes([b]).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(chr(b))
+    return "".join(out)
+
+
 # Share of characters followed by an invisible one in the `zerowidth` form (a site that marks copies
 # puts one every few characters).
 ZERO_WIDTH_RATE = 0.15
@@ -367,6 +379,10 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          ".txt", False, lambda s, i, r: _utf8(decorated(s, r))),
     Form("halfstop", "every 。 written as a half-width full stop '.' (pipelines that make punctuation half-width)",
          ".txt", False, lambda s, i, r: _utf8(s.replace("。", "."))),
+    Form("mojibake", "UTF-8 bytes read as Windows-1252 and saved again (平潭 as å¹³æ½­)", ".txt", False,
+         lambda s, i, r: _utf8(mojibake(s))),
+    Form("escaped", "the page as a JSON string saved as it was: one line, breaks written \\n, tabs \\t", ".txt",
+         False, lambda s, i, r: _utf8(s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t"))),
     Form("tags", "HTML tags left in the text by a scrape that did not take the page apart: <br> at line ends, "
          "<p>…</p> around some lines, <span …> around some words", ".txt", False, lambda s, i, r: _utf8(leftover_tags(s, r))),
     Form("entities", "HTML character references left in the text by a scrape that stripped the tags: &nbsp; "

@@ -325,12 +325,88 @@ def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
 
 
 def _plain(text: str, warnings: list[str]) -> tuple[str, list[str]]:
-    """Plain text with what a careless scrape left of the page's markup read: tags (W108), then
-    character references (W107)."""
+    """Plain text with what a careless scrape did to it undone: mojibake (W109), line breaks saved as
+    escape sequences (W100), then tags (W108) and character references (W107) left of the page."""
+    warnings = list(warnings)
+    text, how = repair_mojibake(text)
+    if how:
+        warnings.append(Warnings.W109.format(how=how))
+    text, escapes = unescape_breaks(text)
+    if escapes:
+        warnings.append(Warnings.W100.format(n=escapes))
     text, tags = strip_leftover_tags(text)
     text, refs = unescape_entities(text)
     return text, warnings + ([Warnings.W108.format(n=tags)] if tags else []) + \
         ([Warnings.W107.format(n=refs)] if refs else [])
+
+
+# Mojibake: a Chinese page's bytes read in a Western code page and saved again (`å¹³æ½­` for 平潭). Tried
+# only on text with almost no Chinese characters and many Latin-1 letters; kept only when the repair
+# gives mostly Chinese text.
+MOJIBAKE_MAX_CJK_SHARE = 0.05  # of the text's non-blank characters, before: a Chinese text has far more
+MOJIBAKE_MIN_LATIN1_SHARE = 0.3  # characters U+0080–U+00FF (and cp1252's), before
+MOJIBAKE_MIN_CJK_SHARE = 0.3  # after the repair
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _cjk_share(s: str) -> float:
+    chars = [c for c in s if not c.isspace()]
+    return sum(1 for c in chars if _CJK.match(c)) / max(len(chars), 1)
+
+
+def _as_bytes(s: str, codepage: str) -> bytes | None:
+    """The bytes `s` was decoded from in `codepage` (cp1252's five holes, and latin-1, pass bytes
+    through as their own code points), or None."""
+    out = bytearray()
+    for ch in s:
+        try:
+            out += ch.encode(codepage)
+        except UnicodeEncodeError:
+            if ord(ch) < 256:
+                out.append(ord(ch))
+            else:
+                return None
+    return bytes(out)
+
+
+def repair_mojibake(text: str) -> tuple[str, str | None]:
+    """Text decoded in the wrong code page, read back to its bytes and decoded as UTF-8 or GB18030;
+    the text as it is when it is not mojibake. Returns (text, how) with how None when nothing was done."""
+    chars = [c for c in text[:20000] if not c.isspace()]
+    if not chars or _cjk_share(text[:20000]) > MOJIBAKE_MAX_CJK_SHARE:
+        return text, None
+    latin = sum(1 for c in chars if 0x80 <= ord(c) < 0x100 or c in "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ")
+    if latin < MOJIBAKE_MIN_LATIN1_SHARE * len(chars):
+        return text, None
+    for codepage in ("cp1252", "latin-1"):
+        raw = _as_bytes(text, codepage)
+        if raw is None:
+            continue
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                fixed = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if _cjk_share(fixed[:20000]) >= MOJIBAKE_MIN_CJK_SHARE:
+                return fixed, f"{encoding} read as {codepage}"
+    return text, None
+
+
+# A JSON string saved as it was: the page on one line, its breaks written `\n` and its cells' gaps `\t`.
+# Undone only when the text holds more written breaks than line breaks of its own.
+ESCAPED_BREAKS_MIN = 1
+_ESCAPED = re.compile(r"\\(?:([ntr\"/\\])|u([0-9a-fA-F]{4}))")
+
+
+def unescape_breaks(text: str) -> tuple[str, int]:
+    """Escape sequences of a JSON string read back (`\\n`, `\\t`, `\\"`, `\\u5e73` …), and how many line
+    breaks and tabs there were; the text as it is unless it holds at least ESCAPED_BREAKS_MIN written
+    breaks and fewer real ones."""
+    written = text.count("\\n") + text.count("\\t")
+    if written < ESCAPED_BREAKS_MIN or text.count("\n") >= written:
+        return text, 0
+    plain = {"n": "\n", "t": "\t", "r": "", '"': '"', "/": "/", "\\": "\\"}
+    return _ESCAPED.sub(lambda m: plain[m.group(1)] if m.group(1) else chr(int(m.group(2), 16)), text), written
 
 
 # Tags a scrape that did not take the page apart leaves in its text (`规章\t0\t1<br>`, `<p>二、…</p>`,
