@@ -312,6 +312,8 @@ def test_html_character_references_left_in_plain_text_are_read(tmp_path):
     assert dec.text == "\xa0\xa0一、总体情况\n“放管服”改革。规章\xa00\xa01\nR&D &copy &foo; 1&2"
     assert any(w.startswith("W107 8 ") for w in dec.warnings)
     assert not any(w.startswith("W107") for w in decode_bytes("R&D 1&2".encode(), ".txt", "t.txt").warnings)
+    twice = decode_bytes("&amp;nbsp;规章&amp;ldquo;R&amp;amp;D&amp;rdquo;".encode(), ".txt", "t.txt")
+    assert twice.text == "\xa0规章“R&D”"  # escaped twice, as some sites' JSON interfaces return a page
     line = json.dumps({"id": "a", "text": "规章&nbsp;0&nbsp;1"}, ensure_ascii=False)
     (tmp_path / "c.jsonl").write_text(line + "\n", encoding="utf-8")
     (item,) = iter_inputs([str(tmp_path / "c.jsonl")])
@@ -340,6 +342,31 @@ def test_mojibake_is_read_back_and_a_western_text_is_left_alone():
         assert dec.text == good and any(w.startswith("W109") for w in dec.warnings)
     for kept in ("Café déjà vu — naïve résumé", good, "平潭 Ã©"):
         assert repair_mojibake(kept) == (kept, None)
+
+
+def test_radicals_from_a_pdf_text_layer_are_read_as_the_ideographs_they_show(tmp_path):
+    """Kangxi radicals (⼀ ⾏ ⽂), simplified radicals (⻓ ⻔, which NFKC leaves alone) and compatibility
+    ideographs are written as the ideographs, one for one (W111 counts them); the report then reads as
+    the same report written plainly, in a text file and in a JSONL line."""
+    from helpers import run_text
+    from layouts import consistent_table3, report
+
+    from xxgk.evaluation.perturb import radicals
+    from xxgk.text import normalise_newlines
+
+    plain = "⼀、总体情况\n部⻔⽹站⻓期公开⾏政规范性⽂件9件，\uf900"
+    dec = decode_bytes(plain.encode("utf-8"), ".txt", "r.txt")
+    assert dec.text == "一、总体情况\n部门网站长期公开行政规范性文件9件，豈"
+    assert any(w.startswith("W111 7 ") for w in dec.warnings), dec.warnings
+    assert not any(w.startswith("W111") for w in decode_bytes("一、总体情况".encode(), ".txt", "t.txt").warnings)
+    text = report(consistent_table3(3))
+    assert radicals(text) != text
+    (tmp_path / "r.jsonl").write_text(json.dumps({"id": "r", "text": radicals(text)}, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    (item,) = iter_inputs([str(tmp_path / "r.jsonl")])
+    assert load_item(item).text == normalise_newlines(text)
+    assert run_text(decode_bytes(radicals(text).encode(), ".txt", "r.txt").text).applications == \
+        run_text(text).applications
 
 
 def test_a_json_string_saved_with_its_escapes_gets_its_breaks_back():

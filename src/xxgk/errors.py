@@ -52,6 +52,8 @@ class Warnings:
             "read as the line breaks and cell gaps they stand for")
     W109 = "W109 the text was mojibake ({how}): its characters were read back as the bytes they came from and decoded again"
     W110 = "W110 section {number} ({title}) not found"
+    W111 = ("W111 {n} radical(s) or compatibility ideograph(s) in the text (⼀ for 一, ⾏ for 行: a PDF font's text layer) "
+            "read as the ideographs they show")
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"
     W122 = "W122 {table}: glued digits '{digits}' split as {split} using {constraint}"

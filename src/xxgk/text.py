@@ -25,12 +25,15 @@ from importlib import resources
 from xxgk.rules import labels
 from xxgk.spans import Span
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Characters that show as nothing (zero-width spaces and joiners, direction marks and embeddings, word
-# joiner, byte-order mark): pages and copies from editors carry them, some sites sprinkle them through
-# the text to mark copies. They are taken out, not blanked: a blank inside 1010 or 政务信息 would split it.
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
-_LINE_SEPARATORS = re.compile(r"[\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# a form feed (a page break, as text extractors write it, often in place of the line's break) and a
+# vertical tab (a line break inside a paragraph) end a line
+_LINE_BREAKS = re.compile(r"[\x0b\x0c\u2028\u2029]")
+# Characters that show as nothing (soft hyphen, zero-width spaces and joiners, direction marks and
+# embeddings, word joiner, byte-order mark): pages and copies from editors carry them, some sites sprinkle
+# them through the text to mark copies. They are taken out, not blanked: a blank inside 1010 or 政务信息
+# would split it.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
 
 
 def strip_invisible(s: str) -> str:
@@ -66,10 +69,39 @@ def single_spaced(s: str) -> str:
 
 
 def normalise_newlines(s: str) -> str:
-    """Unify line endings (Unicode's line and paragraph separators too), take out the characters that show
-    as nothing and blank control characters (the only edits made to the text)."""
+    """Unify line endings (form feeds, vertical tabs and Unicode's line and paragraph separators too), take
+    out the characters that show as nothing and blank control characters (the only edits made to the text)."""
     s = s.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub(" ", _LINE_SEPARATORS.sub("\n", strip_invisible(s)))
+    return _CONTROL.sub(" ", _LINE_BREAKS.sub("\n", strip_invisible(s)))
+
+
+# The simplified radicals of the CJK Radicals Supplement that stand for a whole character (Unicode names
+# them C-SIMPLIFIED SEE, GATE, LONG …); NFKC does not map them.
+SIMPLIFIED_RADICALS = dict(zip("⻅⻆⻉⻋⻓⻔⻙⻚⻛⻜⻢⻥⻦⻧⻨⻩⻪⻬⻮⻰", "见角贝车长门韦页风飞马鱼鸟卤麦黄黾齐齿龙"))
+
+
+@functools.lru_cache(maxsize=1)
+def _ideograph_table() -> dict[int, str]:
+    table = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in [*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00)]}
+    table = {cp: n for cp, n in table.items() if len(n) == 1 and n != chr(cp)}
+    table.update({ord(radical): ideograph for radical, ideograph in SIMPLIFIED_RADICALS.items()})
+    return table
+
+
+_RADICAL = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
+
+
+def radicals_as_ideographs(s: str) -> tuple[str, int]:
+    """`s` with radicals and compatibility ideographs written as the ideographs they show, and how many.
+    A PDF's text layer may give a character as the radical its font draws with the same glyph (⼀ for 一,
+    ⾏ for 行, ⻓ for 长): the text then reads the same to a person but matches no label, and a title or a
+    category would carry the radical into the record. One character for one, so offsets hold."""
+    found = _RADICAL.findall(s)
+    if not found:
+        return s, 0
+    table = _ideograph_table()
+    n = sum(ord(c) in table for c in found)
+    return (s.translate(table), n) if n else (s, 0)
 
 
 @functools.lru_cache(maxsize=4)

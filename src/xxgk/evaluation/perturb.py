@@ -13,7 +13,7 @@ re-encoding, traditional characters, Windows line ends, full-width digits, bodie
 line, hard wraps, spam lines injected between lines (table rows included), letter-spaced lines (a
 PDF's justified text), a PDF's page breaks (page number, running head), one `<p>` per line inside
 page chrome, crawler JSONL, DOCX, Word 97-2003 .doc, lines indented with no-break spaces, headings
-in 【】 or after a bullet, half-width full stops, mojibake, a JSON string saved with its escapes, HTML
+in 【】 or after a bullet, half-width full stops, form feeds for page breaks, radicals for ideographs, mojibake, a JSON string saved with its escapes, HTML
 tags and character references left in text, zero-width characters, double-spaced lines, a web-to-markdown converter's output, UTF-16 without BOM.
 """
 
@@ -24,6 +24,7 @@ import io
 import json
 import random
 import re
+import unicodedata
 from dataclasses import dataclass
 from html import escape
 from typing import Callable
@@ -312,6 +313,29 @@ def leftover_tags(s: str, rng: random.Random) -> str:
                      else f"{spans(line)}<br>" for line in s.split("\n"))
 
 
+def form_feeds(s: str) -> str:
+    """`s` with every PAGE_LINES-th line break a form feed (a text extractor's page break)."""
+    lines = s.split("\n")
+    return "".join(line + ("" if k == len(lines) - 1 else "\f" if (k + 1) % PAGE_LINES == 0 else "\n")
+                   for k, line in enumerate(lines))
+
+
+@functools.lru_cache(maxsize=1)
+def _radical_lookalikes() -> dict[int, str]:
+    """Each ideograph that a Kangxi radical or a simplified radical shows → that radical."""
+    from xxgk.text import SIMPLIFIED_RADICALS
+
+    table = {ord(unicodedata.normalize("NFKC", chr(cp))): chr(cp) for cp in range(0x2F00, 0x2FD6)}
+    table.update({ord(ideograph): radical for radical, ideograph in SIMPLIFIED_RADICALS.items()})
+    return table
+
+
+def radicals(s: str) -> str:
+    """`s` with every ideograph that has a radical look-alike written as that radical (⼀、总体情况, ⾏政, ⻓期),
+    as the text layer of a PDF whose font maps those glyphs to the radicals' code points gives it."""
+    return s.translate(_radical_lookalikes())
+
+
 def mojibake(s: str) -> str:
     """`s`'s UTF-8 bytes read as Windows-1252, as a Western system shows them (its five undefined bytes
     passed through as the code points of the same number)."""
@@ -379,6 +403,10 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          ".txt", False, lambda s, i, r: _utf8(decorated(s, r))),
     Form("halfstop", "every 。 written as a half-width full stop '.' (pipelines that make punctuation half-width)",
          ".txt", False, lambda s, i, r: _utf8(s.replace("。", "."))),
+    Form("formfeed", "a page break written as a form feed in place of every 25th line break, as text extractors "
+         "write it", ".txt", False, lambda s, i, r: _utf8(form_feeds(s))),
+    Form("radicals", "ideographs with a radical look-alike written as the radical (⼀ for 一, ⾏ for 行, ⻓ for 长), "
+         "as some PDF fonts' text layers give them", ".txt", False, lambda s, i, r: _utf8(radicals(s))),
     Form("mojibake", "UTF-8 bytes read as Windows-1252 and saved again (平潭 as å¹³æ½­)", ".txt", False,
          lambda s, i, r: _utf8(mojibake(s))),
     Form("escaped", "the page as a JSON string saved as it was: one line, breaks written \\n, tabs \\t", ".txt",

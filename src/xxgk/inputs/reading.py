@@ -22,7 +22,7 @@ from typing import Iterator
 from xxgk.errors import Errors, InputError, Warnings
 from xxgk.inputs.mhtml import MHTML_SUFFIXES, looks_like_mhtml, page_html
 from xxgk.inputs.warc import is_warc, iter_warc, read_payload
-from xxgk.text import normalise_newlines
+from xxgk.text import normalise_newlines, radicals_as_ideographs
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
@@ -254,7 +254,7 @@ def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
         dec.text = normalise_newlines(title.strip()) + "\n" + dec.text
         dec.html_spans = [(x + len(title.strip()) + 1, y + len(title.strip()) + 1) for x, y in dec.html_spans]
         dec.warnings.append(Warnings.W104.format(field="title", line=item.line_no))
-    return dec
+    return _as_ideographs(dec)
 
 
 # the fields of a crawler's JSON line that hold the page, in the order they are looked for
@@ -279,6 +279,18 @@ _MAGIC = (
 
 def decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
     """Bytes of one file → normalised text; the file type is sniffed before the suffix is trusted."""
+    return _as_ideographs(_decode_bytes(data, suffix, path))
+
+
+def _as_ideographs(dec: Decoded) -> Decoded:
+    """`dec` with radicals standing for ideographs written as those (W111), whatever the input type."""
+    dec.text, n = radicals_as_ideographs(dec.text)
+    if n:
+        dec.warnings.append(Warnings.W111.format(n=n))
+    return dec
+
+
+def _decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
     if not data or not data.strip(b" \t\r\n\x00"):
         raise InputError(Errors.E002.format(path=path))
     sha = hashlib.sha256(data).hexdigest()
@@ -451,20 +463,30 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 
 def unescape_entities(text: str) -> tuple[str, int]:
     """Plain text with its HTML character references read as characters, and how many there were
-    (a name HTML does not define is left as written)."""
+    (a name HTML does not define is left as written). A page escaped twice (`&amp;nbsp;`, as some sites'
+    JSON interfaces return it) is read twice: what `&amp;` gave is read once more."""
     import html
 
-    if "&" not in text:
-        return text, 0
-    n = 0
+    n = amps = 0
 
     def one(m: re.Match[str]) -> str:
-        nonlocal n
+        nonlocal n, amps
         got = html.unescape(m.group())
         n += got != m.group()
+        amps += got == "&"
         return got
 
-    return _ENTITY.sub(one, text), n
+    for _ in range(ESCAPE_PASSES):
+        if "&" not in text:
+            break
+        amps = 0
+        text = _ENTITY.sub(one, text)
+        if not amps:
+            break
+    return text, n
+
+
+ESCAPE_PASSES = 2  # a page escaped twice is seen; three times, never
 
 
 _GB = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}  # declared GB charsets: read as the superset
