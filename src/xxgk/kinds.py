@@ -358,7 +358,8 @@ class KindModel:
 # audience figure, a 行政复议/行政诉讼 case, a 建议/提案 of deputies, a press conference.
 GUIDE_CATEGORY_KINDS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compile(rx)) for kind, rx in (
     ("views", r"(?:访问|浏览|阅读|观看|点击|播放)(?:量|次数|人次)|点赞(?:量|数)?$|粉丝(?:量|数)?$"),
-    ("review_litigation", r"行政复议|行政诉讼"),
+    ("review_litigation", r"复议|诉讼"),  # 行政复议, 行政诉讼, 复议后诉讼, 未经复议直接诉讼
+    ("disclosed_total", r"全文电子化"),  # the pre-2019 restatement of the total: 全文电子化的主动公开信息数
     ("other", r"人大代表建议|政协(?:委员)?提案|建议提案"),
     ("press_conferences", r"新闻发布会|吹风会"),
 ))
@@ -366,6 +367,10 @@ GUIDE_CATEGORY_KINDS: tuple[tuple[str, re.Pattern], ...] = tuple((kind, re.compi
 # class of information, not applications or their outcomes): `other`, by the guide
 CLASSED_CATEGORY = re.compile(r"^(?:依申请公开|不[予子]公开|免予公开)(?:类)?(?:政府)?(?:信息)?(?:数)?$")
 MADE_CLAUSE = re.compile(r"(?:制作|获取)、?(?:制作|获取)?(?:的)?政府信息(?:总数|数量?)?(?:为|共|达)?$")
+# an outcome listed right after a count of 行政复议 / 行政诉讼 (收到行政复议1件,维持结果1件,尚未办结0件) is one
+# of theirs: the clause before it names 复议 or 诉讼 after any 申请
+OUTCOME_CATEGORY = re.compile(r"^(?:维持|纠正|结果|尚未|审结|其他情形)")
+_REVIEW_OR_APPLICATION = re.compile(r"复议|诉讼|申请")
 
 
 def guide_kind(row: dict[str, str]) -> str | None:
@@ -373,7 +378,8 @@ def guide_kind(row: dict[str, str]) -> str | None:
     a TOTAL span is always `disclosed_total` (its category may be the channel it was published
     through); `个` of outlets (政务新媒体33个, 2个政府网站, 8个栏目: cue `x:outlets`) is `platforms`;
     a category naming what only one kind counts (`GUIDE_CATEGORY_KINDS`) is that kind; the pre-2019
-    statistics of information made or classed 依申请公开 / 不予公开 are `other`.
+    statistics of information made or classed 依申请公开 / 不予公开 are `other`; an outcome right after a
+    count of 行政复议 / 行政诉讼 is `review_litigation`.
     These rows are left out of the classifier's training (`kinds_train.fit`)."""
     if row.get("total") == "T":
         return "disclosed_total"
@@ -386,6 +392,9 @@ def guide_kind(row: dict[str, str]) -> str | None:
     for kind, rx in GUIDE_CATEGORY_KINDS:
         if rx.search(category):
             return kind
+    if OUTCOME_CATEGORY.search(category) and \
+            _REVIEW_OR_APPLICATION.findall(row.get("before", ""))[-1:] in (["复议"], ["诉讼"]):
+        return "review_litigation"
     return None
 
 
