@@ -4,6 +4,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xxgk.errors import InputError
 from xxgk.inputs.reading import decode_bytes, iter_inputs, load_item
@@ -237,7 +239,7 @@ def test_pdf_row_with_a_blank_cell_keeps_its_columns():
     from helpers import run_bytes
 
     warned = [w for w in run_bytes(pdf_bytes("\n".join(lines)), ".pdf").warnings if w.startswith("W106")]
-    assert warned and warned[0].startswith("W106 1 PDF table row(s)")  # the record says a row was placed
+    assert warned and warned[0].startswith("W106 1 table row(s) of a PDF")  # the record says a row was placed
 
 
 def test_pdf_with_centred_cells_prints_the_figures_beside_the_middle_of_the_label():
@@ -376,3 +378,105 @@ def test_a_json_string_saved_with_its_escapes_gets_its_breaks_back():
     assert any(w.startswith("W100") and "4 of them" in w for w in dec.warnings)  # 2 breaks, 2 tabs
     real = "第一行\n第二行\n路径 C:\\new\n"  # more real breaks than written ones: left as written
     assert decode_bytes(real.encode("utf-8"), ".txt", "r.txt").text == real
+
+
+def _ofd(pages: list[str], doc_root: str = "Doc_0/Document.xml", page_loc: str = "Pages/Page_{n}/Content.xml") -> bytes:
+    """A hand-written OFD package whose pages hold the given Content.xml layers."""
+    import zipfile
+
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("OFD.xml", f"<ofd:OFD {ns}><ofd:DocBody><ofd:DocRoot>{doc_root}</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        refs = "".join(f'<ofd:Page ID="{n}" BaseLoc="{page_loc.format(n=n)}"/>' for n in range(len(pages)))
+        z.writestr(doc_root.lstrip("/"), f"<ofd:Document {ns}><ofd:Pages>{refs}</ofd:Pages></ofd:Document>")
+        base = doc_root.lstrip("/").rsplit("/", 1)[0]
+        for n, layer in enumerate(pages):
+            loc = page_loc.format(n=n)
+            name = loc.lstrip("/") if loc.startswith("/") else f"{base}/{loc}"
+            z.writestr(name, f"<ofd:Page {ns}><ofd:Content><ofd:Layer>{layer}</ofd:Layer></ofd:Content></ofd:Page>")
+    return buf.getvalue()
+
+
+def test_ofd_text_objects_read_as_printed_lines():
+    """OFD places glyphs: runs with their origin and advances (`g 3 5` for three advances of 5), objects
+    in any order, a row's label and figures in separate objects on one baseline, a figure a little
+    off it (centred in its cell), a scaled object (CTM); parts found from OFD.xml by relative and
+    absolute locations, pages in order."""
+    from xxgk.inputs.ofd import read_ofd
+
+    page0 = ('<ofd:TextObject Boundary="100 30 40 6" Size="5"><ofd:TextCode X="0" Y="5" DeltaX="2.5 2.5">120'
+             '</ofd:TextCode></ofd:TextObject>'  # second on its line, listed first
+             '<ofd:TextObject Boundary="20 30 60 6" Size="5"><ofd:TextCode X="0" Y="5" DeltaX="g 3 5">规范性文件'
+             '</ofd:TextCode><ofd:TextCode X="40" Y="5.4">8</ofd:TextCode></ofd:TextObject>'
+             '<ofd:TextObject Boundary="20 10 100 6" Size="5"><ofd:TextCode X="0" Y="5" DeltaX="g 5 5">一、总体情况'
+             '</ofd:TextCode></ofd:TextObject>')
+    page1 = ('<ofd:TextObject Boundary="20 10 100 6" Size="2.5" CTM="2 0 0 2 0 0"><ofd:TextCode X="0" Y="2.5">'
+             '本年公开信息100条。</ofd:TextCode></ofd:TextObject>')
+    for root, loc in (("Doc_0/Document.xml", "Pages/Page_{n}/Content.xml"),
+                      ("/Doc_0/Document.xml", "/Doc_0/P{n}.xml")):
+        text, repaired = read_ofd(_ofd([page0, page1], root, loc), "x.ofd")
+        assert text.split("\n") == ["一、总体情况", "规范性文件 8 120", "本年公开信息100条。"] and repaired == 0
+
+
+def test_ofd_written_by_the_harness_reads_like_its_pdf():
+    """The harness's OFD form: same layout as its PDF (table rows in columns, a blank cell kept by its
+    column, W106), the page number in each page's template not read, and the record the same."""
+    from helpers import run_bytes, run_text
+    from layouts import report
+    from xxgk.evaluation.ofdwrite import ofd_bytes
+
+    lines = report(layout="tab").split("\n")
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("四、结转下年度继续办理"))
+    cells = lines[k].split("\t")
+    cells[3] = ""  # 商业企业 left empty
+    lines[k] = "\t".join(cells)
+    text = "\n".join(lines)
+    rec = run_bytes(ofd_bytes(text), ".ofd")
+    want = run_text(text)
+    assert rec.applications == want.applications and rec.active_disclosure == want.active_disclosure
+    assert [s.number for s in rec.sections] == [s.number for s in want.sections] == [1, 2, 3, 4, 5, 6]
+    assert rec.applications.carried_forward.commercial is None
+    assert any(w.startswith("W106 1 table row(s) of a PDF or OFD") for w in rec.warnings)
+    got = decode_bytes(ofd_bytes(text), ".ofd", "x.ofd")
+    assert got.kind == "ofd" and "- 1 -" not in got.text
+
+
+def test_ofd_errors_name_the_file():
+    """Not a zip, a zip without OFD.xml, a page part missing, no text at all (a scan): E026; a zip
+    holding OFD.xml under another suffix is read as OFD."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", "<x/>")
+    broken = _ofd(["<ofd:TextObject"])
+    empty = _ofd(['<ofd:ImageObject Boundary="0 0 210 297" ResourceID="5"/>'])
+    for data, detail in ((b"plain text, not a zip", "content is not an OFD"), (buf.getvalue(), "no part 'OFD.xml'"),
+                         (broken, "Content.xml"), (empty, "no text objects")):
+        with pytest.raises(InputError) as e:
+            decode_bytes(data, ".ofd", "scan.ofd")
+        assert str(e.value).startswith("E026") and detail in str(e.value) and "scan.ofd" in str(e.value)
+    page = '<ofd:TextObject Boundary="0 0 50 6" Size="5"><ofd:TextCode X="0" Y="5">一、总体情况</ofd:TextCode></ofd:TextObject>'
+    dec = decode_bytes(_ofd([page]), ".txt", "renamed.txt")
+    assert dec.kind == "ofd" and dec.text == "一、总体情况"
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(['X="a"', 'Y="1e999"', 'DeltaX="g 1e12 3"', 'DeltaX="g inf 3"', 'DeltaX="g x"',
+                                 'DeltaY="2 2 g 4"', 'X="-5"', 'Boundary="nan 1"', 'CTM="0 0 0 0 0 0"', 'Size="0"']),
+                max_size=4), st.text(alphabet="一2 <&", max_size=8))
+def test_ofd_with_odd_numbers_gives_text_or_e026(attrs, body):
+    """Whatever numbers an OFD's attributes hold (a repeat count of 10^12 included), a page reads or
+    fails with E026 naming the file, quickly."""
+    from xml.sax.saxutils import escape
+
+    obj = (f'<ofd:TextObject {" ".join(a for a in attrs if not a.startswith(("X", "Y", "Delta")))}>'
+           f'<ofd:TextCode {" ".join(a for a in attrs if a.startswith(("X", "Y", "Delta")))}>{escape(body)}'
+           "</ofd:TextCode></ofd:TextObject>")
+    try:
+        dec = decode_bytes(_ofd([obj]), ".ofd", "odd.ofd")
+    except InputError as e:
+        assert str(e).startswith("E026") and "odd.ofd" in str(e)
+    else:
+        assert dec.text.strip()

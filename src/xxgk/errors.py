@@ -33,6 +33,7 @@ class Errors:
     E023 = "E023 cannot read folder ({detail}): {path}"
     E024 = "E024 unreadable Word 97-2003 document ({detail}): {path}"
     E025 = "E025 unreadable web archive record ({detail}): {path}"
+    E026 = "E026 unreadable OFD ({detail}): {path}"
 
 
 class Warnings:
@@ -44,8 +45,8 @@ class Warnings:
     W104 = "W104 the text starts with the JSON line's '{field}' field (line {line}), which it did not hold"
     W105 = ("W105 another report starts at character {start} ('{title}'): this record holds the report before "
             "it, read alone (`xxgk extract` reads the next as a record of its own)")
-    W106 = ("W106 {n} PDF table row(s) with empty cells read by their columns (a text layer leaves an empty cell "
-            "out; the table's full rows show where each figure stands)")
+    W106 = ("W106 {n} table row(s) of a PDF or OFD with empty cells read by their columns (a printed page leaves "
+            "an empty cell out; the table's full rows show where each figure stands)")
     W107 = ("W107 {n} HTML character reference(s) in the text (&nbsp;, &ldquo;, &#12290; …: a scrape that stripped the "
             "tags but kept the entities) read as the characters they stand for")
     W108 = ("W108 {n} HTML tag(s) left in the text (<br>, <p>, <span …>: a scrape that did not take the page apart) "

@@ -83,7 +83,7 @@ def _run_down(out: list[list[tuple[float, str]]], x: float, group: tuple[int, st
         out[at + k].insert(0, (x, ch))
 
 
-def _layout(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
+def printed_lines(text: str, middle: bool = False) -> list[list[tuple[float, str]]]:
     """Printed lines, each a list of (x, text): paragraphs broken at the page width, table rows with
     their cells wrapped inside their columns, top-aligned (or, with `middle`, centred vertically)."""
     inner = PAGE_W - 2 * MARGIN
@@ -147,7 +147,7 @@ def _page_stream(lines: list[list[tuple[float, str]]]) -> bytes:
 def pdf_bytes(text: str, middle: bool = False) -> bytes:
     """A PDF whose text layer prints `text` (tabs separate the cells of a table row); with `middle`,
     table cells are centred vertically in their rows, as many reports set them."""
-    lines = _layout(text, middle)
+    lines = printed_lines(text, middle)
     pages = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
     # objects: 1 catalog, 2 page tree, 3 font, 4 CID font, 5 descriptor, then a page and its content each
     first_page = 6

@@ -30,6 +30,7 @@ from html import escape
 from typing import Callable
 
 from xxgk.evaluation.blocks import Table, blocks
+from xxgk.evaluation.ofdwrite import ofd_bytes
 from xxgk.evaluation.pdfwrite import pdf_bytes
 from xxgk.evaluation.word97 import word97_bytes
 
@@ -397,6 +398,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          ".pdf", False, lambda s, i, r: pdf_bytes(s)),
     Form("pdf-centred", "the same PDF with table cells centred vertically (figures beside the middle line of a "
          "long label)", ".pdf", False, lambda s, i, r: pdf_bytes(s, middle=True)),
+    Form("ofd", "OFD (GB/T 33190) laid out as the PDF: text objects in millimetres, glyph advances, a page "
+         "number in each page's template", ".ofd", False, lambda s, i, r: ofd_bytes(s)),
     Form("nbsp", "every line indented with no-break spaces (a page's &nbsp; indents, kept by the scrape)", ".txt",
          False, lambda s, i, r: _utf8(re.sub(r"(?m)^(?=\S)", "\u00a0" * 4, s))),
     Form("decorated", "enumerated heading lines dressed as reposts dress them: 【一、总体情况】 or ■ 一、总体情况",

@@ -28,7 +28,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 WORD97_SUFFIXES = {".doc", ".wps"}  # Word 97-2003 and WPS Office's own files (the same binary format)
 OLE = "ole (an Office 97-2003 file: .doc, .xls, .ppt)"
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | WORD97_SUFFIXES | MHTML_SUFFIXES | {".pdf", ".docx", ".jsonl", ".ndjson"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | WORD97_SUFFIXES | MHTML_SUFFIXES | {".pdf", ".ofd", ".docx", ".jsonl", ".ndjson"}
 DEFAULT_MAX_BYTES = 50 * 2**20
 WARC_RECORD = ".warc-record"  # the suffix of an item that is one record of a web archive
 
@@ -303,6 +303,15 @@ def _decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
                        warnings=[Warnings.W106.format(n=repaired)] if repaired else [])
     if suffix == ".pdf":
         raise InputError(Errors.E008.format(path=path, detail=f"content is {sniffed or 'not a PDF'}"))
+    if sniffed == "zip" and suffix != ".docx":
+        from xxgk.inputs.ofd import is_ofd, read_ofd
+
+        if suffix == ".ofd" or is_ofd(data):
+            text, repaired = read_ofd(data, path)
+            return Decoded(text=text, sha256=sha, kind="ofd",
+                           warnings=[Warnings.W106.format(n=repaired)] if repaired else [])
+    if suffix == ".ofd":
+        raise InputError(Errors.E026.format(path=path, detail=f"content is {sniffed or 'not an OFD (zip)'}"))
     if sniffed == "zip" and suffix in (".docx", ".txt", ".md", ".html", ".htm"):
         from xxgk.inputs.docx import docx_to_text
 

@@ -30,7 +30,7 @@ HEAD_BYTES = 4096  # enough of a gzipped archive to decompress its first line (W
 # content types that can hold a report, and the file suffix whose decoding applies to them
 CONTENT_SUFFIX = {
     "text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md",
-    "application/pdf": ".pdf", "application/msword": ".doc", "application/vnd.ms-word": ".doc",
+    "application/pdf": ".pdf", "application/ofd": ".ofd", "application/msword": ".doc", "application/vnd.ms-word": ".doc",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/kswps": ".wps", "application/vnd.ms-works": ".wps", "application/wps-office.wps": ".wps",
 }
