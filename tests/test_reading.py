@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -480,3 +481,21 @@ def test_ofd_with_odd_numbers_gives_text_or_e026(attrs, body):
         assert str(e).startswith("E026") and "odd.ofd" in str(e)
     else:
         assert dec.text.strip()
+
+
+def test_pdf_glyphs_without_unicode_mapping_are_named_not_read_as_a_non_report():
+    """A font embedded without a ToUnicode map leaves pdfminer only glyph numbers (`(cid:19968)`): a PDF
+    made of them is E027 (it needs OCR), not E012 "not a report"; a few of them in a readable page are
+    one U+FFFD each, counted (W112)."""
+    from xxgk.evaluation.pdfwrite import pdf_bytes
+    from xxgk.inputs.pdf import unmapped_glyphs
+
+    data = pdf_bytes("一、总体情况\n本年主动公开信息185条。\n规章\t0\t1\t12")
+    unmapped = data.replace(b"/Encoding /UniGB-UCS2-H", b"/Encoding /Identity-H").replace(
+        b"/Ordering (GB1) /Supplement 2", b"/Ordering (Identity) /Supplement 0")
+    assert decode_bytes(data, ".pdf", "ok.pdf").text.startswith("一、总体情况")
+    with pytest.raises(InputError) as e:
+        decode_bytes(unmapped, ".pdf", "fonts.pdf")
+    assert re.match(r"E027 PDF text layer cannot be read: (\d+) of \1 glyphs", str(e.value)) and "fonts.pdf" in str(e.value)
+    text, cids, n, m = unmapped_glyphs("规章 (cid:48) 1 12\n\ue001本年")
+    assert text == "规章 \ufffd 1 12\n\ue001本年" and (cids, n, m) == (1, 2, 9)

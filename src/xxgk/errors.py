@@ -34,6 +34,8 @@ class Errors:
     E024 = "E024 unreadable Word 97-2003 document ({detail}): {path}"
     E025 = "E025 unreadable web archive record ({detail}): {path}"
     E026 = "E026 unreadable OFD ({detail}): {path}"
+    E027 = ("E027 PDF text layer cannot be read: {n} of {m} glyphs have no Unicode mapping (fonts embedded without "
+            "a ToUnicode map; the page needs OCR, which xxgk does not do): {path}")
 
 
 class Warnings:
@@ -55,6 +57,8 @@ class Warnings:
     W110 = "W110 section {number} ({title}) not found"
     W111 = ("W111 {n} radical(s) or compatibility ideograph(s) in the text (⼀ for 一, ⾏ for 行: a PDF font's text layer) "
             "read as the ideographs they show")
+    W112 = ("W112 {n} glyph(s) of the PDF's text layer have no Unicode mapping (a font embedded without a "
+            "ToUnicode map), read as U+FFFD; what they print is lost")
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"
     W122 = "W122 {table}: glued digits '{digits}' split as {split} using {constraint}"

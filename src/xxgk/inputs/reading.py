@@ -298,9 +298,10 @@ def _decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
     if sniffed == "pdf" or (suffix == ".pdf" and sniffed is None and b"%PDF" in data[:1024]):
         from xxgk.inputs.pdf import read_pdf
 
-        text, repaired = read_pdf(data, path)
+        text, repaired, unmapped = read_pdf(data, path)
         return Decoded(text=text, sha256=sha, kind="pdf",
-                       warnings=[Warnings.W106.format(n=repaired)] if repaired else [])
+                       warnings=([Warnings.W106.format(n=repaired)] if repaired else [])
+                       + ([Warnings.W112.format(n=unmapped)] if unmapped else []))
     if suffix == ".pdf":
         raise InputError(Errors.E008.format(path=path, detail=f"content is {sniffed or 'not a PDF'}"))
     if sniffed == "zip" and suffix != ".docx":
