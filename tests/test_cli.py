@@ -153,3 +153,23 @@ def test_the_summary_counts_glued_runs_left_empty(tmp_path):
     assert res.exit_code == 0 and "1 records (with glued runs left empty)" in res.output
     assert "glued '1077' → normative_documents.made, normative_documents.published, " \
            "normative_documents.total_public: 1,0,77 | 10,7,7" in res.output
+
+
+def test_the_summary_and_show_name_tables_that_are_pictures(tmp_path):
+    """W113 is counted in the batch summary, and `show --warning W113` lists those documents alone."""
+    from layouts import report
+
+    lines = report(layout="tab").split("\n")
+    a = next(i for i, ln in enumerate(lines) if ln.startswith("三、收到和处理"))
+    b = next(i for i, ln in enumerate(lines) if ln.startswith("四、政府信息公开行政复议"))
+    html = "".join(f"<p>{ln}</p>" for ln in lines[:a + 1]) + '<p><img src="t3.png" width="640"></p>' + \
+        "".join(f"<p>{ln}</p>" for ln in lines[b:])
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "pictured.html").write_text(f"<html><body>{html}</body></html>", encoding="utf-8")
+    (tmp_path / "in" / "whole.txt").write_text(report(layout="tab"), encoding="utf-8")
+    res = runner.invoke(app, ["extract", str(tmp_path / "in"), "-o", str(tmp_path / "r.jsonl"), "--no-model"])
+    assert res.exit_code == 0, res.output
+    assert "tables that are likely pictures (W113; xxgk does no OCR): 1 documents" in res.output
+    res = runner.invoke(app, ["show", str(tmp_path / "r.jsonl"), "--warning", "W113"])
+    assert res.exit_code == 0 and "1 records (warned W113)" in res.output and "pictured" in res.output
+    assert runner.invoke(app, ["show", str(tmp_path / "r.jsonl"), "--warning", "113"]).exit_code != 0

@@ -279,7 +279,7 @@ def test_html_tables_written_by_the_harness_read_back_as_tab_rows():
             "\t（二）部分公开\t0\t0\t0\n四、结转下年度继续办理\t5\t\t5\n规章\t0\t1\t12")
     page = html_page(text, "标题")
     assert page.count("<table") == 1 and 'colspan="2"' in page and 'rowspan="2">三、本年度办理结果' in page
-    got, _spans = html_to_text(page, "x.html")
+    got, _spans, _pictures = html_to_text(page, "x.html")
     assert got.strip().split("\n")[1:] == text.split("\n")
 
 
@@ -497,5 +497,61 @@ def test_pdf_glyphs_without_unicode_mapping_are_named_not_read_as_a_non_report()
     with pytest.raises(InputError) as e:
         decode_bytes(unmapped, ".pdf", "fonts.pdf")
     assert re.match(r"E027 PDF text layer cannot be read: (\d+) of \1 glyphs", str(e.value)) and "fonts.pdf" in str(e.value)
-    text, cids, n, m = unmapped_glyphs("规章 (cid:48) 1 12\n\ue001本年")
-    assert text == "规章 \ufffd 1 12\n\ue001本年" and (cids, n, m) == (1, 2, 9)
+    assert unmapped_glyphs(["规章 (cid:48) 1 12", "(cid:1)本年"]) == (["规章 \ufffd 1 12", "\ufffd本年"], 2)
+
+
+def _table3_as_picture() -> str:
+    """The test report with table 三's rows taken out and one empty line where they stood."""
+    from layouts import report
+
+    lines = report(layout="tab").split("\n")
+    a = next(i for i, ln in enumerate(lines) if ln.startswith("三、收到和处理"))
+    b = next(i for i, ln in enumerate(lines) if ln.startswith("四、政府信息公开行政复议"))
+    return "\n".join(lines[:a + 1] + [""] + lines[b:])
+
+
+def _w113(rec) -> list[str]:
+    return [w for w in rec.warnings if w.startswith("W113")]
+
+
+def test_a_table_printed_as_a_picture_is_named():
+    """A report that pastes table 三 as a picture has no cell of it in its text: the record says the
+    table is likely that picture (W113), whether the page is HTML, DOCX or PDF. A small image (an icon)
+    or a picture where the table was read says nothing."""
+    import docx
+
+    from helpers import run_bytes
+    from xxgk.evaluation.pdfwrite import printed_lines, pdf_bytes
+    from xxgk.evaluation.perturb import html_page
+
+    text = _table3_as_picture()
+    page = html_page(text.replace("三、收到和处理政府信息公开申请情况\n", "三、收到和处理政府信息公开申请情况\nPICTURE\n"), "t")
+    assert page.count("PICTURE") == 1
+    for img, warned in (('<img src="t3.png" width="640">', True), ('<img src="icon.gif" width="16" height="16">', False),
+                        ('<img src="t3.png" style="width: 600px; height: 300px">', True), ("<img>", False)):
+        rec = run_bytes(page.replace("PICTURE", img).encode(), ".html")
+        assert rec.applications is None or not any(v for v in rec.applications.model_dump().values() if v)
+        assert [w.split(" not in the text")[0] for w in _w113(rec)] == (["W113 table 三"] if warned else []), img
+    far = page.replace("PICTURE", "本年度收到申请情况如下。" * 30 + '<img src="t3.png" width="640">')
+    assert not _w113(run_bytes(far.encode(), ".html"))  # too far under the header: a footer's logo, say
+    # DOCX: a paragraph holding a drawing
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010800000000"
+                        "3a7e9b550000000a49444154789c6360000000020001e221bc330000000049454e44ae426082")
+    d = docx.Document()
+    for ln in text.split("\n"):
+        if ln:
+            d.add_paragraph(ln)
+        else:
+            d.add_paragraph().add_run().add_picture(io.BytesIO(png))
+    buf = io.BytesIO()
+    d.save(buf)
+    assert len(_w113(run_bytes(buf.getvalue(), ".docx"))) == 1
+    # PDF: an image across the page on the empty line
+    lines = printed_lines(text)
+    k = next(i for i, ln in enumerate(lines) if not any(p.strip() for _x, p in ln) and i > 0)
+    rec = run_bytes(pdf_bytes(text, pictures=(k,)), ".pdf")
+    assert len(_w113(rec)) == 1 and "section 3 (收到和处理政府信息公开申请情况) holds 1 picture" in _w113(rec)[0]
+    assert not _w113(run_bytes(pdf_bytes(text), ".pdf"))  # no picture, nothing said
+    from layouts import report
+
+    assert not _w113(run_bytes(pdf_bytes(report(layout="tab"), pictures=(k,)), ".pdf"))  # the table was read

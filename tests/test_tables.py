@@ -78,7 +78,7 @@ def test_table2_2019_layout_with_procurement():
 
 def test_html_grid():
     t3, t4 = consistent_table3(11, big=True), table4(5)
-    text, spans = html_to_text(report_html(t3, t4), "x.html")
+    text, spans, _pictures = html_to_text(report_html(t3, t4), "x.html")
     rec = extract(Decoded(text=text, sha256="x", html_spans=spans), "d", "x.html", system="rules")
     assert_table3(rec, t3)
     assert cells(rec, "review_litigation") == t4

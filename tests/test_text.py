@@ -93,7 +93,7 @@ def test_invisible_characters_are_taken_out_and_line_separators_break_lines():
 
     s = "行政\u200b处罚10\u00ad\u200d10件\u2028第二行\u2029\ufeff第三行\x07\x0c第四行\x0b第五行"
     assert normalise_newlines(s) == "行政处罚1010件\n第二行\n第三行 \n第四行\n第五行"
-    text, spans = html_to_text("<p>全年公开\u200b信息</p><table><tr><td>规章</td><td>1\u200b2</td></tr></table>", "t.html")
+    text, spans, _pictures = html_to_text("<p>全年公开\u200b信息</p><table><tr><td>规章</td><td>1\u200b2</td></tr></table>", "t.html")
     assert "全年公开信息" in text and "规章" in text
     (a, b), = spans
     assert "12" in text[a:b]  # the table's span counted on the text without them

@@ -6,6 +6,7 @@ Thin typer commands over plain functions; run `xxgk COMMAND --help` for each.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -112,6 +113,9 @@ def _print_summary(s, output: str) -> None:
         c.print(f"  files holding more than one report: {s.several_reports}, each report a record of its own "
                 "(`part`; doc_id#2, #3 …): " + ", ".join(s.several_named[:SUMMARY_SHOWN])
                 + (" …" if s.several_reports > SUMMARY_SHOWN else ""), highlight=False)
+    if s.pictured:
+        c.print(f"  tables that are likely pictures (W113; xxgk does no OCR): {s.pictured} documents "
+                f"(`xxgk show {output} --warning W113`)", highlight=False)
     if s.unsplit_runs:
         c.print(f"  glued digit runs left empty (several splits fit): {s.unsplit_runs} in {s.docs_with_unsplit} "
                 f"documents (`xxgk show {output} --unsplit`; `xxgk inspect` gives the lines that settle them)",
@@ -144,15 +148,19 @@ def show(records: Path = typer.Argument(..., help="an output of extract: records
          failed_checks: bool = typer.Option(False, "--failed-checks",
                                             help="only documents whose own figures disagree"),
          unsplit: bool = typer.Option(False, "--unsplit", help="only documents with glued digit runs left empty, "
-                                                                "with the splits each allows")):
+                                                                "with the splits each allows"),
+         warning: Optional[str] = typer.Option(None, "--warning", help="only documents warned with this code, e.g. "
+                                                                        "W113 (a table that is likely a picture)")):
     """A short human-readable summary of extracted records."""
     from xxgk.batch.show import show_records
 
     statuses = {x.strip() for x in status.split(",")} if status else None
     if statuses and not statuses <= {"ok", "partial", "failed"}:
         _fail(f"--status takes ok, partial, failed (comma-separated), not {status!r}")
+    if warning is not None and not re.fullmatch(r"W\d{3}", warning):
+        _fail(f"--warning takes a warning code such as W113, not {warning!r}")
     try:
-        show_records(records, limit, statuses=statuses, failed_checks=failed_checks, unsplit=unsplit)
+        show_records(records, limit, statuses=statuses, failed_checks=failed_checks, unsplit=unsplit, warning=warning)
     except XXGKError as e:
         _fail(str(e))
     except (OSError, ValueError) as e:

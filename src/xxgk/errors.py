@@ -59,6 +59,8 @@ class Warnings:
             "read as the ideographs they show")
     W112 = ("W112 {n} glyph(s) of the PDF's text layer have no Unicode mapping (a font embedded without a "
             "ToUnicode map), read as U+FFFD; what they print is lost")
+    W113 = ("W113 {table} not in the text, and section {number} ({title}) holds {n} picture(s): the table is likely "
+            "an image (xxgk does no OCR)")
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"
     W122 = "W122 {table}: glued digits '{digits}' split as {split} using {constraint}"

@@ -140,7 +140,7 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
                                                                   "table missing, matched as written")
     meta, title = extract_meta(t)
     rule_cands = find_candidates(t, title.end if title else None)
-    html_spans = dec.html_spans
+    html_spans, pictures = dec.html_spans, dec.pictures
     later = next_report(t, title, rule_cands)
     if later is not None:
         # a second report follows (a compilation, two pages glued): this record is the first one's, read
@@ -148,7 +148,7 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
         cut, other = later
         warnings.append(Warnings.W105.format(start=cut, title=other.title))
         head = dec.before(cut)
-        t, html_spans = Text(head.text), head.html_spans
+        t, html_spans, pictures = Text(head.text), head.html_spans, head.pictures
         rec.text_length = len(t.text)
         if with_text:
             rec.text = t.text
@@ -259,6 +259,7 @@ def extract_steps(dec: Decoded, doc_id: str, source: str, url: str | None = None
             if miss.startswith("sections."):
                 n = int(miss.split(".")[1])
                 warnings.append(Warnings.W110.format(number=n, title=labels.SECTIONS[n - 1].title))
+        warnings += _pictured_tables(rec, results, pictures, len(t.text))
     rec.warnings = warnings
     return rec
 
@@ -358,6 +359,35 @@ def _cells_extent(r: TableResult) -> tuple[int, int] | None:
     if r.data is None or not offs:
         return None
     return min(a for a, _ in offs), max(b for _, b in offs)
+
+
+# a table pasted as a picture stands under its section's header, after a sentence at most (详见下表); a picture
+# further on (a page footer's logos after the last section read) is not taken for it
+PICTURE_REACH = 300
+# the section whose fixed table each table is
+_TABLE_SECTIONS = {"table 二": 2, "table 三": 3, "table 四": 4}
+
+
+def _pictured_tables(rec: Record, results: list[TableResult], pictures: list[int], end: int) -> list[str]:
+    """W113 for each fixed table of which not one cell was read while its section holds a picture: the
+    table is likely an image of it, which a user must read (or OCR) themselves."""
+    out: list[str] = []
+    if rec.format == "pre2019" or not pictures:
+        return out
+    starts = sorted((s.start, s.number) for s in rec.sections if s.start is not None)
+    for name, number in _TABLE_SECTIONS.items():
+        r = next((x for x in results if x.name == name), None)
+        if r is not None and r.cells_found:
+            continue
+        at = [k for k, (start, n) in enumerate(starts) if n == number]
+        if not at:
+            continue
+        lo = starts[at[0]][0]
+        hi = min(starts[at[0] + 1][0] if at[0] + 1 < len(starts) else end, lo + PICTURE_REACH)
+        n = sum(1 for x in pictures if lo < x <= hi)  # a picture at x stands just before the text at x
+        if n:
+            out.append(Warnings.W113.format(table=name, number=number, title=labels.SECTIONS[number - 1].title, n=n))
+    return out
 
 
 def _missing(rec: Record, results: list[TableResult]) -> list[str]:

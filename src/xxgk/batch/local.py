@@ -68,6 +68,7 @@ class Summary:
     docs_with_unsplit: int = 0
     several_reports: int = 0  # files holding more than one report (`Record.part`)
     several_named: list[str] = field(default_factory=list)  # the first of them
+    pictured: int = 0  # documents with a fixed table that is likely a picture (W113)
     seconds: float = 0.0
     model: str = "rules only"
     failures: list[str] = field(default_factory=list)
@@ -82,6 +83,7 @@ class Summary:
         self.docs_with_failed_checks += 1 if n else 0
         self.unsplit_runs += len(rec.unsplit)
         self.docs_with_unsplit += 1 if rec.unsplit else 0
+        self.pictured += 1 if any(w.startswith("W113 ") for w in rec.warnings) else 0
         if rec.part is not None and rec.part.number == 1:
             self.several_reports += 1
             if len(self.several_named) < SUMMARY_NAMED:

@@ -14,7 +14,8 @@ NARRATIVE_SHOWN = 5  # per document; the record holds them all
 FAILS_SHOWN = 5
 
 
-def select(recs, statuses: set[str] | None = None, failed_checks: bool = False, unsplit: bool = False):
+def select(recs, statuses: set[str] | None = None, failed_checks: bool = False, unsplit: bool = False,
+           warning: str | None = None):
     for r in recs:
         if statuses and r.get("status") not in statuses:
             continue
@@ -22,15 +23,17 @@ def select(recs, statuses: set[str] | None = None, failed_checks: bool = False, 
             continue
         if unsplit and not r.get("unsplit"):
             continue
+        if warning and not any(w.startswith(warning + " ") for w in r.get("warnings") or []):
+            continue
         yield r
 
 
 def show_records(path: Path, limit: int = 20, statuses: set[str] | None = None, failed_checks: bool = False,
-                 console: Console | None = None, unsplit: bool = False) -> None:
+                 console: Console | None = None, unsplit: bool = False, warning: str | None = None) -> None:
     console = console or Console(width=max(120, Console().width), soft_wrap=True)
     total = 0
     shown: list[dict] = []
-    for r in select(read_records(path), statuses, failed_checks, unsplit):  # streamed: a batch may be large
+    for r in select(read_records(path), statuses, failed_checks, unsplit, warning):  # streamed: a batch may be large
         total += 1
         if len(shown) < limit:
             shown.append(r)
@@ -41,6 +44,8 @@ def show_records(path: Path, limit: int = 20, statuses: set[str] | None = None, 
         what.append("with failed checks")
     if unsplit:
         what.append("with glued runs left empty")
+    if warning:
+        what.append(f"warned {warning}")
     title = f"{path} — {total} records" + (f" ({', '.join(what)})" if what else "")
     if total > len(shown):
         title += f", first {len(shown)} shown"

@@ -132,25 +132,29 @@ def printed_lines(text: str, middle: bool = False) -> list[list[tuple[float, str
     return out
 
 
-def _page_stream(lines: list[list[tuple[float, str]]]) -> bytes:
-    ops = ["BT", f"/F1 {FONT_SIZE} Tf"]
+def _page_stream(lines: list[list[tuple[float, str]]], pictures: frozenset[int] = frozenset()) -> bytes:
+    ops = []
     y: float = PAGE_H - MARGIN
-    for segments in lines:
+    for k, segments in enumerate(lines):
         y -= LINE_HEIGHT
+        if k in pictures:  # an image across the text width, in place of the line
+            ops.append(f"q {PAGE_W - 2 * MARGIN} 0 0 {LINE_HEIGHT} {MARGIN} {y:.1f} cm /Im1 Do Q")
         for x, piece in segments:
             if piece.strip():
-                ops.append(f"1 0 0 1 {x:.1f} {y:.1f} Tm {_hex(piece)} Tj")
-    ops.append("ET")
+                ops.append(f"BT /F1 {FONT_SIZE} Tf 1 0 0 1 {x:.1f} {y:.1f} Tm {_hex(piece)} Tj ET")
     return zlib.compress("\n".join(ops).encode("ascii"))
 
 
-def pdf_bytes(text: str, middle: bool = False) -> bytes:
+def pdf_bytes(text: str, middle: bool = False, pictures: tuple[int, ...] = ()) -> bytes:
     """A PDF whose text layer prints `text` (tabs separate the cells of a table row); with `middle`,
-    table cells are centred vertically in their rows, as many reports set them."""
+    table cells are centred vertically in their rows, as many reports set them; `pictures`: the printed
+    lines (numbered from 0 over the whole document) drawn as an image across the text width (a table
+    pasted as a picture), for the tests."""
     lines = printed_lines(text, middle)
     pages = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
-    # objects: 1 catalog, 2 page tree, 3 font, 4 CID font, 5 descriptor, then a page and its content each
-    first_page = 6
+    # objects: 1 catalog, 2 page tree, 3 font, 4 CID font, 5 descriptor, 6 a one-pixel grey image, then a page
+    # and its content each
+    first_page = 7
     kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(pages)))
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
             f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
@@ -158,11 +162,14 @@ def pdf_bytes(text: str, middle: bool = False) -> bytes:
             b"/DescendantFonts [4 0 R] >>",
             b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
             b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R /DW 1000 >>",
-            _DESCRIPTOR]
+            _DESCRIPTOR,
+            b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+            b"/Length 1 >>\nstream\n\x80\nendstream"]
     for i, page in enumerate(pages):
-        stream = _page_stream(page)
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] "
-                    f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode())
+        here = frozenset(k - i * LINES_PER_PAGE for k in pictures if 0 <= k - i * LINES_PER_PAGE < len(page))
+        stream = _page_stream(page, here)
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << "
+                    f"/F1 3 0 R >> /XObject << /Im1 6 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode())
         objs.append(f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

@@ -9,6 +9,11 @@ from xxgk.text import normalise_newlines
 
 
 def docx_to_text(data: bytes, path: str) -> str:
+    return read_docx(data, path)[0]
+
+
+def read_docx(data: bytes, path: str) -> tuple[str, list[int]]:
+    """The text, and the offsets of the paragraphs that hold a picture (a drawing or a VML picture)."""
     try:
         import docx
         from docx.table import Table
@@ -20,11 +25,16 @@ def docx_to_text(data: bytes, path: str) -> str:
     except Exception as e:  # zipfile / lxml / KeyError for a zip that is not a docx
         raise InputError(Errors.E010.format(path=path, detail=f"{type(e).__name__}: {str(e)[:80]}")) from None
     lines: list[str] = []
+    pictures: list[int] = []
+    at = 0
     body = document.element.body
     for child in body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
+            if child.xpath(".//w:drawing | .//w:pict"):
+                pictures.append(at)
             lines.append(Paragraph(child, document).text)
+            at += len(lines[-1]) + 1
         elif tag == "tbl":
             table = Table(child, document)
             for row in table.rows:
@@ -38,7 +48,8 @@ def docx_to_text(data: bytes, path: str) -> str:
                 line = "\t".join(cells).rstrip("\t")
                 if line.strip():
                     lines.append(line)
+                    at += len(line) + 1
     text = "\n".join(lines)
     if not text.strip():
         raise InputError(Errors.E002.format(path=path))
-    return normalise_newlines(text)
+    return normalise_newlines(text), pictures

@@ -22,9 +22,15 @@ _CHROME = re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|crumbs?|foote
                      r"sidebar|side|share|toolbar|tools|search|login|copyright|banner|location|position|weizhi)(?:$|[\s_-])",
                      re.I)
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+# an <img> narrower or lower than this (in its width/height attributes or style) is an icon, a bullet or
+# a button, not a picture that could hold a table
+MIN_PICTURE_PX = 200
+_STYLE_PX = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)px", re.I)
 
 
-def html_to_text(html: str, path: str) -> tuple[str, list[tuple[int, int]]]:
+def html_to_text(html: str, path: str) -> tuple[str, list[tuple[int, int]], list[int]]:
+    """The page's article as text; the text ranges rendered from its tables; the offsets where its
+    pictures (`<img>` large enough to hold a table) stand."""
     try:
         import lxml.html
         from lxml import etree
@@ -80,6 +86,7 @@ class _Renderer:
         self.parts: list[str] = []
         self.len = 0
         self.table_spans: list[tuple[int, int]] = []
+        self.pictures: list[int] = []
 
     def _emit(self, s: str):
         if s and not s.strip(" ") and (not self.parts or self.parts[-1].endswith("\n")):
@@ -94,6 +101,8 @@ class _Renderer:
 
     def render(self, el):
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag == "img" and _is_picture(el):
+            self.pictures.append(self.len)
         if tag == "table":
             self._newline()
             start = self.len
@@ -128,8 +137,20 @@ class _Renderer:
                 self._emit(line)
                 self._emit("\n")
 
-    def finish(self) -> tuple[str, list[tuple[int, int]]]:
-        return normalise_newlines("".join(self.parts)), self.table_spans
+    def finish(self) -> tuple[str, list[tuple[int, int]], list[int]]:
+        return normalise_newlines("".join(self.parts)), self.table_spans, self.pictures
+
+
+def _is_picture(img) -> bool:
+    """An image with a source, not known to be smaller than a table's picture would be."""
+    if not (img.get("src") or img.get("data-src")):
+        return False
+    size = {k.lower(): float(v) for k, v in _STYLE_PX.findall(img.get("style") or "")}
+    for name in ("width", "height"):
+        raw = str(img.get(name) or "").strip().lower().removesuffix("px")
+        if name not in size and raw.replace(".", "", 1).isdigit():
+            size[name] = float(raw)
+    return all(v >= MIN_PICTURE_PX for v in size.values())
 
 
 def _flat(s: str) -> str:

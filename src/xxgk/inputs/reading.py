@@ -56,16 +56,21 @@ class Decoded:
     warnings: list[str] = field(default_factory=list)
     html_spans: list[tuple[int, int]] = field(default_factory=list)  # text ranges rendered from HTML tables
     kind: str = "text"
+    # where the document's pictures stand in the text (HTML <img>, DOCX drawings, PDF images): a table
+    # missing from the text may be one of them (W113)
+    pictures: list[int] = field(default_factory=list)
 
     def before(self, cut: int) -> "Decoded":
         """The text up to `cut` (the first report of a file that holds several)."""
         return Decoded(text=self.text[:cut], sha256=self.sha256, warnings=list(self.warnings),
-                       html_spans=[(x, min(y, cut)) for x, y in self.html_spans if x < cut], kind=self.kind)
+                       html_spans=[(x, min(y, cut)) for x, y in self.html_spans if x < cut], kind=self.kind,
+                       pictures=[x for x in self.pictures if x < cut])
 
     def after(self, cut: int) -> "Decoded":
         """The text from `cut` on (the next report of a file that holds several), offsets counted from there."""
         return Decoded(text=self.text[cut:], sha256=self.sha256, warnings=list(self.warnings),
-                       html_spans=[(max(x, cut) - cut, y - cut) for x, y in self.html_spans if y > cut], kind=self.kind)
+                       html_spans=[(max(x, cut) - cut, y - cut) for x, y in self.html_spans if y > cut], kind=self.kind,
+                       pictures=[x - cut for x in self.pictures if x >= cut])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,8 +247,8 @@ def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
         # crawlers put raw pages under many names, `content` and `body` among them
         from xxgk.inputs.html import html_to_text
 
-        text, spans = html_to_text(body, where)
-        dec = Decoded(text=text, sha256=sha, html_spans=spans, kind="jsonl-html")
+        text, spans, pictures = html_to_text(body, where)
+        dec = Decoded(text=text, sha256=sha, html_spans=spans, kind="jsonl-html", pictures=pictures)
     else:
         body, warnings = _plain(body, [])
         dec = Decoded(text=normalise_newlines(body), sha256=sha, kind="jsonl-text", warnings=warnings)
@@ -252,7 +257,9 @@ def _load_jsonl_line(item: InputItem, max_bytes: int) -> Decoded:
         # the crawler kept the page's title apart (as a page's <title> or 标题 header would carry it): it
         # leads the text, so the report's name, body and year are read from it as from a title line
         dec.text = normalise_newlines(title.strip()) + "\n" + dec.text
-        dec.html_spans = [(x + len(title.strip()) + 1, y + len(title.strip()) + 1) for x, y in dec.html_spans]
+        lead = len(title.strip()) + 1
+        dec.html_spans = [(x + lead, y + lead) for x, y in dec.html_spans]
+        dec.pictures = [x + lead for x in dec.pictures]
         dec.warnings.append(Warnings.W104.format(field="title", line=item.line_no))
     return _as_ideographs(dec)
 
@@ -298,8 +305,8 @@ def _decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
     if sniffed == "pdf" or (suffix == ".pdf" and sniffed is None and b"%PDF" in data[:1024]):
         from xxgk.inputs.pdf import read_pdf
 
-        text, repaired, unmapped = read_pdf(data, path)
-        return Decoded(text=text, sha256=sha, kind="pdf",
+        text, repaired, unmapped, pictures = read_pdf(data, path)
+        return Decoded(text=text, sha256=sha, kind="pdf", pictures=pictures,
                        warnings=([Warnings.W106.format(n=repaired)] if repaired else [])
                        + ([Warnings.W112.format(n=unmapped)] if unmapped else []))
     if suffix == ".pdf":
@@ -314,9 +321,10 @@ def _decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
     if suffix == ".ofd":
         raise InputError(Errors.E026.format(path=path, detail=f"content is {sniffed or 'not an OFD (zip)'}"))
     if sniffed == "zip" and suffix in (".docx", ".txt", ".md", ".html", ".htm"):
-        from xxgk.inputs.docx import docx_to_text
+        from xxgk.inputs.docx import read_docx
 
-        return Decoded(text=docx_to_text(data, path), sha256=sha, kind="docx")
+        text, pictures = read_docx(data, path)
+        return Decoded(text=text, sha256=sha, kind="docx", pictures=pictures)
     if suffix == ".docx":
         raise InputError(Errors.E010.format(path=path, detail=f"content is {sniffed or 'not a DOCX (zip)'}"))
     if sniffed == OLE and suffix in WORD97_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES:
@@ -332,16 +340,16 @@ def _decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
 
         html, declared = page_html(data, path)
         text, warnings = _decode_declared(html, declared, path)
-        body, spans = html_to_text(text, path)
-        return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="mhtml")
+        body, spans, pictures = html_to_text(text, path)
+        return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="mhtml", pictures=pictures)
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
         raise InputError(Errors.E011.format(path=path, suffix=suffix))
     text, warnings = decode_text_bytes(data, path, html=suffix in HTML_SUFFIXES)
     if suffix in HTML_SUFFIXES or _looks_like_html(text):
         from xxgk.inputs.html import html_to_text
 
-        body, spans = html_to_text(text, path)
-        return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="html")
+        body, spans, pictures = html_to_text(text, path)
+        return Decoded(text=body, sha256=sha, warnings=warnings, html_spans=spans, kind="html", pictures=pictures)
     text, warnings = _plain(text, warnings)
     return Decoded(text=normalise_newlines(text), sha256=sha, warnings=warnings, kind="text")
 
