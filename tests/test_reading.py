@@ -555,3 +555,43 @@ def test_a_table_printed_as_a_picture_is_named():
     from layouts import report
 
     assert not _w113(run_bytes(pdf_bytes(report(layout="tab"), pictures=(k,)), ".pdf"))  # the table was read
+
+
+def test_lines_in_two_encodings_are_read_line_by_line():
+    """A page template in UTF-8 around an article stored as GBK (or Big5), or parts appended to one file:
+    each line is read in its own encoding (W114), a line of one GBK ideograph that happens to be valid
+    UTF-8 (`息` is `Ϣ`) going with the lines around it. A UTF-8 file cut inside its last character is
+    UTF-8 with one broken character, not mixed."""
+    head = "平潭综合实验区2023年政府信息公开工作年度报告\n来源：本站\n"
+    body = "一、总体情况\n本年主动公开信息185条。\n5.属于三类内部事务信\n息\n规章\t0\t1\t12"
+    traditional = "一、總體情況\n本年主動公開信息185條。\n5.屬於三類內部事務信\n息\n規章\t0\t1\t12"
+    for legacy, article in (("gb18030", body), ("big5", traditional)):
+        dec = decode_bytes(head.encode("utf-8") + article.encode(legacy) + "\n© 版权所有".encode("utf-8"),
+                           ".txt", "mixed.txt")
+        assert dec.text == head + article + "\n© 版权所有", legacy
+        assert [w.split(":")[0] for w in dec.warnings] == ["W114 lines in two encodings (a page template and an "
+                                                          "article stored apart, parts appended)"]
+        assert f"3 line(s) as UTF-8 and 5 as {legacy}" in dec.warnings[0]
+    cut = (head + body).encode("utf-8")[:-1]  # the last character's last byte lost
+    dec = decode_bytes(cut * 3, ".txt", "cut.txt")
+    assert not any(w.startswith("W114") for w in dec.warnings)
+
+
+def test_a_page_laid_out_in_a_table_reads_like_the_page():
+    """Older sites lay the whole page out in a table, the article (and its tables) inside one cell: that
+    cell is read as the page it holds, its tables as tables, not as one flattened cell."""
+    from layouts import report
+    from xxgk.evaluation.perturb import html_page
+    from xxgk.inputs.html import html_to_text
+
+    page = html_page(report(layout="tab"), "标题")
+    a, b = page.index("<body>") + len("<body>"), page.rindex("</body>")
+    laid_out = page[:a] + '<table><tr><td>栏目导航</td><td>' + page[a:b] + "</td></tr></table>" + page[b:]
+    plain, plain_spans, _ = html_to_text(page, "x.html")
+    text, spans, _ = html_to_text(laid_out, "x.html")
+    lines = text.split("\n")
+    assert "栏目导航" in lines and "\n".join(ln for ln in lines if ln != "栏目导航") == plain
+    assert len(spans) == len(plain_spans) > 0
+    # a table of figures whose cells hold paragraphs (a Word export) stays a table
+    word = "<table><tr><td><p>规章</p></td><td><p>0</p></td><td><p>1</p></td><td><p>12</p></td></tr></table>"
+    assert html_to_text(f"<html><body>{word}</body></html>", "w.html")[0].strip() == "规章\t0\t1\t12"

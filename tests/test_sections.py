@@ -210,3 +210,27 @@ def test_title_search_from_the_years_finds_what_the_plain_scan_finds(line):
     assert spans(labels.title_matches(line)) == spans(labels.TITLE.finditer(line))
     assert spans(labels.title_matches(line))  # each line holds a title
 
+
+
+@pytest.mark.parametrize("sep", ["\n", " "])
+def test_links_to_other_reports_under_the_article_are_not_its_title(sep):
+    """A page ends with links: 上一篇/下一篇 and a 相关链接 list, other years' reports of the same body among
+    them. They are never the report's title, whether the report's own title is a line of its own, glued
+    to its first paragraph (a one-line body), or missing (a page cut above it)."""
+    links = ["上一篇：某县人民政府2021年政府信息公开工作年度报告", "下一篇：某县人民政府关于印发2023年政务公开工作要点的通知",
+             "相关链接", "某县人民政府2020年政府信息公开工作年度报告", "【打印本页】【关闭窗口】"]
+    body = ["一、总体情况", "全年主动公开政府信息86条。", "二、主动公开政府信息情况", "规章 0 1 12"]
+    for title, want in (("某县人民政府2022年政府信息公开工作年度报告", ("某县人民政府", 2022)), (None, (None, 2022))):
+        lines = ([title] if title else []) + body + links
+        meta = run_text(sep.join(lines).replace("全年", "2022年全年")).meta
+        assert (meta.organization, meta.year) == want, (title, sep)
+    # a page that repeats 一、总体情况 above the title as a heading keeps the title
+    meta = run_text("\n".join(["一、总体情况", "某县人民政府2022年政府信息公开工作年度报告", *body])).meta
+    assert meta.title == "某县人民政府2022年政府信息公开工作年度报告"
+    # a page cut to its tables (no sentence, no title): the links' years are not its year
+    meta = run_text("\n".join(body[2:] + links)).meta
+    assert (meta.title, meta.year) == (None, None)
+    # a list of links read before the article (a sidebar) does not end the search for its title
+    meta = run_text("\n".join(["相关文章", "某县人民政府关于印发2023年政务公开工作要点的通知",
+                                "某县人民政府2022年政府信息公开工作年度报告", *body, *links])).meta
+    assert (meta.title, meta.year) == ("某县人民政府2022年政府信息公开工作年度报告", 2022)

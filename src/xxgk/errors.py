@@ -61,6 +61,8 @@ class Warnings:
             "ToUnicode map), read as U+FFFD; what they print is lost")
     W113 = ("W113 {table} not in the text, and section {number} ({title}) holds {n} picture(s): the table is likely "
             "an image (xxgk does no OCR)")
+    W114 = ("W114 lines in two encodings (a page template and an article stored apart, parts appended): read line by "
+            "line, {utf8} line(s) as UTF-8 and {legacy} as {encoding}")
     W120 = "W120 {table}: row '{row}' not found"
     W121 = "W121 {table}: row '{row}' has {found} values where {expected} were expected; {action}"
     W122 = "W122 {table}: glued digits '{digits}' split as {split} using {constraint}"

@@ -202,6 +202,15 @@ def html_page(s: str, title: str) -> str:
             f"<div class='footer'>主办单位：本站 网站标识码 0000000000</div></body></html>")
 
 
+def layout_table_page(s: str, title: str) -> str:
+    """`html_page` as older sites lay a page out: in a table, a column of links beside the article's cell."""
+    page = html_page(s, title)
+    a, b = page.index("<body>") + len("<body>"), page.rindex("</body>")
+    links = "".join(f'<a href="/c{i}">栏目{i}</a><br>' for i in range(6))
+    return (page[:a] + f'<table width="980" border="0"><tr><td width="200" valign="top">{links}</td>'
+            f'<td valign="top">{page[a:b]}</td></tr></table>' + page[b:])
+
+
 def docx_bytes(s: str) -> bytes:
     """A DOCX of `s`: a paragraph per line, and each run of tab-separated lines a Word table (`blocks`:
     a shorter row's first cell merged across the columns it lacks)."""
@@ -363,6 +372,25 @@ def one_line(s: str) -> str:
     return re.sub(r"\s*\n\s*", " ", s)
 
 
+def _two_encodings(s: str) -> bytes:
+    lines = s.split("\n")
+    k = max(1, len(lines) // 3)
+    return ("\n".join(lines[:k]) + "\n").encode("utf-8") + "\n".join(lines[k:]).encode("gb18030")
+
+
+_REPORT_TITLE = re.compile(r"([\u4e00-\u9fff]{2,30}?)((?:19|20)\d\d)\s*年度?政府信息公开工作年度报告")
+
+
+def related_links(s: str) -> str:
+    """`s` followed by the links a government page puts under an article: the previous and next articles
+    and a list of related ones, other years' reports of the same body among them."""
+    m = _REPORT_TITLE.search(s[:2000])
+    body, year = (m.group(1), int(m.group(2))) if m else ("某县人民政府", 2022)
+    return (s + f"\n上一篇：{body}{year - 1}年政府信息公开工作年度报告\n下一篇：{body}关于印发{year + 1}年政务公开工作要点的"
+            f"通知\n相关链接\n{body}{year - 2}年政府信息公开工作年度报告\n{body}{year - 3}年度政府信息公开工作年度报告\n"
+            "【打印本页】【关闭窗口】")
+
+
 def _utf8(s: str) -> bytes:
     return s.encode("utf-8")
 
@@ -387,6 +415,10 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          False, lambda s, i, r: _utf8(page_breaks(s))),
     Form("html", "one <p> per line, table rows in <table>s, inside page chrome", ".html", False,
          lambda s, i, r: _utf8(html_page(s, i))),
+    Form("links", "the page's links after the article: previous and next articles, related ones (other years' "
+         "reports of the same body)", ".txt", False, lambda s, i, r: _utf8(related_links(s))),
+    Form("layout", "the HTML page laid out in a table, as older sites do: links in one cell, the article and its "
+         "tables in another", ".html", False, lambda s, i, r: _utf8(layout_table_page(s, i))),
     Form("jsonl", "crawler JSONL line (id, url, text)", ".jsonl", False,
          lambda s, i, r: _utf8(json.dumps({"id": i, "url": f"http://example.invalid/{i}", "text": s},
                                           ensure_ascii=False) + "\n")),
@@ -427,6 +459,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          "markup escaped, tables as pipe tables with a header rule", ".md", False,
          lambda s, i, r: _utf8(markdown(s, r))),
     Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
+    Form("mixed", "the first third of the lines UTF-8, the rest GB18030 (a page template and an article stored "
+         "apart)", ".txt", False, lambda s, i, r: _two_encodings(s)),
     Form("glued", "line breaks removed with no separator (lossy: table digits run together)", ".txt", True,
          lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", "", s))),
     # two damages at once

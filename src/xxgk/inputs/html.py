@@ -25,6 +25,9 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 # an <img> narrower or lower than this (in its width/height attributes or style) is an icon, a bullet or
 # a button, not a picture that could hold a table
 MIN_PICTURE_PX = 200
+# a table cell holding more text than this is a column of a page laid out in a table (a table's row label
+# is under 100 characters, the longest ones of table 三 included)
+LAYOUT_CELL_CHARS = 400
 _STYLE_PX = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)px", re.I)
 
 
@@ -103,6 +106,16 @@ class _Renderer:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if tag == "img" and _is_picture(el):
             self.pictures.append(self.len)
+        if tag == "table" and _is_layout(el):
+            # a page laid out in a table (older sites): each cell is a block of the page, its tables read
+            # as tables, not the whole article flattened into one cell
+            for tr in (r for r in el.iter("tr") if _nearest_table(r) is el):
+                for td in tr:
+                    if isinstance(td.tag, str) and td.tag.lower() in ("td", "th"):
+                        self._newline()
+                        self.render(td)
+                        self._newline()
+            return
         if tag == "table":
             self._newline()
             start = self.len
@@ -139,6 +152,20 @@ class _Renderer:
 
     def finish(self) -> tuple[str, list[tuple[int, int]], list[int]]:
         return normalise_newlines("".join(self.parts)), self.table_spans, self.pictures
+
+
+def _is_layout(table) -> bool:
+    """A table the page is laid out in, not a table of figures: one of its own cells holds a table, or
+    more text than a table's cell ever does."""
+    for tr in table.iter("tr"):
+        if _nearest_table(tr) is not table:
+            continue
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                continue
+            if td.find(".//table") is not None or len(td.text_content()) > LAYOUT_CELL_CHARS:
+                return True
+    return False
 
 
 def _is_picture(img) -> bool:

@@ -560,6 +560,10 @@ def decode_text_bytes(data: bytes, path: str, html: bool = False) -> tuple[str, 
         return text, []
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_lines(data)
+    if mixed is not None:
+        text, utf8, legacy, enc = mixed
+        return text, [Warnings.W114.format(utf8=utf8, legacy=legacy, encoding=enc)]
     # mostly UTF-8 with a few broken sequences (a page cut mid-character): keep UTF-8
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count("\xef\xbf\xbd".encode("latin-1"))
@@ -575,6 +579,72 @@ def decode_text_bytes(data: bytes, path: str, html: bool = False) -> tuple[str, 
             except (LookupError, UnicodeDecodeError):
                 pass
     return _detect(data, path)
+
+
+# a line is in another encoding than UTF-8 when reading it as UTF-8 breaks at least this many sequences and
+# this share of its characters (a UTF-8 line cut inside a character breaks one)
+MIXED_MIN_BROKEN = 2
+MIXED_BROKEN_SHARE = 0.3
+# a line that reads as UTF-8 with this many characters of three bytes is taken for UTF-8 (one such character
+# can be a legacy pair that happens to line up)
+MIXED_MIN_WIDE = 2
+
+
+def _mixed_lines(data: bytes) -> tuple[str, int, int, str] | None:
+    """A file whose lines are in two encodings (a page template in UTF-8 around an article stored as GBK,
+    parts appended to one file), decoded line by line: (text, UTF-8 lines, other lines, their encoding).
+    None unless there are lines clearly in each: UTF-8 ones with characters of three bytes (GBK or Big5
+    pairs seldom line up as such sequences) and others that reading as UTF-8 breaks throughout (a UTF-8
+    line cut inside a character breaks once)."""
+    lines = data.split(b"\n")
+    kinds: list[str | None] = []  # None: ASCII; "broken": not UTF-8; "either": UTF-8 of two-byte characters
+    clear: list[bytes] = []  # lines clearly in another encoding
+    for line in lines:
+        if line.isascii():
+            kinds.append(None)
+            continue
+        try:
+            as_utf8 = line.decode("utf-8")
+        except UnicodeDecodeError:
+            broken = line.decode("utf-8", errors="replace").count("\ufffd")
+            wide = sum(1 for ch in line.decode("gb18030", errors="replace") if ord(ch) > 127)
+            if broken >= MIXED_MIN_BROKEN and broken >= MIXED_BROKEN_SHARE * wide:
+                clear.append(line)
+            kinds.append("broken")
+            continue
+        kinds.append("utf8" if sum(1 for ch in as_utf8 if ord(ch) >= 0x800) >= MIXED_MIN_WIDE else "either")
+    if not clear or "utf8" not in kinds:
+        return None
+    strict = _strict_cjk(b"\n".join(clear))
+    # too few characters to tell the encoding by (a two-character heading): GB18030, a Chinese page's own
+    enc = strict[1] if strict is not None else "gb18030"
+
+    def reads(line: bytes) -> bool:
+        try:
+            line.decode(enc)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    # a broken line is in the other encoding when it reads there, else a UTF-8 line cut; a line of two-byte
+    # characters only (`息` in GBK reads as UTF-8 `Ϣ`, `·` in UTF-8 as GBK `路`) goes with the lines around it
+    kinds = [("legacy" if reads(line) else "utf8") if k == "broken" else k for line, k in zip(lines, kinds)]
+    if "legacy" not in kinds:
+        return None
+    after: list[str | None] = [None] * len(kinds)  # the kind of the next line that has one
+    for i in range(len(kinds) - 2, -1, -1):
+        after[i] = kinds[i + 1] if kinds[i + 1] in ("utf8", "legacy") else after[i + 1]
+    before = None
+    for i, k in enumerate(kinds):
+        if k == "either":
+            k = kinds[i] = "legacy" if (before or after[i]) == "legacy" and reads(lines[i]) else "utf8"
+        if k is not None:
+            before = k
+    text = "\n".join(line.decode(enc) if k == "legacy" else line.decode("utf-8", errors="replace")
+                     for line, k in zip(lines, kinds))
+    if not _looks_like_text(text):
+        return None
+    return text, kinds.count("utf8"), kinds.count("legacy"), enc
 
 
 def _looks_like_text(text: str) -> bool:

@@ -127,6 +127,16 @@ def title_matches(s: str) -> Iterator[re.Match[str]]:
         pos = m.end() if m.end() > m.start() else m.end() + 1
 
 
+# a page's links under an article: the previous and next ones (上一篇：XX县2021年…年度报告), and the heading of
+# a list of related ones; none of them is the report's title, nor are the years they name its year
+_PREV_NEXT = r"上一篇|下一篇|上一条|下一条|上篇|下篇"
+_LINKS_HEADING = r"相关链接|相关文章|相关阅读|相关推荐|相关新闻|相关文件|推荐阅读|延伸阅读|热点推荐|往期回顾"
+LINK_LINE = re.compile(rf"^\s*[【\[]?(?:{_PREV_NEXT})")
+LINKS_HEADING = re.compile(rf"^\s*[【\[]?(?:{_LINKS_HEADING})")
+LINKS_START = re.compile(rf"(?m)^[ \t\u3000]*[【\[]?(?:{_PREV_NEXT}|{_LINKS_HEADING})")  # never across lines
+# section 二's header, wherever it stands (a one-line body too): a report's title stands before it (not
+# always before section 一's: a page may repeat 一、总体情况 above the title as a heading)
+SECOND_SECTION = re.compile(r"二\s*[、.．]\s*主动公开")
 _TITLE_WORD = r"(?:标题|标\s*题|题目|title)"
 TITLE_PREFIX = re.compile(rf"^{_TITLE_WORD}\s*[:：|]?\s*")
 # a labelled heading line (a crawler's metadata "标题: …"); group 1 is the heading

@@ -33,7 +33,11 @@ class TitleMatch:
 
 
 def find_title(t: Text) -> TitleMatch | None:
+    """The report's title: the best-scoring title line of the head, above section 二 and above a page's
+    list of links (what follows them, such as links to other years' reports, is not this report's title)."""
     head_end = min(len(t.text), _HEAD_CHARS)
+    body = labels.SECOND_SECTION.search(t.match, 0, head_end)
+    head_end = min(body.start() if body is not None else head_end, _links_start(t))
     lines = []
     pos = 0
     for raw in t.text[:head_end].split("\n"):
@@ -42,8 +46,10 @@ def find_title(t: Text) -> TitleMatch | None:
     best: TitleMatch | None = None
     nonempty = _logical_lines(t, [(a, b) for a, b in lines if t.text[a:b].strip()])
     for idx, (a, b) in enumerate(nonempty[:60]):
+        if _is_link(t, a, b):
+            continue
         spans = [(a, b, 0.0)]
-        if idx + 1 < len(nonempty):  # a title broken over two lines
+        if idx + 1 < len(nonempty) and not _is_link(t, *nonempty[idx + 1]):  # a title broken over two lines
             spans.append((a, nonempty[idx + 1][1], -0.3))
         for sa, sb, bonus in spans:
             if "报" not in t.match[sa:sb] or not re.search(r"(?:19|20)\d\d", t.match[sa:sb]):
@@ -56,6 +62,18 @@ def find_title(t: Text) -> TitleMatch | None:
                 if tm and (best is None or tm.score > best.score):
                     best = tm
     return best
+
+
+def _links_start(t: Text) -> int:
+    """Where a page's links to other articles under the report (上一篇, 相关链接 …) start, or the text's end:
+    the first such line after the article's last sentence (links hold titles, not sentences; a list read
+    before the article, a sidebar, is followed by its sentences and does not count)."""
+    m = labels.LINKS_START.search(t.match, t.match.rfind("。") + 1)
+    return m.start() if m else len(t.text)
+
+
+def _is_link(t: Text, a: int, b: int) -> bool:
+    return bool(labels.LINK_LINE.match(t.match[a:b]) or labels.LINKS_HEADING.match(t.match[a:b]))
 
 
 # a title that leads a line or stands alone scores at least this (find_title's scale): one quoted in a
@@ -307,10 +325,11 @@ def find_published(t: Text, title: "TitleMatch | None" = None) -> str | None:
 def find_year(t: Text, title: TitleMatch | None) -> int | None:
     if title:
         return title.year
-    m = labels.STATS_PERIOD_YEAR.search(t.match[:_HEAD_CHARS])
+    end = _links_start(t)  # the years of other reports a page links to are not this report's
+    m = labels.STATS_PERIOD_YEAR.search(t.match[:min(_HEAD_CHARS, end)])
     if m:
         return int(m.group(1))
-    years = Counter(int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", t.match[:2000]))
+    years = Counter(int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", t.match[:min(2000, end)]))
     this_year = _dt.date.today().year
     years = Counter({y: n for y, n in years.items() if 2000 <= y <= this_year})
     return years.most_common(1)[0][0] if years else None
