@@ -595,3 +595,17 @@ def test_a_page_laid_out_in_a_table_reads_like_the_page():
     # a table of figures whose cells hold paragraphs (a Word export) stays a table
     word = "<table><tr><td><p>规章</p></td><td><p>0</p></td><td><p>1</p></td><td><p>12</p></td></tr></table>"
     assert html_to_text(f"<html><body>{word}</body></html>", "w.html")[0].strip() == "规章\t0\t1\t12"
+
+
+def test_what_a_browser_does_not_show_is_not_read():
+    """A hijacked mirror hides spam for search engines in the article (`display:none`, `visibility:
+    hidden`, the `hidden` attribute), in paragraphs and in table rows; a page hides decoy digits inside a
+    figure. None of it is the report's text."""
+    from xxgk.inputs.html import html_to_text
+
+    page = ("<html><body><p>一、总体情况</p><div style='display:none'>澳门新葡京 2019年度报告 12345条</div>"
+            "<p>全年公开信息1<span style='display: none'>9</span>85条。</p><p hidden>彩票开奖</p>"
+            "<table><tr><td>规章</td><td>0</td><td>1</td><td>12</td></tr>"
+            "<tr style='visibility:hidden'><td>加微信 领取红包</td><td>88</td></tr></table></body></html>")
+    text, _spans, _pictures = html_to_text(page, "x.html")
+    assert text.split() == ["一、总体情况", "全年公开信息185条。", "规章", "0", "1", "12"]

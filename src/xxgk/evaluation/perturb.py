@@ -202,6 +202,26 @@ def html_page(s: str, title: str) -> str:
             f"<div class='footer'>主办单位：本站 网站标识码 0000000000</div></body></html>")
 
 
+# Share of paragraphs and table rows followed by a hidden block of a hijacked mirror's spam.
+HIDDEN_SPAM_RATE = 0.3
+
+
+def hidden_spam_page(s: str, title: str, rng: random.Random) -> str:
+    """`html_page` with spam a hijacked mirror hides for search engines after some paragraphs
+    (`display:none`) and table rows (a hidden row with a figure), as browsers do not show it."""
+    def after_p(m: re.Match) -> str:
+        if rng.random() >= HIDDEN_SPAM_RATE:
+            return m.group(0)
+        return m.group(0) + f'<div style="display:none">{rng.choice(SPAM_LINES)} 2019年度报告 12345条</div>'
+
+    def after_tr(m: re.Match) -> str:
+        if rng.random() >= HIDDEN_SPAM_RATE:
+            return m.group(0)
+        return m.group(0) + f'<tr style="display: none"><td>{rng.choice(SPAM_LINES)}</td><td>88</td></tr>'
+
+    return re.sub(r"</tr>", after_tr, re.sub(r"</p>", after_p, html_page(s, title)))
+
+
 def layout_table_page(s: str, title: str) -> str:
     """`html_page` as older sites lay a page out: in a table, a column of links beside the article's cell."""
     page = html_page(s, title)
@@ -415,6 +435,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
          False, lambda s, i, r: _utf8(page_breaks(s))),
     Form("html", "one <p> per line, table rows in <table>s, inside page chrome", ".html", False,
          lambda s, i, r: _utf8(html_page(s, i))),
+    Form("hidden", "the HTML page with a hijacked mirror's spam hidden after some paragraphs and table rows "
+         "(display:none)", ".html", False, lambda s, i, r: _utf8(hidden_spam_page(s, i, r))),
     Form("links", "the page's links after the article: previous and next articles, related ones (other years' "
          "reports of the same body)", ".txt", False, lambda s, i, r: _utf8(related_links(s))),
     Form("layout", "the HTML page laid out in a table, as older sites do: links in one cell, the article and its "

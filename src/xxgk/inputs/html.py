@@ -21,6 +21,7 @@ _DROP_TAGS = {"script", "style", "noscript", "nav", "iframe", "select", "option"
 _CHROME = re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|header|head|topbar|top-bar|"
                      r"sidebar|side|share|toolbar|tools|search|login|copyright|banner|location|position|weizhi)(?:$|[\s_-])",
                      re.I)
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 # an <img> narrower or lower than this (in its width/height attributes or style) is an icon, a bullet or
 # a button, not a picture that could hold a table
@@ -59,7 +60,7 @@ def html_to_text(html: str, path: str) -> tuple[str, list[tuple[int, int]], list
         if not isinstance(el.tag, str):
             continue
         tag = el.tag.lower()
-        if tag in _DROP_TAGS or (tag in ("header", "footer", "aside")) or _is_chrome(el):
+        if tag in _DROP_TAGS or (tag in ("header", "footer", "aside")) or _is_hidden(el) or _is_chrome(el):
             if el.getparent() is not None:
                 el.drop_tree()
     body = root.find(".//body")
@@ -71,6 +72,12 @@ def html_to_text(html: str, path: str) -> tuple[str, list[tuple[int, int]], list
         out._newline()
     out.render(body)
     return out.finish()
+
+
+def _is_hidden(el) -> bool:
+    """An element a browser does not show (`hidden`, `display: none`, `visibility: hidden`): what a hijacked
+    mirror hides in a page for search engines, or a number's decoy digits, is not the report's text."""
+    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
 
 
 def _is_chrome(el) -> bool:
