@@ -609,3 +609,25 @@ def test_what_a_browser_does_not_show_is_not_read():
             "<tr style='visibility:hidden'><td>加微信 领取红包</td><td>88</td></tr></table></body></html>")
     text, _spans, _pictures = html_to_text(page, "x.html")
     assert text.split() == ["一、总体情况", "全年公开信息185条。", "规章", "0", "1", "12"]
+
+
+def test_docx_content_controls_and_nested_runs_are_read():
+    """A DOCX made from a template holds parts in content controls (`w:sdt`), block and inline; a
+    paragraph's text may sit in a hyperlink or a text box. All of it is read in its place, tab stops of
+    a paragraph's properties are no tabs, and the plain DOCX reads as before."""
+    import docx
+    from docx.oxml import parse_xml
+
+    from xxgk.evaluation.perturb import docx_bytes
+    from xxgk.inputs.docx import docx_to_text
+
+    text = "某县2022年政府信息公开工作年度报告\n一、总体情况\n本年公开信息185条。\n规章\t0\t1\t12\n六、其他需要报告的事项"
+    assert docx_to_text(docx_bytes(text, controls=True), "t.docx") == docx_to_text(docx_bytes(text), "t.docx") == text
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    d = docx.Document()
+    d.element.body.insert(0, parse_xml(
+        f'<w:p {ns}><w:pPr><w:tabs><w:tab w:val="left" w:pos="420"/></w:tabs></w:pPr>'
+        '<w:hyperlink><w:r><w:t>详见</w:t></w:r></w:hyperlink><w:r><w:tab/><w:t>附件</w:t></w:r></w:p>'))
+    buf = io.BytesIO()
+    d.save(buf)
+    assert docx_to_text(buf.getvalue(), "t.docx") == "详见\t附件"

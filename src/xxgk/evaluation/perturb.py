@@ -231,10 +231,24 @@ def layout_table_page(s: str, title: str) -> str:
             f'<td valign="top">{page[a:b]}</td></tr></table>' + page[b:])
 
 
-def docx_bytes(s: str) -> bytes:
+# a DOCX made from a template holds its parts in content controls: this many blocks to a control
+CONTROL_BLOCKS = 4
+
+
+def docx_bytes(s: str, controls: bool = False) -> bytes:
     """A DOCX of `s`: a paragraph per line, and each run of tab-separated lines a Word table (`blocks`:
-    a shorter row's first cell merged across the columns it lacks)."""
+    a shorter row's first cell merged across the columns it lacks). With `controls`, as a document made
+    from a template: every other run of `CONTROL_BLOCKS` paragraphs and tables inside a content control
+    (`w:sdt`), and each paragraph's runs inside an inline one."""
     import docx
+    from docx.oxml import OxmlElement
+
+    def control(elements: list) -> None:
+        sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+        sdt.append(content)
+        elements[0].addprevious(sdt)
+        for el in elements:
+            content.append(el)
 
     d = docx.Document()
     for block in blocks(s):
@@ -248,6 +262,15 @@ def docx_bytes(s: str) -> bytes:
                 if n > 1:
                     out[col].merge(out[col + n - 1])
                 out[col].text = text
+    if controls:
+        body = d.element.body
+        kids = [k for k in body.iterchildren() if k.tag.rsplit("}", 1)[-1] in ("p", "tbl")]
+        for p in (k for k in kids if k.tag.endswith("}p")):
+            runs = [r for r in p.iterchildren() if r.tag.endswith("}r")]
+            if runs:
+                control(runs)
+        for k in range(0, len(kids), 2 * CONTROL_BLOCKS):
+            control(kids[k:k + CONTROL_BLOCKS])
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
@@ -446,6 +469,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
                                           ensure_ascii=False) + "\n")),
     Form("docx", "DOCX, one paragraph per line, table rows in Word tables", ".docx", False,
          lambda s, i, r: docx_bytes(s)),
+    Form("docx-controls", "DOCX made from a template: parts of it inside content controls, block and inline",
+         ".docx", False, lambda s, i, r: docx_bytes(s, controls=True)),
     Form("doc", "Word 97-2003 .doc, one paragraph per line, table rows in Word tables", ".doc", False,
          lambda s, i, r: doc_bytes(s)),
     Form("pdf", "PDF text layer: lines broken at the page width, table cells drawn in columns, 47 lines a page",

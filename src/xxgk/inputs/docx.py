@@ -1,15 +1,58 @@
-"""DOCX → text: paragraphs and tables in body order; a table row is one tab-separated line."""
+"""DOCX → text: paragraphs and tables in body order; a table row is one tab-separated line.
+
+Word wraps parts of a document in content controls (`w:sdt`, what templates' fields are) and custom
+XML elements; what they hold is read in its place, and so is the text of a paragraph's inline
+content controls, hyperlinks, fields' results and text boxes.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 from xxgk.errors import Errors, InputError
 from xxgk.text import normalise_newlines
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
 
 def docx_to_text(data: bytes, path: str) -> str:
     return read_docx(data, path)[0]
+
+
+def _blocks(parent) -> Iterator:
+    """The paragraphs and tables of a body or a cell, in order, through content controls and custom XML."""
+    for child in parent.iterchildren():
+        if child.tag in (_W + "p", _W + "tbl"):
+            yield child
+        elif child.tag == _W + "sdt":
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                yield from _blocks(content)
+        elif child.tag == _W + "customXml":
+            yield from _blocks(child)
+
+
+def _paragraph_text(p) -> str:
+    """A paragraph's text as Word shows it: its runs' text, tabs and breaks, wherever the runs are nested
+    (hyperlinks, inline content controls, fields, text boxes)."""
+    out: list[str] = []
+    for el in p.iter(_W + "t", _W + "tab", _W + "br", _W + "cr"):
+        if el.tag == _W + "t":
+            out.append(el.text or "")
+        elif el.getparent() is not None and el.getparent().tag == _W + "r":  # not a tab stop of pPr
+            out.append("\t" if el.tag == _W + "tab" else "\n")
+    return "".join(out)
+
+
+def _cell_text(tc) -> str:
+    parts = []
+    for block in _blocks(tc):
+        if block.tag == _W + "p":
+            parts.append(_paragraph_text(block))
+        else:  # a table inside the cell: its cells' text
+            parts += [_cell_text(inner) for inner in block.iter(_W + "tc")]
+    return " ".join(" ".join(parts).split())
 
 
 def read_docx(data: bytes, path: str) -> tuple[str, list[int]]:
@@ -17,7 +60,6 @@ def read_docx(data: bytes, path: str) -> tuple[str, list[int]]:
     try:
         import docx
         from docx.table import Table
-        from docx.text.paragraph import Paragraph
     except ImportError as e:  # pragma: no cover - declared dependency
         raise InputError(Errors.E010.format(path=path, detail=e)) from None
     try:
@@ -27,28 +69,25 @@ def read_docx(data: bytes, path: str) -> tuple[str, list[int]]:
     lines: list[str] = []
     pictures: list[int] = []
     at = 0
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            if child.xpath(".//w:drawing | .//w:pict"):
+    for block in _blocks(document.element.body):
+        if block.tag == _W + "p":
+            if block.xpath(".//w:drawing | .//w:pict"):
                 pictures.append(at)
-            lines.append(Paragraph(child, document).text)
+            lines.append(_paragraph_text(block))
             at += len(lines[-1]) + 1
-        elif tag == "tbl":
-            table = Table(child, document)
-            for row in table.rows:
-                cells, seen = [], set()
-                for cell in row.cells:
-                    key = id(cell._tc)
-                    if key in seen:  # a merged cell is returned once per grid column
-                        continue
-                    seen.add(key)
-                    cells.append(" ".join(cell.text.split()))
-                line = "\t".join(cells).rstrip("\t")
-                if line.strip():
-                    lines.append(line)
-                    at += len(line) + 1
+            continue
+        for row in Table(block, document).rows:  # python-docx resolves the grid: merged cells, spans
+            cells, seen = [], set()
+            for cell in row.cells:
+                key = id(cell._tc)
+                if key in seen:  # a merged cell is returned once per grid column
+                    continue
+                seen.add(key)
+                cells.append(_cell_text(cell._tc))
+            line = "\t".join(cells).rstrip("\t")
+            if line.strip():
+                lines.append(line)
+                at += len(line) + 1
     text = "\n".join(lines)
     if not text.strip():
         raise InputError(Errors.E002.format(path=path))
