@@ -631,3 +631,38 @@ def test_docx_content_controls_and_nested_runs_are_read():
     buf = io.BytesIO()
     d.save(buf)
     assert docx_to_text(buf.getvalue(), "t.docx") == "详见\t附件"
+
+
+def test_docx_with_a_part_kept_as_html_reads_it_in_place():
+    """HTML-to-DOCX converters keep the page as an HTML part (`w:altChunk`): it is read where it stands,
+    its tables as tab rows (before, the document read as empty: E002)."""
+    import docx
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_paragraph("某县2022年政府信息公开工作年度报告")
+    d.add_paragraph("六、其他需要报告的事项")
+    html = ("<html><head><meta charset='gbk'></head><body><p>一、总体情况</p>"
+            "<table><tr><td>规章</td><td>0</td><td>1</td><td>12</td></tr></table></body></html>").encode("gbk")
+    part = Part(PackURI("/word/afchunk.htm"), "text/html", html, d.part.package)
+    rid = d.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk")
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+    d.element.body.insert(1, parse_xml(f'<w:altChunk {ns} r:id="{rid}"/>'))
+    buf = io.BytesIO()
+    d.save(buf)
+    assert decode_bytes(buf.getvalue(), ".docx", "t.docx").text.split("\n") == [
+        "某县2022年政府信息公开工作年度报告", "一、总体情况", "规章\t0\t1\t12", "", "六、其他需要报告的事项"]
+
+
+def test_a_page_hidden_until_a_script_shows_it_is_read():
+    """Some sites hide the body, or the article's container, until a script shows it: that is the report."""
+    from layouts import report
+    from xxgk.inputs.html import html_to_text
+
+    paras = "".join(f"<p>{ln}</p>" for ln in report(layout="tab").split("\n"))
+    for page in (f"<html><body style='display:none'>{paras}</body></html>",
+                 f"<html><body><div id='zoom' style='display: none'>{paras}</div></body></html>"):
+        assert "一、总体情况" in html_to_text(page, "x.html")[0]

@@ -2,13 +2,14 @@
 
 Word wraps parts of a document in content controls (`w:sdt`, what templates' fields are) and custom
 XML elements; what they hold is read in its place, and so is the text of a paragraph's inline
-content controls, hyperlinks, fields' results and text boxes.
+content controls, hyperlinks, fields' results and text boxes. A part of the document kept as HTML or
+text beside it (`w:altChunk`, what HTML-to-DOCX converters write) is read in its place too.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from xxgk.errors import Errors, InputError
 from xxgk.text import normalise_newlines
@@ -23,7 +24,7 @@ def docx_to_text(data: bytes, path: str) -> str:
 def _blocks(parent) -> Iterator:
     """The paragraphs and tables of a body or a cell, in order, through content controls and custom XML."""
     for child in parent.iterchildren():
-        if child.tag in (_W + "p", _W + "tbl"):
+        if child.tag in (_W + "p", _W + "tbl", _W + "altChunk"):
             yield child
         elif child.tag == _W + "sdt":
             content = child.find(_W + "sdtContent")
@@ -55,8 +56,35 @@ def _cell_text(tc) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def read_docx(data: bytes, path: str) -> tuple[str, list[int]]:
-    """The text, and the offsets of the paragraphs that hold a picture (a drawing or a VML picture)."""
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+# decodes a text part's bytes of unknown encoding: (bytes, path, is_html) -> (text, warnings)
+Decode = Callable[[bytes, str, bool], tuple[str, list[str]]]
+
+
+def _utf8(data: bytes, path: str, html: bool) -> tuple[str, list[str]]:
+    return data.decode("utf-8", errors="replace"), []
+
+
+def _alt_chunk(document, chunk, path: str, decode: Decode) -> str:
+    """The text of a part kept as HTML or plain text (`w:altChunk`); '' for other kinds (RTF, another
+    DOCX), which are rare."""
+    from xxgk.inputs.html import html_to_text
+
+    part = document.part.related_parts.get(chunk.get(_R_ID))
+    if part is None:
+        return ""
+    kind = part.content_type.lower()
+    if "html" not in kind and not kind.startswith("text/plain"):
+        return ""
+    text, _warnings = decode(part.blob, path, "html" in kind)
+    return html_to_text(text, path)[0] if "html" in kind else text
+
+
+def read_docx(data: bytes, path: str, decode: Decode = _utf8) -> tuple[str, list[int]]:
+    """The text, and the offsets of the paragraphs that hold a picture (a drawing or a VML picture).
+    `decode` reads the bytes of a part kept as HTML or text (the input layer's encoding detection)."""
     try:
         import docx
         from docx.table import Table
@@ -70,6 +98,11 @@ def read_docx(data: bytes, path: str) -> tuple[str, list[int]]:
     pictures: list[int] = []
     at = 0
     for block in _blocks(document.element.body):
+        if block.tag == _W + "altChunk":
+            for line in _alt_chunk(document, block, path, decode).split("\n"):
+                lines.append(line)
+                at += len(line) + 1
+            continue
         if block.tag == _W + "p":
             if block.xpath(".//w:drawing | .//w:pict"):
                 pictures.append(at)

@@ -21,6 +21,8 @@ _DROP_TAGS = {"script", "style", "noscript", "nav", "iframe", "select", "option"
 _CHROME = re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|header|head|topbar|top-bar|"
                      r"sidebar|side|share|toolbar|tools|search|login|copyright|banner|location|position|weizhi)(?:$|[\s_-])",
                      re.I)
+# a hidden container with this much text that names 政府信息公开 is the report, shown by a script: kept
+HIDDEN_REPORT_CHARS = 1000
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 # an <img> narrower or lower than this (in its width/height attributes or style) is an icon, a bullet or
@@ -76,8 +78,14 @@ def html_to_text(html: str, path: str) -> tuple[str, list[tuple[int, int]], list
 
 def _is_hidden(el) -> bool:
     """An element a browser does not show (`hidden`, `display: none`, `visibility: hidden`): what a hijacked
-    mirror hides in a page for search engines, or a number's decoy digits, is not the report's text."""
-    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+    mirror hides in a page for search engines, or a number's decoy digits, is not the report's text. A
+    page's body, or a container holding the report itself, hidden until a script shows it, is kept."""
+    if not (el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or "")):
+        return False
+    if el.tag.lower() in ("html", "body", "main", "article"):
+        return False
+    text = el.text_content()
+    return len(text) < HIDDEN_REPORT_CHARS or "政府信息公开" not in text
 
 
 def _is_chrome(el) -> bool:

@@ -323,7 +323,7 @@ def _decode_bytes(data: bytes, suffix: str, path: str) -> Decoded:
     if sniffed == "zip" and suffix in (".docx", ".txt", ".md", ".html", ".htm"):
         from xxgk.inputs.docx import read_docx
 
-        text, pictures = read_docx(data, path)
+        text, pictures = read_docx(data, path, lambda blob, where, html: decode_text_bytes(blob, where, html=html))
         return Decoded(text=text, sha256=sha, kind="docx", pictures=pictures)
     if suffix == ".docx":
         raise InputError(Errors.E010.format(path=path, detail=f"content is {sniffed or 'not a DOCX (zip)'}"))
