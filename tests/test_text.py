@@ -116,3 +116,16 @@ def test_a_headings_decoration_is_blank_in_the_match_view():
     assert blank_markup("【一、总体情况】\n■ 二、主动公开\n〖三、收到〗") == " 一、总体情况 \n  二、主动公开\n 三、收到 "
     for kept in ("详见【附件】", "文字【注】文字", "【一、总体情况】。后文"):
         assert blank_markup(kept) == kept, kept
+
+
+def test_box_drawing_rules_between_cells_read_as_cell_separators():
+    """Text converters draw a table's cells between box-drawing rules: the row reads as a pipe row."""
+    from helpers import run_text
+    from layouts import report
+
+    text = report(layout="tab")
+    boxed = "\n".join("│" + "│".join(ln.split("\t")) + "│" if "\t" in ln else ln for ln in text.split("\n"))
+    assert "\t" not in boxed
+    want, got = run_text(text), run_text(boxed)
+    assert got.applications == want.applications and got.active_disclosure == want.active_disclosure
+    assert got.applications is not None and got.applications.new_received.total is not None

@@ -146,10 +146,15 @@ def _fold_table() -> dict[int, str]:
     # (反复 → 反覆, 了解 → 瞭解): in the match view they count as the character the labels use
     for a, b in _AMBIGUOUS_TRADITIONAL.items():
         table[ord(a)] = b
+    for ch in CELL_RULES:
+        table[ord(ch)] = "|"
     return table
 
 
 _AMBIGUOUS_TRADITIONAL = {"覆": "复", "瞭": "了"}
+# the vertical rules text converters draw between a table's cells (box drawing, broken bar): a cell
+# separator, as `|` is
+CELL_RULES = "│┃║╎╏┆┇┊┋¦"
 
 # What a web-to-markdown converter adds to a page says nothing the report says: heading marks (`## `),
 # bold (`**`), backslash escapes (`1\.`, `\-185`) and a pipe table's rule row (`| --- | --- |`, which

@@ -415,6 +415,12 @@ def one_line(s: str) -> str:
     return re.sub(r"\s*\n\s*", " ", s)
 
 
+def box_rules(s: str) -> str:
+    """Each table row with its cells between box-drawing rules (`│规章│0│1│12│`), as text converters draw
+    tables."""
+    return "\n".join("│" + "│".join(line.split("\t")) + "│" if "\t" in line else line for line in s.split("\n"))
+
+
 def _two_encodings(s: str) -> bytes:
     lines = s.split("\n")
     k = max(1, len(lines) // 3)
@@ -505,6 +511,8 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("markdown", "a web-to-markdown converter's output: paragraphs apart, enumerated headings as ## or **bold**, "
          "markup escaped, tables as pipe tables with a header rule", ".md", False,
          lambda s, i, r: _utf8(markdown(s, r))),
+    Form("boxrules", "table rows with their cells between box-drawing rules (│规章│0│1│12│), as text converters "
+         "draw tables", ".txt", False, lambda s, i, r: _utf8(box_rules(s))),
     Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
     Form("mixed", "the first third of the lines UTF-8, the rest GB18030 (a page template and an article stored "
          "apart)", ".txt", False, lambda s, i, r: _two_encodings(s)),
