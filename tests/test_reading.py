@@ -666,3 +666,19 @@ def test_a_page_hidden_until_a_script_shows_it_is_read():
     for page in (f"<html><body style='display:none'>{paras}</body></html>",
                  f"<html><body><div id='zoom' style='display: none'>{paras}</div></body></html>"):
         assert "一、总体情况" in html_to_text(page, "x.html")[0]
+
+
+def test_utf8_read_as_gbk_is_read_back_losing_only_the_broken_characters():
+    """UTF-8 once read as GBK and saved (鏀垮簻淇℃伅 for 政府信息) was refused as binary (its U+FFFD) or read
+    as nonsense. It is read back (W109): each character whose byte the misreading lost is one U+FFFD,
+    never a guess, and the rest, figures included, come back whole. A Chinese text is left alone."""
+    text = "本年主动公开政府信息185条，其中工作动态90条。\n规章\t0\t1\t12\n市科委编制了 2024 年度报告。"
+    moj = text.encode("utf-8").decode("gb18030", errors="replace")
+    assert "\ufffd" in moj and "政府" not in moj
+    dec = decode_bytes(moj.encode("utf-8"), ".txt", "moj.txt")
+    assert dec.warnings and dec.warnings[0].startswith("W109 the text was mojibake (utf-8 read as gb18030, ")
+    assert len(dec.text) == len(text)
+    assert all(a == b for a, b in zip(dec.text, text) if b != "\ufffd" and a != "\ufffd")
+    assert dec.text.count("\ufffd") == int(dec.warnings[0].split("gb18030, ")[1].split(" ")[0]) > 0
+    assert "185条" in dec.text and "规章\t0\t1\t12" in dec.text
+    assert not decode_bytes(text.encode("utf-8"), ".txt", "ok.txt").warnings

@@ -516,6 +516,9 @@ FORMS: dict[str, Form] = {f.name: f for f in (
     Form("utf16", "UTF-16-LE without BOM", ".txt", False, lambda s, i, r: s.encode("utf-16-le")),
     Form("mixed", "the first third of the lines UTF-8, the rest GB18030 (a page template and an article stored "
          "apart)", ".txt", False, lambda s, i, r: _two_encodings(s)),
+    Form("mojibake-gbk", "UTF-8 read as GBK and saved again (鏀垮簻淇℃伅 for 政府信息; lossy: bytes lost where a "
+         "character broke)", ".txt", True,
+         lambda s, i, r: _utf8(s.encode("utf-8").decode("gb18030", errors="replace"))),
     Form("glued", "line breaks removed with no separator (lossy: table digits run together)", ".txt", True,
          lambda s, i, r: _utf8(re.sub(r"\s*\n\s*", "", s))),
     # two damages at once
