@@ -1,7 +1,8 @@
 """PDF → text from its text layer (pdfplumber), one page after another.
 
-The text is pdfplumber's own line by line, with one repair (`inputs.layout`): a table row whose empty
-cells left nothing in the text layer is written with tabs, its blanks in place.
+The text is pdfplumber's own line by line, with two repairs: a table row whose empty cells left nothing
+in the text layer is written with tabs, its blanks in place (`inputs.layout`), and a glyph without a
+Unicode mapping (`(cid:N)`) is one U+FFFD. Where the pages' pictures stand is given too (W113).
 """
 
 from __future__ import annotations
